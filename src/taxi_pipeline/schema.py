@@ -12,8 +12,9 @@ from dataclasses import dataclass
 
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.parquet as pq
 
-from taxi_pipeline.errors import SchemaMismatch
+from taxi_pipeline.errors import CorruptFile, SchemaMismatch
 from taxi_pipeline.months import Month
 
 
@@ -79,6 +80,20 @@ class ServiceSchema:
                 f"taxi_pipeline/schema.py (required=False if older months lack it) and reload."
             )
 
+    def check_file(self, parquet: pq.ParquetFile, month: Month) -> None:
+        """Prove the whole file fits before the database is touched.
+
+        Only columns whose stored type differs from the declared one need reading; files that
+        already match (most months) cost nothing here.
+        """
+        file_schema = parquet.schema_arrow
+        self.check_columns(file_schema, month)
+        for column in self.columns:
+            present = column.name in file_schema.names
+            if present and file_schema.field(column.name).type != column.arrow_type:
+                values = read_column(parquet, column.name, month)
+                _lossless_cast(values, column, self.service, month)
+
     def cast_batch(self, batch: pa.RecordBatch, month: Month) -> pa.RecordBatch:
         """Cast one batch to the declared schema, refusing any cast that would change a value."""
         arrays = []
@@ -92,7 +107,19 @@ class ServiceSchema:
         return pa.RecordBatch.from_arrays(arrays, schema=self.arrow_schema)
 
 
-def _lossless_cast(values: pa.Array, column: Column, service: str, month: Month) -> pa.Array:
+def read_column(parquet: pq.ParquetFile, name: str, month: Month) -> pa.ChunkedArray:
+    try:
+        return parquet.read(columns=[name], use_threads=True).column(0)
+    except (pa.ArrowException, OSError) as exc:
+        raise CorruptFile(
+            f"{month}: column {name!r} cannot be decoded, the parquet data is damaged "
+            f"({_first_line(exc)})"
+        ) from exc
+
+
+def _lossless_cast(
+    values: pa.Array | pa.ChunkedArray, column: Column, service: str, month: Month
+) -> pa.Array:
     target = column.arrow_type
     if values.type == target:
         return values

@@ -1,0 +1,91 @@
+"""One month end to end without Airflow: download -> validate -> load -> dbt.
+
+The Airflow tasks and the ``taxi-pipeline ingest`` command call these same functions.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyarrow.parquet as pq
+
+from taxi_pipeline.dbt import DbtResult, run_dbt_checked
+from taxi_pipeline.localpg import EmbeddedPostgres
+from taxi_pipeline.months import Month
+from taxi_pipeline.schema import service_schema
+from taxi_pipeline.settings import Settings, warehouse_url_from_env
+from taxi_pipeline.source import download, trip_file_name, trip_file_url
+from taxi_pipeline.warehouse import LoadResult, Warehouse
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class MonthRun:
+    load: LoadResult
+    dbt: DbtResult | None
+
+
+def resolve_warehouse_url(settings: Settings) -> str:
+    """``--warehouse-url``, else ``AIRFLOW_CONN_AZURE_PG``, else the embedded PostgreSQL."""
+    if settings.warehouse_url:
+        return settings.warehouse_url
+    if from_env := warehouse_url_from_env():
+        return from_env
+    return EmbeddedPostgres(settings.state_dir).start().url()
+
+
+def ingest_month(settings: Settings, month: Month, warehouse_url: str, progress=None) -> LoadResult:
+    """Fetch and load one month's file; the raw partition is replaced atomically or not at all."""
+    schema = service_schema(settings.service)
+    url = trip_file_url(settings.tlc_base_url, settings.service, month)
+    dest = Path(settings.work_dir) / "downloads" / trip_file_name(settings.service, month)
+    log.info("%s %s: downloading %s", settings.service, month, url)
+    fetched = download(url, dest, timeout_s=settings.download_timeout_s)
+    try:
+        parquet = pq.ParquetFile(fetched.path)
+        log.info(
+            "%s %s: %d rows, %d bytes, sha256 %s",
+            settings.service,
+            month,
+            parquet.metadata.num_rows,
+            fetched.size_bytes,
+            fetched.sha256[:12],
+        )
+        schema.check_file(parquet, month)
+        warehouse = Warehouse(warehouse_url, schema, settings.raw_schema)
+        result = warehouse.load_month(month, fetched, progress=progress)
+    finally:
+        fetched.path.unlink(missing_ok=True)
+    log.info(
+        "%s %s: loaded %d of %d rows (%d with a pickup outside the month) in %.1fs",
+        settings.service,
+        month,
+        result.rows_loaded,
+        result.rows_in_file,
+        result.spillover_rows,
+        result.seconds,
+    )
+    return result
+
+
+def dbt_for_month(
+    settings: Settings, command: str, month: Month | None, warehouse_url: str, echo=None
+) -> DbtResult:
+    return run_dbt_checked(
+        command,
+        warehouse_url,
+        Path(settings.work_dir),
+        target_schema=settings.dbt_schema,
+        raw_schema=settings.raw_schema,
+        month=month,
+        echo=echo,
+    )
+
+
+def run_month(settings: Settings, month: Month, warehouse_url: str, echo=None) -> MonthRun:
+    load = ingest_month(settings, month, warehouse_url)
+    dbt = dbt_for_month(settings, "build", month, warehouse_url, echo=echo)
+    return MonthRun(load=load, dbt=dbt)
