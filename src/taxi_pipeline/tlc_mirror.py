@@ -28,7 +28,7 @@ class MirrorHandler(SimpleHTTPRequestHandler):
         self.path = "/" + name
         super().do_GET()
 
-    def log_message(self, format: str, *args) -> None:  # noqa: A002 (the stdlib's signature)
+    def log_message(self, format: str, *args) -> None:
         pass
 
 
