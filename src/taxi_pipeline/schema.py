@@ -14,7 +14,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from taxi_pipeline.errors import CorruptFile, SchemaMismatch
+from taxi_pipeline.errors import CorruptFile, InvalidParameter, SchemaMismatch
 from taxi_pipeline.months import Month
 
 
@@ -207,6 +207,6 @@ def service_schema(service: str) -> ServiceSchema:
     try:
         return SERVICES[service]
     except KeyError:
-        raise ValueError(
+        raise InvalidParameter(
             f"unknown TLC service {service!r}; known services: {', '.join(sorted(SERVICES))}"
         ) from None
