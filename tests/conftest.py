@@ -1,0 +1,75 @@
+"""Shared fixtures: one embedded PostgreSQL and one TLC mirror for the whole session."""
+
+from __future__ import annotations
+
+import shutil
+import uuid
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from taxi_pipeline.localpg import ConnectionInfo, EmbeddedPostgres
+from taxi_pipeline.months import Month
+from taxi_pipeline.settings import Settings
+from tests.support.tlc_server import FaultyTlcMirror
+
+REPO = Path(__file__).resolve().parent.parent
+TLC_SAMPLES = REPO / "data" / "tlc"
+SAMPLE_MONTHS = [Month(2023, 1), Month(2023, 12), Month(2024, 1)]
+
+
+@pytest.fixture(scope="session")
+def pg_server(tmp_path_factory) -> EmbeddedPostgres:
+    pg = EmbeddedPostgres(tmp_path_factory.mktemp("pgstate"))
+    pg.start()
+    yield pg
+    pg.destroy()
+
+
+@pytest.fixture(scope="session")
+def embedded_pg(pg_server) -> ConnectionInfo:
+    return pg_server.connection()
+
+
+@pytest.fixture
+def warehouse_url(embedded_pg) -> str:
+    """A fresh, empty database for one test."""
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(embedded_pg.url("postgres"), autocommit=True) as conn:
+        conn.execute(f'create database "{name}"')
+    yield embedded_pg.url(name)
+    with psycopg.connect(embedded_pg.url("postgres"), autocommit=True) as conn:
+        conn.execute(f'drop database if exists "{name}" with (force)')
+
+
+@pytest.fixture(scope="session")
+def tlc_folder(tmp_path_factory) -> Path:
+    """A writable copy of the bundled samples that tests may add files to."""
+    folder = tmp_path_factory.mktemp("tlc")
+    for path in TLC_SAMPLES.glob("*.parquet"):
+        shutil.copy(path, folder / path.name)
+    return folder
+
+
+@pytest.fixture(scope="session")
+def tlc_mirror(tlc_folder) -> FaultyTlcMirror:
+    mirror = FaultyTlcMirror(tlc_folder).start()
+    yield mirror
+    mirror.stop()
+
+
+@pytest.fixture
+def tlc(tlc_mirror) -> FaultyTlcMirror:
+    tlc_mirror.reset()
+    yield tlc_mirror
+    tlc_mirror.reset()
+
+
+@pytest.fixture
+def settings(tmp_path, tlc) -> Settings:
+    return Settings(
+        tlc_base_url=tlc.base_url,
+        state_dir=tmp_path / "state",
+        download_timeout_s=5.0,
+    )
