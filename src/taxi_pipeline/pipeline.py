@@ -6,6 +6,7 @@ The Airflow tasks and the ``taxi-pipeline ingest`` command call these same funct
 from __future__ import annotations
 
 import logging
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -41,7 +42,9 @@ def ingest_month(settings: Settings, month: Month, warehouse_url: str, progress=
     """Fetch and load one month's file; the raw partition is replaced atomically or not at all."""
     schema = service_schema(settings.service)
     url = trip_file_url(settings.tlc_base_url, settings.service, month)
-    dest = Path(settings.work_dir) / "downloads" / trip_file_name(settings.service, month)
+    # A private name per attempt: two runs of the same month must not share a file.
+    attempt = f"{uuid.uuid4().hex[:8]}-{trip_file_name(settings.service, month)}"
+    dest = Path(settings.work_dir) / "downloads" / attempt
     log.info("%s %s: downloading %s", settings.service, month, url)
     fetched = download(url, dest, timeout_s=settings.download_timeout_s)
     try:
