@@ -146,14 +146,7 @@ class EmbeddedPostgres:
                 chosen = free_port()
             self._port_file.write_text(json.dumps({"port": chosen}))
             self._pg_ctl(
-                "start",
-                "-w",
-                "-t",
-                "60",
-                "-l",
-                str(self.log_file),
-                "-o",
-                f"-p {chosen} -c listen_addresses=127.0.0.1 -c unix_socket_directories=''",
+                "start", "-w", "-t", "60", "-l", str(self.log_file), "-o", _server_options(chosen)
             )
         info = self.connection()
         self._ensure_database(info)
@@ -165,7 +158,18 @@ class EmbeddedPostgres:
 
     def restart(self) -> None:
         """Fast restart: connections drop, as in a real server restart."""
-        self._pg_ctl("restart", "-m", "fast", "-w", "-t", "60", "-l", str(self.log_file))
+        self._pg_ctl(
+            "restart",
+            "-m",
+            "fast",
+            "-w",
+            "-t",
+            "60",
+            "-l",
+            str(self.log_file),
+            "-o",
+            _server_options(self._port()),
+        )
 
     def destroy(self) -> None:
         self.stop()
@@ -265,6 +269,22 @@ class EmbeddedPostgres:
                 "run `taxi-pipeline up` (or any command without --warehouse-url)"
             )
         return port
+
+
+def _server_options(port: int) -> str:
+    # A private warehouse has no replicas, so it can use minimal WAL: a COPY into a table created
+    # in the same transaction then skips WAL entirely (PostgreSQL's bulk-load path). A larger
+    # max_wal_size avoids checkpoints in the middle of a month's load.
+    settings = {
+        "port": port,
+        "listen_addresses": "127.0.0.1",
+        "unix_socket_directories": "''",
+        "wal_level": "minimal",
+        "max_wal_senders": 0,
+        "max_wal_size": "2GB",
+        "max_connections": 200,
+    }
+    return " ".join(f"-c {key}={value}" for key, value in settings.items())
 
 
 def _port_is_free(port: int) -> bool:

@@ -83,16 +83,22 @@ class ServiceSchema:
     def check_file(self, parquet: pq.ParquetFile, month: Month) -> None:
         """Prove the whole file fits before the database is touched.
 
-        Only columns whose stored type differs from the declared one need reading; files that
-        already match (most months) cost nothing here.
+        Only columns whose stored type differs from the declared one need reading, one row group
+        at a time; files that already match (most months) cost nothing here.
         """
         file_schema = parquet.schema_arrow
         self.check_columns(file_schema, month)
-        for column in self.columns:
-            present = column.name in file_schema.names
-            if present and file_schema.field(column.name).type != column.arrow_type:
-                values = read_column(parquet, column.name, month)
-                _lossless_cast(values, column, self.service, month)
+        drifted = {
+            c.name: c
+            for c in self.columns
+            if c.name in file_schema.names and file_schema.field(c.name).type != c.arrow_type
+        }
+        if not drifted:
+            return
+        for group in range(parquet.num_row_groups):
+            table = read_row_group(parquet, group, list(drifted), month)
+            for name, column in drifted.items():
+                _lossless_cast(table.column(name), column, self.service, month)
 
     def cast_batch(self, batch: pa.RecordBatch, month: Month) -> pa.RecordBatch:
         """Cast one batch to the declared schema, refusing any cast that would change a value."""
@@ -107,12 +113,12 @@ class ServiceSchema:
         return pa.RecordBatch.from_arrays(arrays, schema=self.arrow_schema)
 
 
-def read_column(parquet: pq.ParquetFile, name: str, month: Month) -> pa.ChunkedArray:
+def read_row_group(parquet: pq.ParquetFile, group: int, columns: list[str], month: Month):
     try:
-        return parquet.read(columns=[name], use_threads=True).column(0)
+        return parquet.read_row_group(group, columns=columns, use_threads=True)
     except (pa.ArrowException, OSError) as exc:
         raise CorruptFile(
-            f"{month}: column {name!r} cannot be decoded, the parquet data is damaged "
+            f"{month}: row group {group} cannot be decoded, the parquet data is damaged "
             f"({_first_line(exc)})"
         ) from exc
 

@@ -1,0 +1,36 @@
+"""Child process of the load benchmark: one ``ingest_month`` from a local mirror, then its figures.
+
+Usage: python -m benchmarks._project_load MIRROR_FOLDER WAREHOUSE_URL
+Prints {"seconds": .., "rows": .., "peak_rss_mb": ..} as its last line.
+"""
+
+import json
+import resource
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from taxi_pipeline.months import Month
+from taxi_pipeline.pipeline import ingest_month
+from taxi_pipeline.settings import Settings
+from taxi_pipeline.tlc_mirror import TlcMirror
+
+
+def main() -> None:
+    folder, warehouse_url = Path(sys.argv[1]), sys.argv[2]
+    mirror = TlcMirror(folder / "trip-data").start()
+    with tempfile.TemporaryDirectory(dir=folder) as state:
+        settings = Settings(tlc_base_url=mirror.base_url, state_dir=Path(state))
+        start = time.perf_counter()
+        result = ingest_month(settings, Month.parse("2024-01"), warehouse_url)
+        seconds = time.perf_counter() - start
+    mirror.stop()
+    peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    print(
+        json.dumps({"seconds": seconds, "rows": result.rows_loaded, "peak_rss_mb": peak_kb / 1024})
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,197 @@
+"""Load benchmark: the project's loader against the classic reference and PostgreSQL's bulk limit.
+
+    python -m benchmarks.load [--json] [--large-rows N] [--reference-on-large]
+
+In one run, on the same embedded PostgreSQL and the same data, for the real January 2024 green
+file ("small") and a ~3 M-row file built from its rows ("large", cached in benchmarks/.cache):
+
+- project:   ``ingest_month`` end to end (download from a 127.0.0.1 mirror, parquet checks, schema
+             cast, binary COPY into staging, atomic partition swap, ANALYZE, load log)
+- limit:     a bare ADBC (binary COPY) ingest of the already-decoded Arrow table into an empty
+             plain table: no download, no validation, no swap
+- reference: ``pandas.read_parquet`` + ``DataFrame.to_sql(if_exists="append")`` (SQLAlchemy on
+             psycopg2), the way the classic teaching pipeline loads; small file only unless
+             ``--reference-on-large`` (at ~12k rows/s it would take minutes)
+
+Absolute rates drift between machines and runs; the ratios measured in one run are the figures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+REPO = Path(__file__).resolve().parent.parent
+CACHE = REPO / "benchmarks" / ".cache"
+SMALL_FILE = REPO / "data" / "tlc" / "green_tripdata_2024-01.parquet"
+BENCH_MONTH = "2024-01"
+
+
+def build_large_file(rows: int) -> Path:
+    """~``rows`` rows made of real January 2024 rows, each copy shifted in time; cached."""
+    path = CACHE / f"green_large_{rows}.parquet"
+    if path.exists():
+        return path
+    CACHE.mkdir(parents=True, exist_ok=True)
+    base = pq.read_table(SMALL_FILE)
+    copies = -(-rows // base.num_rows)
+    tmp = path.with_suffix(".tmp")
+    with pq.ParquetWriter(tmp, base.schema, compression="snappy") as writer:
+        written = 0
+        for copy in range(copies):
+            # Shift by whole seconds so rows differ but stay inside the same month.
+            shift = pa.scalar(copy, pa.duration("s"))
+            part = base.slice(0, min(base.num_rows, rows - written))
+            for column in ("lpep_pickup_datetime", "lpep_dropoff_datetime"):
+                index = part.schema.get_field_index(column)
+                shifted = pc.add(part.column(index), shift).cast(part.schema.field(index).type)
+                part = part.set_column(index, column, shifted)
+            writer.write_table(part, row_group_size=256 * 1024)
+            written += part.num_rows
+    tmp.rename(path)
+    return path
+
+
+def run_project_loader(file: Path, base_url_folder: Path, warehouse_url: str) -> dict:
+    """Run ``ingest_month`` in a child process, so its peak RSS is its own."""
+    serve = base_url_folder / "trip-data"
+    shutil.rmtree(serve, ignore_errors=True)
+    serve.mkdir(parents=True)
+    os.link(file, serve / f"green_tripdata_{BENCH_MONTH}.parquet")
+    child = subprocess.Popen(
+        [sys.executable, "-m", "benchmarks._project_load", str(serve.parent), warehouse_url],
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=REPO,
+    )
+    out, _ = child.communicate()
+    if child.returncode != 0:
+        raise SystemExit(f"project loader failed (exit {child.returncode})")
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def time_limit(table: pa.Table, warehouse_url: str) -> float:
+    import adbc_driver_postgresql.dbapi as adbc
+
+    with adbc.connect(warehouse_url) as conn, conn.cursor() as cursor:
+        cursor.execute("drop table if exists bench_limit")
+        conn.commit()
+        start = time.perf_counter()
+        cursor.adbc_ingest("bench_limit", table, mode="create")
+        conn.commit()
+        elapsed = time.perf_counter() - start
+        cursor.execute("drop table bench_limit")
+        conn.commit()
+    return elapsed
+
+
+def time_reference(file: Path, warehouse_url: str) -> float:
+    import pandas as pd
+    import sqlalchemy
+
+    engine = sqlalchemy.create_engine(
+        warehouse_url.replace("postgresql://", "postgresql+psycopg2://")
+    )
+    start = time.perf_counter()
+    frame = pd.read_parquet(file)
+    frame.to_sql("bench_reference", engine, if_exists="append", index=False)
+    elapsed = time.perf_counter() - start
+    with engine.begin() as conn:
+        conn.execute(sqlalchemy.text("drop table bench_reference"))
+    engine.dispose()
+    return elapsed
+
+
+def measure(name: str, file: Path, warehouse_url: str, scratch: Path, reference: bool) -> dict:
+    rows = pq.ParquetFile(file).metadata.num_rows
+    print(f"[{name}] {rows:,} rows: project loader ...", file=sys.stderr, flush=True)
+    project = run_project_loader(file, scratch, warehouse_url)
+    print(f"[{name}] bulk limit (bare ADBC ingest) ...", file=sys.stderr, flush=True)
+    table = pq.read_table(file)
+    limit_s = time_limit(table, warehouse_url)
+    del table
+    reference_rate = None
+    if reference:
+        print(f"[{name}] reference (pandas.to_sql) ...", file=sys.stderr, flush=True)
+        reference_rate = rows / time_reference(file, warehouse_url)
+    project_rate = rows / project["seconds"]
+    limit_rate = rows / limit_s
+    return {
+        "rows": rows,
+        "project_rows_per_s": round(project_rate),
+        "limit_rows_per_s": round(limit_rate),
+        "reference_rows_per_s": round(reference_rate) if reference_rate else None,
+        "ratio_to_limit": round(project_rate / limit_rate, 3),
+        "ratio_to_reference": round(project_rate / reference_rate, 1) if reference_rate else None,
+        "peak_rss_mb": project["peak_rss_mb"],
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmarks.load",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
+    parser.add_argument("--large-rows", type=int, default=3_000_000, help="rows in the large file")
+    parser.add_argument("--small-file", type=Path, default=SMALL_FILE, help="the small file")
+    parser.add_argument(
+        "--reference-on-large", action="store_true", help="also run pandas.to_sql on the large file"
+    )
+    args = parser.parse_args(argv)
+
+    from taxi_pipeline.localpg import EmbeddedPostgres
+
+    scratch = Path(tempfile.mkdtemp(prefix="bench-", dir=CACHE if CACHE.exists() else None))
+    pg = EmbeddedPostgres(scratch / "state")
+    try:
+        url = pg.start().url()
+        large = build_large_file(args.large_rows)
+        results = {
+            "small": measure("small", args.small_file, url, scratch, reference=True),
+            "large": measure("large", large, url, scratch, reference=args.reference_on_large),
+        }
+    finally:
+        pg.destroy()
+        shutil.rmtree(scratch, ignore_errors=True)
+    if args.json:
+        print(json.dumps(results, indent=2))
+    else:
+        print_table(results, reference_on_large=args.reference_on_large)
+    return 0
+
+
+def print_table(results: dict, reference_on_large: bool) -> None:
+    print(
+        f"{'file':<6} {'rows':>10} {'project/s':>11} {'limit/s':>11} {'reference/s':>12} "
+        f"{'÷limit':>7} {'÷reference':>10} {'peak RSS':>9}"
+    )
+    for name, r in results.items():
+        ref = f"{r['reference_rows_per_s']:,}" if r["reference_rows_per_s"] else "not run"
+        ratio_ref = f"{r['ratio_to_reference']:.1f}x" if r["ratio_to_reference"] else "-"
+        print(
+            f"{name:<6} {r['rows']:>10,} {r['project_rows_per_s']:>11,} "
+            f"{r['limit_rows_per_s']:>11,} {ref:>12} {r['ratio_to_limit']:>7.2f} "
+            f"{ratio_ref:>10} {r['peak_rss_mb']:>7.0f}MB"
+        )
+    if not reference_on_large:
+        print(
+            "reference (pandas.to_sql) runs on the small file only: on the large one it would "
+            "take minutes; pass --reference-on-large to run it anyway"
+        )
+
+
+if __name__ == "__main__":
+    sys.exit(main())
