@@ -166,7 +166,9 @@ def _summarise(command: str, run_results: Path, success: bool) -> DbtResult:
         if unique_id.startswith("test."):
             result.test_statuses[status] += 1
         if status in ("error", "fail"):
-            name = unique_id.split(".")[-1] if unique_id else "?"
+            # unique_id is "<type>.<project>.<name>[.<hash>]"
+            parts = unique_id.split(".")
+            name = parts[2] if len(parts) > 2 else unique_id or "?"
             message = (node.get("message") or "").splitlines()[0:1]
             result.failures.append(f"{name} ({status}: {message[0] if message else ''})")
     return result
