@@ -6,10 +6,12 @@ Exit codes: 0 success, 1 a pipeline failure (the message says what and what to d
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import logging
 import sys
 from collections.abc import Callable
+from pathlib import Path
 
 from taxi_pipeline.errors import InvalidParameter, PipelineError
 from taxi_pipeline.months import Month
@@ -127,6 +129,16 @@ def cmd_report(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_mirror(args: argparse.Namespace) -> int:
+    from taxi_pipeline.tlc_mirror import TlcMirror
+
+    mirror = TlcMirror(args.folder, port=args.port)
+    print(f"serving {args.folder} at {mirror.base_url} (Ctrl-C stops)", flush=True)
+    with contextlib.suppress(KeyboardInterrupt):
+        mirror.serve_forever()
+    return EXIT_OK
+
+
 def cmd_check(args: argparse.Namespace) -> int:
     from taxi_pipeline.check.cli import main as check_main
 
@@ -190,6 +202,19 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--json", action="store_true", help="print one JSON object")
     _add_settings(report)
     report.set_defaults(handler=cmd_report)
+
+    mirror = sub.add_parser(
+        "mirror",
+        help="serve TLC files from a local folder on 127.0.0.1 with TLC's URL layout",
+        description=(
+            "Serve the parquet files of a folder at http://127.0.0.1:PORT/trip-data/, as TLC "
+            "does; missing months answer 403 like TLC. Point --tlc-base-url (or "
+            "TAXI_TLC_BASE_URL) at the printed address on machines without internet."
+        ),
+    )
+    mirror.add_argument("--folder", type=Path, default=Path("data/tlc"), help="(default: data/tlc)")
+    mirror.add_argument("--port", type=int, default=8765, help="(default: 8765)")
+    mirror.set_defaults(handler=cmd_mirror)
 
     check = sub.add_parser(
         "check",
