@@ -1,0 +1,48 @@
+"""The warehouse misbehaving mid-load: the try fails as retryable, nothing partial is visible."""
+
+from __future__ import annotations
+
+import threading
+
+import psycopg
+import pytest
+
+from taxi_pipeline.errors import WarehouseUnavailable
+from taxi_pipeline.months import Month
+from taxi_pipeline.pipeline import ingest_month
+from tests.support.tlc_server import Fault
+from tests.test_loader import JAN_FILE, _jan_table, parquet_bytes, state
+
+JAN = Month(2024, 1)
+
+
+def test_a_server_restart_mid_copy_fails_the_try_and_the_retry_is_exact(
+    settings, warehouse_url, tlc, pg_server, monkeypatch
+):
+    ingest_month(settings, JAN, warehouse_url)
+    before = state(warehouse_url)
+    import taxi_pipeline.warehouse as warehouse
+
+    monkeypatch.setattr(warehouse, "_BATCH_ROWS", 4_000)
+    restarted = threading.Event()
+
+    def restart_once(done: int, _total: int) -> None:
+        if done >= 12_000 and not restarted.is_set():
+            restarted.set()
+            pg_server.restart()
+
+    tlc.script(JAN_FILE, Fault(body=parquet_bytes(_jan_table().slice(0, 30_000))))
+    with pytest.raises(WarehouseUnavailable) as info:
+        ingest_month(settings, JAN, warehouse_url, progress=restart_once)
+    assert restarted.is_set() and info.value.retryable
+    assert "a retry may succeed" in str(info.value)
+    assert state(warehouse_url) == before
+
+    retried = ingest_month(settings, JAN, warehouse_url)
+    assert retried.rows_loaded == 56_551
+    assert state(warehouse_url)["2024-01"].checksum == before["2024-01"].checksum
+    with psycopg.connect(warehouse_url) as conn:
+        leftovers = conn.execute(
+            "select count(*) from pg_tables where tablename like '%\\_\\_incoming'"
+        ).fetchone()[0]
+    assert leftovers == 0
