@@ -131,6 +131,7 @@ BAD_INPUTS = {
     "truncated": (None, CorruptFile, "truncated parquet file"),
     "lossy type": (None, SchemaMismatch, "'passenger_count'"),
     "missing column": (None, SchemaMismatch, "required column 'trip_type' is missing"),
+    "zero rows": (None, CorruptFile, "a parquet file with no rows"),
 }
 
 
@@ -145,6 +146,8 @@ def test_bad_input_gives_its_error_and_changes_nothing(case, settings, warehouse
         faults = [Fault(body=_lossy())]
     elif case == "missing column":
         faults = [Fault(body=parquet_bytes(_jan_table().drop_columns(["trip_type"])))]
+    elif case == "zero rows":
+        faults = [Fault(body=parquet_bytes(_jan_table().slice(0, 0)))]
     tlc.script(JAN_FILE, *faults)
     with pytest.raises(error, match=message):
         ingest_month(settings, JAN, warehouse_url)

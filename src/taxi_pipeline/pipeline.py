@@ -13,6 +13,7 @@ from pathlib import Path
 import pyarrow.parquet as pq
 
 from taxi_pipeline.dbt import DbtResult, run_dbt_checked
+from taxi_pipeline.errors import CorruptFile
 from taxi_pipeline.localpg import EmbeddedPostgres
 from taxi_pipeline.months import Month
 from taxi_pipeline.schema import service_schema
@@ -57,6 +58,11 @@ def ingest_month(settings: Settings, month: Month, warehouse_url: str, progress=
             fetched.size_bytes,
             fetched.sha256[:12],
         )
+        if parquet.metadata.num_rows == 0:
+            raise CorruptFile(
+                f"{url} is a parquet file with no rows; TLC does not publish empty months, so "
+                f"the file on the server is probably incomplete: nothing was replaced"
+            )
         schema.check_file(parquet, month)
         warehouse = Warehouse(warehouse_url, schema, settings.raw_schema)
         result = warehouse.load_month(month, fetched, progress=progress)
