@@ -38,3 +38,13 @@
         delete from {{ this }} where {{ run_month_predicate() }}
     {%- endif -%}
 {% endmacro %}
+
+
+{#-
+    Replacing a month leaves its old rows as dead tuples; reprocessing months again and again
+    would grow the table without bound if autovacuum lagged. VACUUM cannot run in a transaction,
+    hence the hook's transaction flag; it skips all-visible pages, so it costs about one month.
+-#}
+{% macro vacuum_after_replacement() %}
+    {{ return({"sql": "vacuum (analyze) " ~ this, "transaction": false}) }}
+{% endmacro %}

@@ -10,7 +10,8 @@
         unique_key='source_month',
         on_schema_change='fail',
         indexes=[{'columns': ['source_month']}],
-        pre_hook="{{ delete_run_months() }}"
+        pre_hook="{{ delete_run_months() }}",
+        post_hook=[vacuum_after_replacement()]
     )
 }}
 

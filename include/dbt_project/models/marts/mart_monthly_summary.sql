@@ -5,7 +5,8 @@
         incremental_strategy='delete+insert',
         unique_key='source_month',
         on_schema_change='fail',
-        pre_hook="{{ delete_run_months() }}"
+        pre_hook="{{ delete_run_months() }}",
+        post_hook=[vacuum_after_replacement()]
     )
 }}
 
