@@ -1,0 +1,3 @@
+from taxi_pipeline.check.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,113 @@
+"""Just enough SQL reading to tell appends from deletes, merges and replacements."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+_COMMENTS = re.compile(r"--[^\n]*|/\*.*?\*/", re.DOTALL)
+_SPACE = re.compile(r"\s+")
+_NAME = r"(?P<table>[\w.\"`\[\]{}$@'-]+)"
+
+# A WHERE clause bound to the run: a driver placeholder, an f-string/format hole, or Jinja.
+PLACEHOLDER = re.compile(
+    r"%s|%\(\w+\)s|(?<![:\w]):[A-Za-z_]\w*|\?|\{[^{}]*\}|\{\{.*?\}\}|\$\d+|@\w+|"
+    r"'\{\w*\}'|\{\w*\}"
+)
+
+
+@dataclass(frozen=True)
+class Statement:
+    kind: str  # append, upsert, merge, scoped_delete, replace, partition, select, other
+    table: str | None
+    text: str
+    where: str = ""
+
+
+_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("partition", re.compile(r"^insert\s+overwrite\b")),
+    ("upsert", re.compile(r"^(replace|upsert)\s+into\s+" + _NAME)),
+    ("upsert", re.compile(r"^insert\s+(or\s+(replace|ignore)\s+|ignore\s+)into\s+" + _NAME)),
+    ("append", re.compile(r"^insert\s+into\s+" + _NAME)),
+    ("merge", re.compile(r"^merge\s+(into\s+)?" + _NAME)),
+    ("delete", re.compile(r"^delete\s+(from\s+)?" + _NAME)),
+    ("replace", re.compile(r"^truncate\s+(table\s+)?(only\s+)?" + _NAME + r"(?!.*\bpartition\b)")),
+    ("replace", re.compile(r"^drop\s+table\s+(if\s+exists\s+)?" + _NAME)),
+    ("replace", re.compile(r"^create\s+or\s+replace\s+(temp\w*\s+)?table\s+" + _NAME)),
+    (
+        "partition",
+        re.compile(r"^alter\s+table\s+.*\b(drop|truncate|exchange|detach|replace)\s+partition"),
+    ),
+    ("append", re.compile(r"^copy\s+into\s+" + _NAME + r"\s+from")),
+    ("append", re.compile(r"^copy\s+" + _NAME + r"\s*(\([^)]*\))?\s+from\b")),
+    ("select", re.compile(r"^(with\b.*?\)\s*)?select\b")),
+)
+_UPSERT_TAIL = re.compile(r"\bon\s+conflict\b|\bon\s+duplicate\s+key\b|\bwhere\s+not\s+exists\b")
+_WHERE = re.compile(r"\bwhere\b(?P<where>.*)$")
+_SOURCES = re.compile(r"\b(?:from|using|join)\s+(?P<table>[\w.\"`\[\]{}$]+)")
+
+
+def normalise(text: str) -> str:
+    return _SPACE.sub(" ", _COMMENTS.sub(" ", text)).strip()
+
+
+def statements(text: str) -> list[Statement]:
+    result = []
+    for raw in normalise(text).split(";"):
+        statement = raw.strip()
+        if not statement:
+            continue
+        lowered = statement.lower()
+        # CTEs and parenthesised statements: classify by the first DML keyword.
+        found = re.search(r"\b(insert|merge|delete|truncate|copy|replace|upsert)\b", lowered)
+        body = lowered
+        if lowered.startswith(("with ", "(")) and found:
+            body = lowered[found.start() :]
+        for kind, pattern in _PATTERNS:
+            match = pattern.search(body)
+            if not match:
+                continue
+            table = clean_table(match.groupdict().get("table"))
+            where = ""
+            if kind in {"delete", "select"}:
+                found_where = _WHERE.search(body)
+                where = found_where.group("where") if found_where else ""
+            if kind == "append" and _UPSERT_TAIL.search(body):
+                kind = "upsert"
+            if kind == "append" and body.startswith("copy into") and table and table[0] in "@'":
+                kind = "other"  # unloading to a stage, not loading a table
+            if kind == "delete":
+                if not where:
+                    kind = "replace"
+                elif PLACEHOLDER.search(where) or "{" in where:
+                    kind = "scoped_delete"
+                else:
+                    kind = "other"
+            result.append(Statement(kind, table, statement, where))
+            break
+    return result
+
+
+def clean_table(raw: str | None) -> str | None:
+    if not raw:
+        return None
+    name = raw.strip("\"`[]'()").lower()
+    if "{" in name or "%" in name or name.startswith(":"):
+        # templated: could be any table, unless the template says it is a scratch table
+        return name if re.search(r"tmp|temp|stag", name) else None
+    return name.replace('"', "").replace("`", "").rsplit(".", 1)[-1] or None
+
+
+def source_tables(text: str) -> set[str]:
+    """Tables a statement reads from (``FROM``/``USING``/``JOIN``)."""
+    lowered = normalise(text).lower()
+    names = set()
+    for match in _SOURCES.finditer(lowered):
+        name = clean_table(match.group("table"))
+        if name:
+            names.add(name)
+    return names
+
+
+def same_table(left: str | None, right: str | None) -> bool:
+    return left is None or right is None or left == right

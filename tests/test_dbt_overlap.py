@@ -1,0 +1,37 @@
+"""Why dbt runs must never overlap on one schema: without the one-slot pool they collide."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+
+from taxi_pipeline.dbt import run_dbt
+from taxi_pipeline.months import Month
+from taxi_pipeline.pipeline import ingest_month
+
+
+def test_overlapping_dbt_runs_collide_on_one_schema(settings, warehouse_url):
+    ingest_month(settings, Month(2024, 1), warehouse_url)
+    seed = run_dbt("seed", warehouse_url, settings.work_dir, target_schema="analytics")
+    assert seed.success
+
+    def dbt_run(_):
+        return run_dbt("run", warehouse_url, settings.work_dir, target_schema="analytics")
+
+    collisions = []
+    for _attempt in range(3):
+        with ThreadPoolExecutor(max_workers=3) as pool:
+            results = list(pool.map(dbt_run, range(3)))
+        collisions = [r for r in results if not r.success and _collided(r.output_tail)]
+        if collisions:
+            break
+    assert collisions, "three concurrent dbt runs never collided"
+    assert "Database Error in model" in collisions[0].output_tail
+
+
+def _collided(output: str) -> bool:
+    # Which relation collides first depends on timing: the model itself, its __dbt_backup or
+    # __dbt_tmp twin, or the catalog row of a view being replaced.
+    return any(
+        sign in output
+        for sign in ("already exists", "concurrently updated", "duplicate key value violates")
+    )
