@@ -33,6 +33,7 @@ class DbtResult:
     test_statuses: Counter = field(default_factory=Counter)
     failures: list[str] = field(default_factory=list)
     output_tail: str = ""
+    node_seconds: dict[str, float] = field(default_factory=dict)
 
     @property
     def tests_summary(self) -> str:
@@ -91,6 +92,7 @@ def run_dbt(
     month: Month | None = None,
     project_dir: Path | None = None,
     select: str | None = None,
+    full_refresh: bool = False,
     echo=None,
 ) -> DbtResult:
     """Run ``dbt <command>`` (build, run, test, seed) and summarise its run_results.json."""
@@ -115,6 +117,8 @@ def run_dbt(
         argv += ["--vars", json.dumps({"source_month": month.first_day.isoformat()})]
     if select:
         argv += ["--select", select]
+    if full_refresh:
+        argv.append("--full-refresh")
     proc = subprocess.Popen(
         argv,
         env=dbt_environment(warehouse_url, target_schema, raw_schema),
@@ -162,13 +166,14 @@ def _summarise(command: str, run_results: Path, success: bool) -> DbtResult:
     for node in data.get("results", []):
         status = str(node.get("status"))
         unique_id = node.get("unique_id", "")
+        # unique_id is "<type>.<project>.<name>[.<hash>]"
+        parts = unique_id.split(".")
+        name = parts[2] if len(parts) > 2 else unique_id or "?"
+        result.node_seconds[name] = float(node.get("execution_time") or 0.0)
         result.statuses[status] += 1
         if unique_id.startswith("test."):
             result.test_statuses[status] += 1
         if status in ("error", "fail"):
-            # unique_id is "<type>.<project>.<name>[.<hash>]"
-            parts = unique_id.split(".")
-            name = parts[2] if len(parts) > 2 else unique_id or "?"
             message = (node.get("message") or "").splitlines()[0:1]
             result.failures.append(f"{name} ({status}: {message[0] if message else ''})")
     return result
