@@ -8,6 +8,7 @@ import psycopg
 import pytest
 
 from taxi_pipeline.errors import WarehouseUnavailable
+from taxi_pipeline.localpg import EmbeddedPostgres
 from taxi_pipeline.months import Month
 from taxi_pipeline.pipeline import ingest_month
 from tests.support.tlc_server import Fault
@@ -16,9 +17,20 @@ from tests.test_loader import JAN_FILE, _jan_table, parquet_bytes, state
 JAN = Month(2024, 1)
 
 
+@pytest.fixture
+def own_server(tmp_path):
+    """A PostgreSQL of this test's own: restarting the shared one would disturb Airflow's."""
+    server = EmbeddedPostgres(tmp_path / "pg")
+    server.start()
+    yield server
+    server.destroy()
+
+
 def test_a_server_restart_mid_copy_fails_the_try_and_the_retry_is_exact(
-    settings, warehouse_url, tlc, pg_server, monkeypatch
+    settings, tlc, own_server, monkeypatch
 ):
+    pg_server = own_server
+    warehouse_url = own_server.connection().url()
     ingest_month(settings, JAN, warehouse_url)
     before = state(warehouse_url)
     import taxi_pipeline.warehouse as warehouse

@@ -139,6 +139,183 @@ def cmd_mirror(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _stack(args: argparse.Namespace):
+    from taxi_pipeline.local_stack import LocalStack
+
+    return LocalStack(settings_from(args), api_port=getattr(args, "api_port", None))
+
+
+def _echo(line: str) -> None:
+    print(line, flush=True)
+
+
+def cmd_up(args: argparse.Namespace) -> int:
+    stack = _stack(args)
+    stack.up(prefer_tlc=args.use_tlc, echo=_echo)
+    _print_login(stack)
+    return EXIT_OK
+
+
+def cmd_down(args: argparse.Namespace) -> int:
+    _stack(args).down()
+    print("stopped Airflow, PostgreSQL and the local TLC mirror (data kept in the state dir)")
+    return EXIT_OK
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    stack = _stack(args)
+    status = stack.airflow.status()
+    if status.import_errors:
+        from taxi_pipeline.local_stack import _import_errors_text
+
+        print("!" * 78)
+        print(_import_errors_text(status.import_errors))
+        print("!" * 78)
+    postgres = "running" if stack.airflow.postgres.is_running() else "stopped"
+    print(f"{'postgresql':<14} {postgres}")
+    for component in status.components:
+        health = "healthy" if component.running and component.healthy else "NOT HEALTHY"
+        detail = f"  {component.detail}" if component.detail and health != "healthy" else ""
+        print(f"{component.name:<14} {health}{detail}")
+    for dag_id in status.missing_dags:
+        print(f"DAG {dag_id} is not loaded")
+    print(f"TLC source     {stack.tlc_base_url()}")
+    print(f"Airflow UI     {status.api_url}")
+    return EXIT_OK if status.healthy else EXIT_FAILURE
+
+
+def cmd_backfill(args: argparse.Namespace) -> int:
+    stack = _stack(args)
+    stack.require_scheduler()
+    backfill_id = stack.airflow.create_backfill(
+        getattr(args, "from"), args.to, reprocess=args.reprocess
+    )
+    print(f"backfill {backfill_id} created for {getattr(args, 'from')} .. {args.to}")
+    return _follow(stack, stack.backfill_run_ids(backfill_id))
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    stack = _stack(args)
+    stack.require_scheduler()
+    run_id = stack.airflow.trigger(args.month)
+    print(f"triggered {run_id}")
+    return _follow(stack, [run_id])
+
+
+def cmd_verify(args: argparse.Namespace) -> int:
+    stack = _stack(args)
+    stack.require_scheduler()
+    before = stack.month_state(args.month)
+    if before is None:
+        print(f"{args.month} is not loaded yet: nothing to compare (run it first)", file=sys.stderr)
+        return EXIT_FAILURE
+    run_id = stack.airflow.trigger(args.month)
+    print(f"re-running {args.month} ({run_id}) ...", flush=True)
+    if _follow(stack, [run_id]) != EXIT_OK:
+        return EXIT_FAILURE
+    after = stack.month_state(args.month)
+    return _print_comparison(before, after)
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from taxi_pipeline.local_stack import SAMPLES_DIR
+
+    stack = _stack(args)
+    stack.up(prefer_tlc=args.use_tlc, echo=_echo)
+    months = sorted(Month.parse(p.stem.split("_")[-1]) for p in SAMPLES_DIR.glob("*.parquet"))
+    print(f"loading {', '.join(map(str, months))} through the Airflow scheduler ...", flush=True)
+    run_ids = []
+    for first, last in _consecutive(months):
+        if first == last:
+            run_ids.append(stack.airflow.trigger(first))
+        else:
+            backfill_id = stack.airflow.create_backfill(first, last)
+            run_ids += stack.backfill_run_ids(backfill_id)
+    outcome = _follow(stack, run_ids)
+    _print_login(stack)
+    return outcome
+
+
+def _consecutive(months: list[Month]) -> list[tuple[Month, Month]]:
+    """Months grouped into runs of consecutive months: one backfill each."""
+    groups: list[tuple[Month, Month]] = []
+    for month in months:
+        if groups and groups[-1][1].next() == month:
+            groups[-1] = (groups[-1][0], month)
+        else:
+            groups.append((month, month))
+    return groups
+
+
+def _follow(stack, run_ids: list[str]) -> int:
+    stack.wait(run_ids, echo=_echo)
+    summaries = stack.month_summaries(run_ids)
+    print()
+    print(
+        f"{'month':<8} {'state':<8} {'in file':>9} {'loaded':>9} {'spillover':>9} "
+        f"{'dbt tests (pass/warn/fail)':>27} {'duration':>9}"
+    )
+    for s in summaries:
+        tests = s.tests or {}
+        verdict = (
+            f"{tests.get('pass', 0)}/{tests.get('warn', 0)}/"
+            f"{tests.get('fail', 0) + tests.get('error', 0)}"
+            if s.tests is not None
+            else "-"
+        )
+        print(
+            f"{s.month:<8} {s.state:<8} {_num(s.rows_in_file):>9} {_num(s.rows_loaded):>9} "
+            f"{_num(s.spillover_rows):>9} {verdict:>27} "
+            f"{(f'{s.seconds:.0f}s' if s.seconds is not None else '-'):>9}"
+        )
+    failed = [s.month for s in summaries if s.state != "success"]
+    if failed:
+        print(
+            f"\n{len(failed)} month(s) failed: {', '.join(failed)}. The task log says why; "
+            f"dags/RUNBOOK.md says what to do.",
+            file=sys.stderr,
+        )
+        return EXIT_FAILURE
+    return EXIT_OK
+
+
+def _num(value: int | None) -> str:
+    return f"{value:,}" if value is not None else "-"
+
+
+def _print_comparison(before, after) -> int:
+    months = sorted(set(before.pickup_months) | set(after.pickup_months))
+    print(f"\n{'':<22} {'before':>16} {'after':>16}")
+    rows = [(f"rows of {before.source_month}", before.rows_loaded, after.rows_loaded)]
+    rows += [
+        (f"  pickup {m}", before.pickup_months.get(m, 0), after.pickup_months.get(m, 0))
+        for m in months
+    ]
+    rows.append(("checksum", before.checksum, after.checksum))
+    differences = 0
+    for label, old, new in rows:
+        mark = "" if old == new else "   <- differs"
+        differences += old != new
+        old_text = f"{old:,}" if isinstance(old, int) else str(old)[:16]
+        new_text = f"{new:,}" if isinstance(new, int) else str(new)[:16]
+        print(f"{label:<22} {old_text:>16} {new_text:>16}{mark}")
+    if differences:
+        print(f"\n{differences} difference(s): the re-run changed {before.source_month}")
+        return EXIT_FAILURE
+    print(f"\nidentical: re-running {before.source_month} changed nothing")
+    return EXIT_OK
+
+
+def _print_login(stack) -> None:
+    from taxi_pipeline.local_stack import ADMIN_USER
+
+    print(
+        f"\nAirflow UI: {stack.airflow.api_url}  (user {ADMIN_USER}, password "
+        f"{stack.airflow.admin_password()})"
+    )
+    print("stop everything with: taxi-pipeline down")
+
+
 def _progress_printer(month: Month) -> Callable[[int, int], None]:
     def report(done: int, total: int) -> None:
         if sys.stderr.isatty():
@@ -196,6 +373,81 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--json", action="store_true", help="print one JSON object")
     _add_settings(report)
     report.set_defaults(handler=cmd_report)
+
+    def stack_parser(name: str, help_text: str, description: str) -> argparse.ArgumentParser:
+        command = sub.add_parser(
+            name,
+            help=help_text,
+            description=description,
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+            epilog=_SETTINGS_HELP + "  --api-port       (saved by `up`)    Airflow UI/API port\n",
+        )
+        _add_settings(command)
+        command.add_argument("--api-port", type=int, help="port of the Airflow UI and API")
+        return command
+
+    up = stack_parser(
+        "up",
+        "start the local stack: PostgreSQL, Airflow, and a TLC mirror if TLC is unreachable",
+        "Start the embedded PostgreSQL and a local Airflow (api-server, scheduler, "
+        "dag-processor, triggerer; LocalExecutor) in the state dir. When TLC cannot be reached "
+        "(and no --tlc-base-url is given), serve the bundled sample months on 127.0.0.1.",
+    )
+    up.add_argument("--use-tlc", action="store_true", help="use TLC even if it seems unreachable")
+    up.set_defaults(handler=cmd_up)
+
+    down = stack_parser(
+        "down", "stop the local stack (data is kept)", "Stop everything `up` started."
+    )
+    down.set_defaults(handler=cmd_down)
+
+    status = stack_parser(
+        "status",
+        "health of each component and any DAG import errors",
+        "Show whether PostgreSQL and each Airflow component is healthy and, first and loudly, "
+        "any DAG file that failed to import. Exit 1 when anything is unhealthy.",
+    )
+    status.set_defaults(handler=cmd_status)
+
+    backfill = stack_parser(
+        "backfill",
+        "load a range of months through the Airflow scheduler",
+        "Create an Airflow backfill (one run per month) and follow it: live progress, then a "
+        "per-month table. Needs `taxi-pipeline up`.",
+    )
+    backfill.add_argument("--from", required=True, type=_month, help="first month, YYYY-MM")
+    backfill.add_argument("--to", required=True, type=_month, help="last month, YYYY-MM")
+    backfill.add_argument(
+        "--reprocess",
+        choices=["none", "completed", "failed"],
+        default="none",
+        help="re-run months that already ran (default: none)",
+    )
+    backfill.set_defaults(handler=cmd_backfill)
+
+    run = stack_parser(
+        "run", "run one month through Airflow", "Trigger one run for a month and follow it."
+    )
+    run.add_argument("--month", required=True, type=_month, help="month, YYYY-MM")
+    run.set_defaults(handler=cmd_run)
+
+    verify = stack_parser(
+        "verify",
+        "re-run a month and prove nothing changed",
+        "Snapshot a loaded month (rows per pickup month, checksum), re-run it through Airflow, "
+        "and print both side by side. Exit 1 on any difference.",
+    )
+    verify.add_argument("--month", required=True, type=_month, help="month, YYYY-MM")
+    verify.set_defaults(handler=cmd_verify)
+
+    demo = stack_parser(
+        "demo",
+        "start everything and load the bundled sample months through Airflow",
+        "`up`, then load every bundled month (data/tlc) through the scheduler, print the "
+        "per-month table, and leave the Airflow UI running.",
+    )
+    demo.add_argument("--use-tlc", action="store_true", help="fetch from TLC, not the samples")
+    demo.set_defaults(handler=cmd_demo)
 
     mirror = sub.add_parser(
         "mirror",

@@ -1,0 +1,266 @@
+"""The local stack behind ``taxi-pipeline up/down/status/backfill/run/verify/demo``.
+
+One state dir holds everything: the embedded PostgreSQL (warehouse database ``taxi`` and Airflow's
+metadata database), the Airflow home, and, on machines that cannot reach TLC, a mirror process
+serving the bundled sample months on 127.0.0.1 through the same download code path.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import requests
+
+from taxi_pipeline.errors import PipelineError
+from taxi_pipeline.local_airflow import DAG_ID, LocalAirflow
+from taxi_pipeline.localpg import free_port
+from taxi_pipeline.months import Month
+from taxi_pipeline.schema import GREEN
+from taxi_pipeline.settings import Settings, warehouse_url_from_env
+from taxi_pipeline.source import DEFAULT_TLC_BASE_URL, trip_file_url
+from taxi_pipeline.warehouse import MonthState, Warehouse
+
+SAMPLES_DIR = Path(__file__).resolve().parents[2] / "data" / "tlc"
+ADMIN_USER = "admin"
+
+
+class StackError(PipelineError):
+    """The local stack is not in a state to do what was asked."""
+
+
+@dataclass
+class MonthSummary:
+    month: str
+    state: str
+    rows_in_file: int | None = None
+    rows_loaded: int | None = None
+    spillover_rows: int | None = None
+    tests: dict | None = None
+    seconds: float | None = None
+
+
+class LocalStack:
+    def __init__(self, settings: Settings, api_port: int | None = None):
+        self.settings = settings
+        self.state_dir = settings.state_dir
+        self.state_dir.mkdir(parents=True, exist_ok=True)
+        self._mirror_file = self.state_dir / "mirror.json"
+        self.airflow = LocalAirflow(
+            self.state_dir,
+            api_port=api_port,
+            warehouse_url=settings.warehouse_url or warehouse_url_from_env(),
+            extra_env={"TAXI_TLC_BASE_URL": self.tlc_base_url()},
+        )
+
+    # -- the TLC source ------------------------------------------------------------------
+
+    def tlc_base_url(self) -> str:
+        """An explicit setting, else the mirror this stack started, else TLC itself."""
+        if (
+            os.environ.get("TAXI_TLC_BASE_URL")
+            or self.settings.tlc_base_url != DEFAULT_TLC_BASE_URL
+        ):
+            return self.settings.tlc_base_url
+        mirror = self._mirror()
+        return mirror["base_url"] if mirror else DEFAULT_TLC_BASE_URL
+
+    def ensure_source(self, prefer_tlc: bool, echo) -> str:
+        """Use TLC when it answers (or when asked), else serve the bundled months locally."""
+        explicit = os.environ.get("TAXI_TLC_BASE_URL") or (
+            self.settings.tlc_base_url != DEFAULT_TLC_BASE_URL
+        )
+        if explicit:
+            return self.settings.tlc_base_url
+        if self._mirror():
+            return self._mirror()["base_url"]
+        if prefer_tlc or tlc_reachable():
+            return DEFAULT_TLC_BASE_URL
+        port = free_port()
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "taxi_pipeline.cli",
+                "mirror",
+                "--folder",
+                str(SAMPLES_DIR),
+                "--port",
+                str(port),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+        base_url = f"http://127.0.0.1:{port}/trip-data"
+        _wait_for(lambda: _answers(base_url + "/"), 15, "the local TLC mirror did not start")
+        self._mirror_file.write_text(json.dumps({"pid": process.pid, "base_url": base_url}))
+        echo(f"TLC is not reachable from here: serving the bundled months at {base_url}")
+        return base_url
+
+    def _mirror(self) -> dict | None:
+        try:
+            mirror = json.loads(self._mirror_file.read_text())
+            os.kill(mirror["pid"], 0)
+            return mirror
+        except (OSError, ValueError, KeyError):
+            return None
+
+    def stop_mirror(self) -> None:
+        mirror = self._mirror()
+        if mirror:
+            os.killpg(mirror["pid"], signal.SIGTERM)
+        self._mirror_file.unlink(missing_ok=True)
+
+    # -- lifecycle -----------------------------------------------------------------------
+
+    def up(self, prefer_tlc: bool, echo) -> None:
+        base_url = self.ensure_source(prefer_tlc, echo)
+        self.airflow.extra_env["TAXI_TLC_BASE_URL"] = base_url
+        echo(
+            "starting PostgreSQL and Airflow (api-server, scheduler, dag-processor, triggerer) ..."
+        )
+        status = self.airflow.up()
+        if status.import_errors:
+            raise StackError(_import_errors_text(status.import_errors))
+        self.airflow.unpause()
+
+    def down(self) -> None:
+        self.airflow.down(stop_postgres=True)
+        self.stop_mirror()
+
+    def require_scheduler(self) -> None:
+        status = self.airflow.status()
+        scheduler = next(c for c in status.components if c.name == "scheduler")
+        if not (scheduler.running and scheduler.healthy):
+            raise StackError(
+                "no scheduler is running, so queued runs would never start: run "
+                "`taxi-pipeline up` first (then `taxi-pipeline status` to check)"
+            )
+        if status.import_errors:
+            raise StackError(_import_errors_text(status.import_errors))
+
+    # -- runs ----------------------------------------------------------------------------
+
+    def month_summaries(self, run_ids: list[str]) -> list[MonthSummary]:
+        runs = {r["run_id"]: r for r in self.airflow.dag_runs()}
+        results = self._task_results(run_ids)
+        summaries = []
+        for run_id in run_ids:
+            run = runs.get(run_id, {})
+            ingest = results.get((run_id, "ingest_taxi_month")) or {}
+            tests = (results.get((run_id, "dbt_test")) or {}).get("tests")
+            start, end = run.get("start_date"), run.get("end_date")
+            summaries.append(
+                MonthSummary(
+                    month=ingest.get("month") or _run_month(run),
+                    state=run.get("state", "unknown"),
+                    rows_in_file=ingest.get("rows_in_file"),
+                    rows_loaded=ingest.get("rows_loaded"),
+                    spillover_rows=ingest.get("spillover_rows"),
+                    tests=tests,
+                    seconds=(end - start).total_seconds() if start and end else None,
+                )
+            )
+        return sorted(summaries, key=lambda s: s.month)
+
+    def _task_results(self, run_ids: list[str]) -> dict[tuple[str, str], dict]:
+        with self.airflow.metadata() as conn:
+            rows = conn.execute(
+                "select run_id, task_id, value from xcom "
+                "where dag_id = %s and key = 'return_value' and run_id = any(%s)",
+                (DAG_ID, run_ids),
+            ).fetchall()
+        results = {}
+        for run_id, task_id, value in rows:
+            if isinstance(value, str | bytes):
+                value = json.loads(value)
+            results[(run_id, task_id)] = value if isinstance(value, dict) else {}
+        return results
+
+    def wait(self, run_ids: list[str], echo, timeout_s: float = 3600) -> list[dict]:
+        """Until every run is finished, echoing progress whenever it changes."""
+        deadline = time.monotonic() + timeout_s
+        last = None
+        while True:
+            runs = [r for r in self.airflow.dag_runs() if r["run_id"] in set(run_ids)]
+            done = sum(r["state"] == "success" for r in runs)
+            failed = sum(r["state"] == "failed" for r in runs)
+            running = sum(r["state"] == "running" for r in runs)
+            queued = len(run_ids) - done - failed - running
+            line = (
+                f"months: {done} done, {running} running, {queued} queued, {failed} failed "
+                f"(of {len(run_ids)})"
+            )
+            if line != last:
+                echo(line)
+                last = line
+            if done + failed == len(run_ids) and len(runs) == len(run_ids):
+                return runs
+            if time.monotonic() > deadline:
+                raise StackError(f"runs still not finished after {timeout_s:.0f}s: {line}")
+            time.sleep(2)
+
+    def backfill_run_ids(self, backfill_id: int) -> list[str]:
+        return [r["run_id"] for r in self.airflow.backfill_runs(backfill_id)]
+
+    # -- the warehouse -------------------------------------------------------------------
+
+    def warehouse(self) -> Warehouse:
+        url = self.settings.warehouse_url or warehouse_url_from_env()
+        if url is None:
+            url = self.airflow.postgres.connection().url()
+        return Warehouse(url, GREEN, self.settings.raw_schema)
+
+    def month_state(self, month: Month) -> MonthState | None:
+        return next(
+            (s for s in self.warehouse().month_states() if s.source_month == str(month)), None
+        )
+
+
+def tlc_reachable(timeout_s: float = 5.0) -> bool:
+    try:
+        response = requests.head(
+            trip_file_url(DEFAULT_TLC_BASE_URL, "green", Month(2024, 1)), timeout=timeout_s
+        )
+    except requests.RequestException:
+        return False
+    return response.status_code == 200
+
+
+def _answers(url: str) -> bool:
+    try:
+        requests.get(url, timeout=2)
+    except requests.RequestException:
+        return False
+    return True
+
+
+def _wait_for(predicate, timeout_s: float, message: str) -> None:
+    deadline = time.monotonic() + timeout_s
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise StackError(message)
+        time.sleep(0.2)
+
+
+def _run_month(run: dict) -> str:
+    conf = run.get("conf") or {}
+    if isinstance(conf, dict) and conf.get("month"):
+        return conf["month"]
+    start = run.get("data_interval_start") or run.get("logical_date")
+    return str(Month.of(start)) if start else "?"
+
+
+def _import_errors_text(errors: dict[str, str]) -> str:
+    lines = ["DAG import errors: these DAG files failed to load and their DAGs are missing:"]
+    for filename, trace in errors.items():
+        lines.append(f"  {filename}")
+        lines.extend(f"    {line}" for line in trace.strip().splitlines()[-6:])
+    return "\n".join(lines)
