@@ -1,0 +1,348 @@
+"""The bodies of the ``taxi_pipeline`` DAG's tasks, kept out of the DAG file so it stays thin.
+
+Each task works out its month from the run itself (the ``month`` param, else the data interval,
+else the logical date), never from the clock, so a retry or a backfill of a run always reads the
+same month. Credentials
+come from the ``azure_pg`` connection at run time and stay inside the task: what a task returns
+(and Airflow stores as XCom) is a small dict of counts. Non-secret settings come from Airflow
+Variables (``taxi_<name>``), else ``TAXI_<NAME>`` environment variables, else defaults.
+
+Retrying is decided by ``PipelineError.retryable`` through ``TransientOnlyRetryPolicy``: network
+trouble, 5xx and lost connections are retried; a missing month past its deadline, a corrupt file,
+a schema change or a failing dbt test fail on the first try.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+from datetime import UTC, datetime, time, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, NoReturn
+from urllib.parse import quote, urlencode
+
+from airflow.sdk import Connection, RetryDecision, RetryPolicy, Variable, get_current_context
+from airflow.sdk.exceptions import AirflowNotFoundException, AirflowRescheduleException
+from airflow.sdk.log import mask_secret
+
+from taxi_pipeline.errors import InvalidParameter, MonthNotAvailable, PipelineError
+from taxi_pipeline.months import Month, month_of_interval, publication_deadline
+
+# The DAG file imports this module every time the dag-processor parses it: the data path
+# (pyarrow, the ADBC driver, dbt) is imported inside the tasks, which are the only users.
+if TYPE_CHECKING:
+    from taxi_pipeline.dbt import DbtResult
+    from taxi_pipeline.settings import Settings
+
+log = logging.getLogger(__name__)
+
+DAG_ID = "taxi_pipeline"
+# As in taxi_pipeline.settings, which is not imported here because it pulls in the data path.
+CONNECTION_ID = "azure_pg"
+DBT_POOL = "dbt"
+DEFAULT_GRACE_DAYS = 75
+DEFAULT_POKE_S = 6 * 3600
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+TRIGGER_HINT = (
+    'trigger it with a month: airflow dags trigger taxi_pipeline --conf \'{"month": "2024-01"}\' '
+    "(or taxi-pipeline run --month 2024-01, or the month field of the UI's trigger form)"
+)
+
+# libpq parameters worth carrying over from a connection's extras (Azure needs sslmode=require);
+# the postgres provider's own keys (cursor, iam, ...) mean nothing to libpq.
+_LIBPQ_EXTRAS = (
+    "sslmode",
+    "sslrootcert",
+    "sslcert",
+    "sslkey",
+    "connect_timeout",
+    "application_name",
+    "options",
+    "target_session_attrs",
+    "keepalives",
+    "keepalives_idle",
+)
+
+
+# -- configuration ---------------------------------------------------------------------------
+
+
+def config_value(name: str, default: str) -> str:
+    """Variable ``taxi_<name>``, else environment ``TAXI_<NAME>``, else ``default``."""
+    value = Variable.get(f"taxi_{name}", default=None)
+    if value not in (None, ""):
+        return str(value)
+    return os.environ.get(f"TAXI_{name.upper()}") or default
+
+
+def _int_setting(name: str, default: int, param: Any = None) -> int:
+    raw = param if param not in (None, "") else config_value(name, str(default))
+    try:
+        value = int(raw)
+    except (TypeError, ValueError):
+        raise InvalidParameter(f"{name} must be a whole number, got {str(raw)[:40]!r}") from None
+    if value < 0:
+        raise InvalidParameter(f"{name} must not be negative, got {value}")
+    return value
+
+
+def airflow_home() -> Path:
+    # Airflow's own rule for where its home is when AIRFLOW_HOME is unset.
+    return Path(os.environ.get("AIRFLOW_HOME") or Path("~/airflow").expanduser())
+
+
+def task_settings() -> Settings:
+    from taxi_pipeline.settings import Settings
+    from taxi_pipeline.source import DEFAULT_TLC_BASE_URL
+
+    work_dir = Path(config_value("work_dir", str(airflow_home() / "taxi_pipeline")))
+    return Settings(
+        service=config_value("service", "green"),
+        tlc_base_url=config_value("tlc_base_url", DEFAULT_TLC_BASE_URL),
+        state_dir=work_dir,
+        work_dir=work_dir,
+        raw_schema=config_value("raw_schema", "raw"),
+        dbt_schema=config_value("dbt_schema", "analytics"),
+    )
+
+
+def dbt_project(default_dir: str) -> Path:
+    """``TAXI_DBT_PROJECT_DIR`` if set, else the project the DAG file found next to itself."""
+    if os.environ.get("TAXI_DBT_PROJECT_DIR"):
+        from taxi_pipeline.dbt import find_project_dir
+
+        return find_project_dir()
+    path = Path(default_dir)
+    if not (path / "dbt_project.yml").exists():
+        raise InvalidParameter(
+            f"no dbt project at {path}: deploy include/dbt_project next to the dags folder "
+            f"or set TAXI_DBT_PROJECT_DIR"
+        )
+    return path
+
+
+# -- credentials -----------------------------------------------------------------------------
+
+
+def warehouse_url(conn_id: str = CONNECTION_ID) -> str:
+    """The connection as a libpq URL; its password is registered with the log masker first."""
+    try:
+        conn = Connection.get(conn_id)
+    except AirflowNotFoundException:
+        raise InvalidParameter(
+            f"Airflow connection {conn_id!r} is not defined: add it (airflow connections add "
+            f"{conn_id} --conn-type postgres ...) or set AIRFLOW_CONN_{conn_id.upper()}"
+        ) from None
+    if conn.password:
+        # Drivers and error messages may show the URL-quoted form rather than the raw one.
+        mask_secret(conn.password)
+        mask_secret(quote(conn.password, safe=""))
+    if conn.conn_type and conn.conn_type not in ("postgres", "postgresql"):
+        raise InvalidParameter(
+            f"connection {conn_id!r} has type {conn.conn_type!r}; it must be a postgres connection"
+        )
+    auth = ""
+    if conn.login:
+        auth = quote(conn.login, safe="")
+        if conn.password:
+            auth += ":" + quote(conn.password, safe="")
+        auth += "@"
+    port = f":{conn.port}" if conn.port else ""
+    dbname = quote(conn.schema or "postgres", safe="")
+    extras = {key: conn.extra_dejson[key] for key in _LIBPQ_EXTRAS if key in conn.extra_dejson}
+    query = f"?{urlencode(extras)}" if extras else ""
+    return f"postgresql://{auth}{conn.host or 'localhost'}{port}/{dbname}{query}"
+
+
+# -- the run's month -------------------------------------------------------------------------
+
+
+def month_for_run(context: Any) -> Month:
+    """The run's month: the ``month`` param, else the data interval, else the logical date.
+
+    Scheduled and backfill runs cover their data interval. A manual run's data interval is
+    inferred from when it was triggered, not from its logical date, so it uses the month of its
+    logical date instead, and a manual run with neither a month nor a logical date fails.
+    """
+    chosen = (context.get("params") or {}).get("month")
+    if chosen:
+        month = Month.parse(chosen)
+        log.info("month %s (from the run's month parameter)", month)
+        return month
+    dag_run = context.get("dag_run")
+    run_type = getattr(getattr(dag_run, "run_type", None), "value", None) or str(
+        getattr(dag_run, "run_type", "")
+    )
+    start = context.get("data_interval_start")
+    end = context.get("data_interval_end")
+    if run_type in ("scheduled", "backfill") and start is not None and end is not None:
+        try:
+            month = month_of_interval(start, end)
+        except InvalidParameter as exc:
+            raise InvalidParameter(f"{exc}; {TRIGGER_HINT}") from None
+        log.info("month %s (from the data interval %s .. %s)", month, start, end)
+        return month
+    logical_date = getattr(dag_run, "logical_date", None)
+    if logical_date is None:
+        raise InvalidParameter(
+            f"this {run_type or 'manual'} run has no month parameter and no logical date: "
+            f"{TRIGGER_HINT}"
+        )
+    month = Month.of(logical_date)
+    log.info("month %s (from the logical date %s of this %s run)", month, logical_date, run_type)
+    return month
+
+
+# -- tasks -----------------------------------------------------------------------------------
+
+
+def ingest_taxi_month() -> dict[str, Any]:
+    """Load the run's month; wait (rescheduled, holding no worker slot) until TLC publishes it."""
+    from taxi_pipeline.pipeline import ingest_month
+
+    context = get_current_context()
+    month = month_for_run(context)
+    settings = task_settings()
+    grace_days = _int_setting(
+        "publication_grace_days",
+        DEFAULT_GRACE_DAYS,
+        (context.get("params") or {}).get("publication_grace_days"),
+    )
+    url = warehouse_url()
+    try:
+        result = ingest_month(settings, month, url)
+    except MonthNotAvailable as exc:
+        wait_or_fail(exc, settings, month, grace_days)
+    return {
+        "month": str(month),
+        "service": settings.service,
+        "rows_in_file": result.rows_in_file,
+        "rows_loaded": result.rows_loaded,
+        "spillover_rows": result.spillover_rows,
+        "file_sha256": result.file_sha256,
+        "seconds": round(result.seconds, 2),
+    }
+
+
+def wait_or_fail(
+    exc: MonthNotAvailable,
+    settings: Settings,
+    month: Month,
+    grace_days: int,
+    now: datetime | None = None,
+) -> NoReturn:
+    """Reschedule while ``month`` may still be published; past its deadline, fail for good."""
+    deadline = publication_deadline(month, grace_days)
+    deadline_at = datetime.combine(deadline, time(0), tzinfo=UTC)
+    # The clock only decides how long to wait for the file, never which month is loaded.
+    now = now or datetime.now(UTC)
+    if now < deadline_at:
+        poke_s = _int_setting("publication_poke_s", DEFAULT_POKE_S)
+        next_check = min(now + timedelta(seconds=max(poke_s, 1)), deadline_at)
+        log.warning(
+            "%s %s is not published yet (HTTP %s from %s). TLC publishes about two months late; "
+            "checking again at %s without holding a worker slot. The run fails if it is still "
+            "missing on %s (publication_grace_days=%d).",
+            settings.service,
+            month,
+            exc.status,
+            exc.url,
+            next_check.isoformat(timespec="minutes"),
+            deadline,
+            grace_days,
+        )
+        raise AirflowRescheduleException(reschedule_date=next_check) from None
+    raise MonthNotAvailable(
+        f"{settings.service} {month} was not published by {deadline} ({grace_days} days after "
+        f"the month ended): {exc.url} answers HTTP {exc.status}. TLC has had time to publish it, "
+        f"so check the month, the service (Variable taxi_service) and the TLC base URL (Variable "
+        f"taxi_tlc_base_url); if TLC is merely late, raise the Variable "
+        f"taxi_publication_grace_days and clear this task.",
+        url=exc.url,
+        status=exc.status,
+    ) from None
+
+
+def dbt_run(dbt_project_dir: str) -> dict[str, Any]:
+    """Seed the reference tables, then build the models for the run's month."""
+    context = get_current_context()
+    month = month_for_run(context)
+    settings = task_settings()
+    url = warehouse_url()
+    project = dbt_project(dbt_project_dir)
+    seeds = _dbt("seed", settings, month, url, project)
+    models = _dbt("run", settings, month, url, project)
+    return {"month": str(month), "seeds": dict(seeds.statuses), "models": dict(models.statuses)}
+
+
+def dbt_test(dbt_project_dir: str) -> dict[str, Any]:
+    """Run the dbt tests for the run's month; a failing test fails the run without retries."""
+    context = get_current_context()
+    month = month_for_run(context)
+    settings = task_settings()
+    result = _dbt("test", settings, month, warehouse_url(), dbt_project(dbt_project_dir))
+    log.info("dbt tests for %s: %s", month, result.tests_summary)
+    return {"month": str(month), "tests": dict(result.test_statuses)}
+
+
+def _dbt(command: str, settings: Settings, month: Month, url: str, project: Path) -> DbtResult:
+    from taxi_pipeline.dbt import run_dbt_checked
+
+    return run_dbt_checked(
+        command,
+        url,
+        Path(settings.work_dir),
+        target_schema=settings.dbt_schema,
+        raw_schema=settings.raw_schema,
+        month=month,
+        project_dir=project,
+        echo=lambda line: log.info("dbt: %s", _ANSI.sub("", line)),
+    )
+
+
+# -- retries ---------------------------------------------------------------------------------
+
+
+class TransientOnlyRetryPolicy(RetryPolicy):
+    """Retry what may pass on a later try; fail deterministic pipeline errors on the first.
+
+    The retry delay can be shortened without re-deploying the DAG through the Variable
+    ``taxi_retry_delay_s`` (or ``TAXI_RETRY_DELAY_S``); otherwise the task's ``retry_delay``
+    applies.
+    """
+
+    def evaluate(
+        self,
+        exception: BaseException,
+        try_number: int,
+        max_tries: int,
+        context: Any = None,
+    ) -> RetryDecision:
+        if isinstance(exception, PipelineError) and not exception.retryable:
+            return RetryDecision.fail(
+                f"{type(exception).__name__} will fail the same way on every try: not retrying"
+            )
+        kind = "transient" if isinstance(exception, PipelineError) else "unexpected"
+        return RetryDecision.retry(
+            delay=_retry_delay_override(),
+            reason=f"{kind} {type(exception).__name__}: retrying (try {try_number} of {max_tries})",
+        )
+
+    def serialize(self) -> dict[str, Any]:
+        return {"__type": type(self).__name__}
+
+    @classmethod
+    def deserialize(cls, data: dict[str, Any]) -> TransientOnlyRetryPolicy:
+        return cls()
+
+
+def _retry_delay_override() -> timedelta | None:
+    try:
+        raw = config_value("retry_delay_s", "")
+        return timedelta(seconds=float(raw)) if raw else None
+    except Exception:
+        # A broken knob must not turn a retry into a failure: fall back to the task's delay.
+        log.warning("ignoring an unusable taxi_retry_delay_s setting", exc_info=True)
+        return None

@@ -1,0 +1,99 @@
+"""One real local Airflow for every end-to-end test: started once per session, stopped at the end.
+
+It runs in the session's embedded PostgreSQL (metadata database ``airflow``), reads TLC files from
+the session's mirror, and loads into a warehouse database reached through ``azure_pg`` with a role
+of its own whose password is awkward on purpose (URL-reserved characters), so that the tests can
+look for it everywhere afterwards.
+"""
+
+from __future__ import annotations
+
+import secrets
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import quote
+
+import psycopg
+import pytest
+from psycopg import sql
+
+from taxi_pipeline.local_airflow import LocalAirflow
+
+REPO_DAGS = Path(__file__).resolve().parents[2] / "dags"
+TIMINGS: dict[str, str] = {}
+
+
+@dataclass(frozen=True)
+class E2eWarehouse:
+    url: str
+    password: str
+
+
+@pytest.fixture(scope="session")
+def e2e_warehouse(pg_server) -> E2eWarehouse:
+    info = pg_server.connection()
+    password = f"e2e:{secrets.token_urlsafe(12)}/@%?#"
+    role = database = "taxi_e2e"
+    with psycopg.connect(info.url("postgres"), autocommit=True) as conn:
+        conn.execute(
+            sql.SQL("drop database if exists {} with (force)").format(sql.Identifier(database))
+        )
+        conn.execute(sql.SQL("drop role if exists {}").format(sql.Identifier(role)))
+        conn.execute(
+            sql.SQL("create role {} login password {}").format(
+                sql.Identifier(role), sql.Literal(password)
+            )
+        )
+        conn.execute(
+            sql.SQL("create database {} owner {}").format(
+                sql.Identifier(database), sql.Identifier(role)
+            )
+        )
+    url = f"postgresql://{role}:{quote(password, safe='')}@{info.host}:{info.port}/{database}"
+    return E2eWarehouse(url=url, password=password)
+
+
+@pytest.fixture(scope="session")
+def dags_folder(tmp_path_factory) -> Path:
+    """The repository's DAG files, linked into a folder that a test may add a broken DAG to."""
+    folder = tmp_path_factory.mktemp("dags")
+    for path in REPO_DAGS.glob("*.py"):
+        (folder / path.name).symlink_to(path)
+    return folder
+
+
+@pytest.fixture(scope="session")
+def airflow(pg_server, tlc_mirror, e2e_warehouse, dags_folder) -> LocalAirflow:
+    local = LocalAirflow(
+        pg_server.state_dir,
+        dags_folder=dags_folder,
+        warehouse_url=e2e_warehouse.url,
+        extra_env={
+            "TAXI_TLC_BASE_URL": tlc_mirror.base_url,
+            # Retries after seconds rather than the DAG's five minutes.
+            "TAXI_RETRY_DELAY_S": "2",
+        },
+    )
+    started = time.monotonic()
+    try:
+        status = local.up(timeout_s=300)
+        assert status.healthy, status.problems()
+        # Unpausing with catchup off also creates the scheduled run of the latest complete
+        # month, which TLC (here: the mirror) has not published: one test watches it wait.
+        local.unpause()
+    except BaseException:
+        local.down()
+        raise
+    TIMINGS["local Airflow up (migrate, pool, 4 components, DAG parsed)"] = (
+        f"{time.monotonic() - started:.1f}s"
+    )
+    yield local
+    local.down()
+
+
+def pytest_terminal_summary(terminalreporter):
+    if TIMINGS:
+        terminalreporter.section("taxi_pipeline end-to-end timings")
+        for name, value in TIMINGS.items():
+            terminalreporter.write_line(f"{name}: {value}")
