@@ -114,3 +114,9 @@ def test_unreachable_warehouse_is_retryable(tlc, tmp_path):
     assert result.returncode == 1
     assert "WarehouseUnavailable (retryable)" in result.stderr and "127.0.0.1:9" in result.stderr
     assert "secret-pw" not in result.stderr
+
+
+def test_backfill_without_a_running_scheduler_says_so(tmp_path):
+    result = cli("backfill", "--from", "2024-01", "--to", "2024-01", "--state-dir", str(tmp_path))
+    assert result.returncode == 1
+    assert "no scheduler is running" in result.stderr and "taxi-pipeline up" in result.stderr
