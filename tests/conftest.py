@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import uuid
 from pathlib import Path
@@ -15,6 +16,8 @@ from taxi_pipeline.settings import Settings
 from tests.support.tlc_server import FaultyTlcMirror
 
 REPO = Path(__file__).resolve().parent.parent
+# Importing Airflow in a test process would otherwise create ~/airflow; keep it in the checkout.
+os.environ.setdefault("AIRFLOW_HOME", str(REPO / ".state" / "pytest-airflow-home"))
 TLC_SAMPLES = REPO / "data" / "tlc"
 SAMPLE_MONTHS = [Month(2023, 1), Month(2023, 12), Month(2024, 1)]
 

@@ -1,0 +1,282 @@
+"""Every symptom in dags/RUNBOOK.md is text the pipeline really prints when that failure happens.
+
+Each runbook entry has a trigger here that causes the failure through the real code path and
+returns what the user would read; every quoted string on the entry's Symptom line must be in it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import re
+import subprocess
+import sys
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
+from pathlib import Path
+from types import SimpleNamespace
+
+import psycopg
+import pytest
+
+from taxi_pipeline.dbt import run_dbt
+from taxi_pipeline.errors import MonthNotAvailable, PipelineError
+from taxi_pipeline.months import Month
+from taxi_pipeline.pipeline import dbt_for_month, ingest_month
+from tests.conftest import REPO
+from tests.support.tlc_server import Fault
+from tests.test_loader import JAN_FILE, _jan_table, _lossy, parquet_bytes, state
+
+RUNBOOK = REPO / "dags" / "RUNBOOK.md"
+JAN = Month(2024, 1)
+
+
+def runbook_symptoms() -> dict[int, list[str]]:
+    entries: dict[int, list[str]] = {}
+    number = None
+    for line in RUNBOOK.read_text().splitlines():
+        if heading := re.match(r"## (\d+)\. ", line):
+            number = int(heading.group(1))
+        elif line.startswith("- **Symptom:**") and number is not None:
+            entries[number] = re.findall(r"`([^`]+)`", line)
+    return entries
+
+
+def _error_text(call) -> str:
+    try:
+        call()
+    except PipelineError as exc:
+        return str(exc)
+    raise AssertionError("the failure did not happen")
+
+
+def _cli(*args: str) -> str:
+    result = subprocess.run(
+        [sys.executable, "-m", "taxi_pipeline.cli", *args],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        env=os.environ.copy(),
+        timeout=300,
+    )
+    return result.stdout + result.stderr
+
+
+@contextlib.contextmanager
+def _tmpfs(path: Path, options: str):
+    if os.geteuid() != 0:
+        pytest.skip("mounting a small filesystem needs root (CI runs as root)")
+    path.mkdir(parents=True, exist_ok=True)
+    subprocess.run(["mount", "-t", "tmpfs", "-o", options, "tmpfs", str(path)], check=True)
+    try:
+        yield path
+    finally:
+        subprocess.run(["umount", "-l", str(path)], check=False)
+
+
+def _task_settings(tlc):
+    from taxi_pipeline.settings import Settings
+
+    return Settings(tlc_base_url=tlc.base_url, state_dir=Path("unused"))
+
+
+def trigger_not_published_yet(ctx) -> str:
+    from taxi_pipeline.airflow_tasks import wait_or_fail
+
+    exc = MonthNotAvailable("HTTP 403", url="https://example.invalid/x.parquet", status=403)
+    with contextlib.suppress(Exception):
+        wait_or_fail(exc, _task_settings(ctx.tlc), JAN, 75, now=datetime(2024, 2, 3, tzinfo=UTC))
+    # Airflow's task logging goes to stdout; plain logging to caplog.
+    return ctx.caplog.text + ctx.capsys.readouterr().out
+
+
+def trigger_not_published_by(ctx) -> str:
+    from taxi_pipeline.airflow_tasks import wait_or_fail
+
+    exc = MonthNotAvailable("HTTP 403", url="https://example.invalid/x.parquet", status=403)
+    now = datetime(2024, 6, 1, tzinfo=UTC)
+    return _error_text(lambda: wait_or_fail(exc, _task_settings(ctx.tlc), JAN, 75, now=now))
+
+
+def _ingest_with(ctx, *faults: Fault) -> str:
+    ctx.tlc.script(JAN_FILE, *faults)
+    return _error_text(lambda: ingest_month(ctx.settings, JAN, ctx.url))
+
+
+def trigger_not_available(ctx) -> str:
+    return _ingest_with(ctx, Fault(status=404)) + _ingest_with(ctx, Fault(status=403))
+
+
+def trigger_html(ctx) -> str:
+    return _ingest_with(ctx, Fault(body=b"<html><body>Sign in to this network</body></html>"))
+
+
+def trigger_damaged(ctx) -> str:
+    truncated = (REPO / "data" / "tlc" / JAN_FILE).read_bytes()[:200_000]
+    empty = parquet_bytes(_jan_table().slice(0, 0))
+    return _ingest_with(ctx, Fault(body=truncated)) + _ingest_with(ctx, Fault(body=empty))
+
+
+def trigger_schema_change(ctx) -> str:
+    missing = parquet_bytes(_jan_table().drop_columns(["trip_type"]))
+    extra = parquet_bytes(_jan_table().append_column("new_fee", _jan_table().column("extra")))
+    return (
+        _ingest_with(ctx, Fault(body=missing))
+        + _ingest_with(ctx, Fault(body=extra))
+        + _ingest_with(ctx, Fault(body=_lossy()))
+    )
+
+
+def trigger_dbt_test_failure(ctx) -> str:
+    dbt_for_month(ctx.settings, "build", JAN, ctx.url)
+    with psycopg.connect(ctx.url) as conn:
+        conn.execute(
+            "update raw.green_trips set payment_type = 42 "
+            "where source_month = '2024-01-01' and source_row = 3"
+        )
+    text = _error_text(lambda: dbt_for_month(ctx.settings, "test", JAN, ctx.url))
+    return text + _error_text(lambda: dbt_for_month(ctx.settings, "build", JAN, ctx.url))
+
+
+def trigger_unreachable(ctx) -> str:
+    return _cli(
+        "ingest",
+        "--month",
+        "2024-01",
+        "--skip-dbt",
+        "--tlc-base-url",
+        ctx.tlc.base_url,
+        "--warehouse-url",
+        "postgresql://taxi:pw@127.0.0.1:9/taxi",
+        "--state-dir",
+        str(ctx.tmp_path),
+    )
+
+
+def trigger_auth_failed(ctx) -> str:
+    wrong = ctx.url.replace("://taxi:", "://taxi:wrong", 1)
+    return _cli(
+        "ingest",
+        "--month",
+        "2024-01",
+        "--skip-dbt",
+        "--tlc-base-url",
+        ctx.tlc.base_url,
+        "--warehouse-url",
+        wrong,
+        "--state-dir",
+        str(ctx.tmp_path),
+    )
+
+
+def trigger_dbt_collision(ctx) -> str:
+    work = ctx.settings.work_dir
+    assert run_dbt("seed", ctx.url, work, target_schema="analytics").success
+    outputs = ""
+    for _attempt in range(4):
+        with ThreadPoolExecutor(max_workers=3) as pool:
+            results = list(
+                pool.map(
+                    lambda _: run_dbt("run", ctx.url, work, target_schema="analytics"), range(3)
+                )
+            )
+        outputs += "".join(r.output_tail for r in results if not r.success)
+        if "already exists" in outputs:
+            break
+        # Start the next attempt from scratch so the runs race to create the relations again.
+        with psycopg.connect(ctx.url) as conn:
+            conn.execute("drop schema analytics cascade")
+        assert run_dbt("seed", ctx.url, work, target_schema="analytics").success
+    return outputs
+
+
+def trigger_no_scheduler(ctx) -> str:
+    return _cli(
+        "backfill",
+        "--from",
+        "2024-01",
+        "--to",
+        "2024-01",
+        "--state-dir",
+        str(ctx.tmp_path / "no-airflow"),
+    )
+
+
+def trigger_work_dir_full(ctx) -> str:
+    from taxi_pipeline.settings import Settings
+
+    texts = []
+    for options in ("size=256k", "size=1m,ro"):
+        with _tmpfs(ctx.tmp_path / f"work-{len(texts)}", options) as work:
+            settings = Settings(
+                tlc_base_url=ctx.tlc.base_url, state_dir=ctx.tmp_path, work_dir=work
+            )
+            texts.append(_error_text(lambda s=settings: ingest_month(s, JAN, ctx.url)))
+    return "".join(texts)
+
+
+def trigger_bad_month(ctx) -> str:
+    from taxi_pipeline.airflow_tasks import month_for_run
+
+    manual = SimpleNamespace(dag_id="taxi_pipeline", run_type="manual")
+    context = {"params": {}, "dag_run": manual, "logical_date": None}
+    return _cli("ingest", "--month", "2024-1") + _error_text(lambda: month_for_run(context))
+
+
+def trigger_import_error(ctx) -> str:
+    from airflow.dag_processing.dagbag import DagBag
+
+    from taxi_pipeline.local_stack import _import_errors_text
+
+    folder = ctx.tmp_path / "dags"
+    folder.mkdir()
+    (folder / "broken.py").write_text("from airflow.sdk import dag\nraise ImportError('gone')\n")
+    return _import_errors_text(DagBag(dag_folder=str(folder)).import_errors)
+
+
+TRIGGERS = {
+    1: trigger_not_published_yet,
+    2: trigger_not_published_by,
+    3: trigger_not_available,
+    4: trigger_html,
+    5: trigger_damaged,
+    6: trigger_schema_change,
+    7: trigger_dbt_test_failure,
+    8: trigger_unreachable,
+    9: trigger_auth_failed,
+    10: trigger_dbt_collision,
+    11: trigger_no_scheduler,
+    12: trigger_work_dir_full,
+    13: trigger_bad_month,
+    14: trigger_import_error,
+}
+
+
+def test_every_runbook_entry_has_a_trigger():
+    assert set(runbook_symptoms()) == set(TRIGGERS)
+    assert all(runbook_symptoms().values()), "an entry has no quoted symptom"
+
+
+@pytest.mark.parametrize("entry", sorted(TRIGGERS))
+def test_runbook_symptom_is_what_the_failure_prints(
+    entry, settings, warehouse_url, tlc, tmp_path, caplog, capsys
+):
+    caplog.set_level(logging.INFO)
+    ingest_month(settings, JAN, warehouse_url)
+    before = state(warehouse_url)
+    ctx = SimpleNamespace(
+        settings=settings,
+        url=warehouse_url,
+        tlc=tlc,
+        tmp_path=tmp_path,
+        caplog=caplog,
+        capsys=capsys,
+    )
+    output = TRIGGERS[entry](ctx)
+    for symptom in runbook_symptoms()[entry]:
+        assert symptom in output, f"runbook entry {entry}: {symptom!r} not in the output"
+    if entry not in (7, 10):
+        # Failures before or during the load leave the warehouse as it was.
+        assert state(warehouse_url) == before
+    assert warehouse_url.split(":")[2].split("@")[0] not in output
