@@ -1,6 +1,7 @@
 """NYC TLC taxi trips, one month per run: ingest_taxi_month -> dbt_run -> dbt_test.
 
-The task bodies live in ``taxi_pipeline.airflow_tasks``; this file only wires them.
+The task bodies live in ``taxi_pipeline.airflow_tasks``; this file only wires them. One DAG per
+namespace listed in TAXI_NAMESPACES (``taxi_pipeline.namespaces``), else the plain taxi_pipeline.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from pathlib import Path
 from airflow.sdk import CronDataIntervalTimetable, Param, dag, task
 
 from taxi_pipeline import airflow_tasks
+from taxi_pipeline.namespaces import Namespace, configured_namespaces
 
 # Found next to the dags folder, so it works wherever the project is deployed (this repository,
 # an Astro image, a docker-compose mount); TAXI_DBT_PROJECT_DIR overrides it at run time.
@@ -50,77 +52,113 @@ test fail without retrying.
 dbt invocations ever overlap, whatever kind of run they belong to. Create it once:
 `airflow pools set dbt 1 "one dbt invocation at a time"`.
 
+**Namespaces.** One Airflow can hold several copies of this DAG, one per name in the environment
+variable `TAXI_NAMESPACES` (e.g. `alice,bob`): `alice__taxi_pipeline` loads into `alice_raw`,
+builds `alice_analytics` and runs dbt in its own one-slot pool `dbt__alice`: no copy touches
+another's tables or waits for another's dbt. Create the pools with
+`python -m taxi_pipeline.namespaces pools > pools.json && airflow pools import pools.json`.
+
 **Configuration** (Airflow Variable, else environment variable, else default):
 `taxi_tlc_base_url` / `TAXI_TLC_BASE_URL`, `taxi_service` (green), `taxi_raw_schema` (raw),
-`taxi_dbt_schema` (analytics), `taxi_work_dir` (a folder under AIRFLOW_HOME),
+`taxi_dbt_schema` (analytics; a namespace's schemas are fixed), `taxi_work_dir` (a folder under
+AIRFLOW_HOME; a namespace works in `namespaces/<name>` below it),
 `taxi_publication_grace_days` (75; also a run parameter), `taxi_publication_poke_s`,
 `taxi_retry_delay_s` (overrides the 5-minute retry delay). Credentials come only from the
 `azure_pg` connection. Failures and recoveries: see RUNBOOK.md next to this file.
 """
 
-ingest_taxi_month = task(
-    task_id="ingest_taxi_month",
-    multiple_outputs=False,
-    execution_timeout=timedelta(hours=1),
-)(airflow_tasks.ingest_taxi_month)
+NAMESPACE_DOC = """
+**Namespace `{name}`.** This copy loads into `{raw}`, builds `{analytics}` and runs dbt in the pool
+`{pool}`; read `{dag_id}` for `taxi_pipeline` in the commands below.
 
-dbt_run = task(
-    task_id="dbt_run",
-    multiple_outputs=False,
-    pool=airflow_tasks.DBT_POOL,
-    execution_timeout=timedelta(hours=1),
-)(airflow_tasks.dbt_run)
-
-dbt_test = task(
-    task_id="dbt_test",
-    multiple_outputs=False,
-    pool=airflow_tasks.DBT_POOL,
-    execution_timeout=timedelta(hours=1),
-)(airflow_tasks.dbt_test)
+"""
 
 
-@dag(
-    dag_id=airflow_tasks.DAG_ID,
-    # Each run covers the month before its trigger time: [M, M+1). A plain "@monthly" would give
-    # runs a zero-length interval in Airflow 3.
-    schedule=CronDataIntervalTimetable("0 0 1 * *", timezone="UTC"),
-    start_date=datetime(2009, 1, 1, tzinfo=UTC),
-    catchup=False,
-    # Loads of different months may overlap; dbt is serialised by its pool, not by this.
-    max_active_runs=4,
-    default_args={
-        "retries": 2,
-        "retry_delay": timedelta(minutes=5),
-        "retry_policy": airflow_tasks.TransientOnlyRetryPolicy(),
-    },
-    params={
-        "month": Param(
-            None,
-            type=["null", "string"],
-            pattern=r"^[0-9]{4}-(0[1-9]|1[0-2])$",
-            title="Month (YYYY-MM)",
-            description=(
-                "The month to load, e.g. 2024-01. Wins over the run's data interval; required "
-                "for a manual run without a logical date."
+def namespace_doc(namespace: Namespace) -> str:
+    if namespace.is_default:
+        return DOC_MD
+    header = NAMESPACE_DOC.format(
+        name=namespace.name,
+        raw=namespace.raw_schema,
+        analytics=namespace.dbt_schema,
+        pool=namespace.dbt_pool,
+        dag_id=namespace.dag_id,
+    )
+    return header + DOC_MD
+
+
+def build_dag(namespace: Namespace):
+    @dag(
+        dag_id=namespace.dag_id,
+        # Each run covers the month before its trigger time: [M, M+1). A plain "@monthly" would
+        # give runs a zero-length interval in Airflow 3.
+        schedule=CronDataIntervalTimetable("0 0 1 * *", timezone="UTC"),
+        start_date=datetime(2009, 1, 1, tzinfo=UTC),
+        catchup=False,
+        # Loads of different months may overlap; dbt is serialised by its pool, not by this.
+        max_active_runs=4,
+        default_args={
+            "retries": 2,
+            "retry_delay": timedelta(minutes=5),
+            "retry_policy": airflow_tasks.TransientOnlyRetryPolicy(),
+        },
+        params={
+            "month": Param(
+                None,
+                type=["null", "string"],
+                pattern=r"^[0-9]{4}-(0[1-9]|1[0-2])$",
+                title="Month (YYYY-MM)",
+                description=(
+                    "The month to load, e.g. 2024-01. Wins over the run's data interval; "
+                    "required for a manual run without a logical date."
+                ),
             ),
-        ),
-        "publication_grace_days": Param(
-            None,
-            type=["null", "integer"],
-            minimum=0,
-            title="Publication grace (days)",
-            description=(
-                "How long after the month ends to wait for TLC to publish it before failing. "
-                "Empty: the Variable taxi_publication_grace_days, else 75."
+            "publication_grace_days": Param(
+                None,
+                type=["null", "integer"],
+                minimum=0,
+                title="Publication grace (days)",
+                description=(
+                    "How long after the month ends to wait for TLC to publish it before failing. "
+                    "Empty: the Variable taxi_publication_grace_days, else 75."
+                ),
             ),
-        ),
-    },
-    tags=["taxi", "tlc", "dbt", "postgres"],
-    doc_md=DOC_MD,
-)
-def taxi_pipeline():
-    dir_arg = str(DBT_PROJECT_DIR)
-    ingest_taxi_month() >> dbt_run(dbt_project_dir=dir_arg) >> dbt_test(dbt_project_dir=dir_arg)
+        },
+        tags=["taxi", "tlc", "dbt", "postgres", *namespace.tags],
+        doc_md=namespace_doc(namespace),
+    )
+    def taxi_pipeline():
+        ingest_taxi_month = task(
+            task_id="ingest_taxi_month",
+            multiple_outputs=False,
+            execution_timeout=timedelta(hours=1),
+        )(airflow_tasks.ingest_taxi_month)
+        # The pool is the namespace's own: dbt never runs twice at once against one schema, while
+        # other namespaces' dbt runs (other schemas) go ahead.
+        dbt_run = task(
+            task_id="dbt_run",
+            multiple_outputs=False,
+            pool=namespace.dbt_pool,
+            execution_timeout=timedelta(hours=1),
+        )(airflow_tasks.dbt_run)
+        dbt_test = task(
+            task_id="dbt_test",
+            multiple_outputs=False,
+            pool=namespace.dbt_pool,
+            execution_timeout=timedelta(hours=1),
+        )(airflow_tasks.dbt_test)
+
+        # The namespace is fixed here, not a run parameter, so that no trigger can point one
+        # namespace's run at another's schemas.
+        project, name = str(DBT_PROJECT_DIR), namespace.name
+        (
+            ingest_taxi_month(namespace=name)
+            >> dbt_run(dbt_project_dir=project, namespace=name)
+            >> dbt_test(dbt_project_dir=project, namespace=name)
+        )
+
+    return taxi_pipeline()
 
 
-taxi_pipeline()
+for _namespace in configured_namespaces():
+    build_dag(_namespace)

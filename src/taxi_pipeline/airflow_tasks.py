@@ -5,7 +5,9 @@ else the logical date), never from the clock, so a retry or a backfill of a run 
 same month. Credentials
 come from the ``azure_pg`` connection at run time and stay inside the task: what a task returns
 (and Airflow stores as XCom) is a small dict of counts. Non-secret settings come from Airflow
-Variables (``taxi_<name>``), else ``TAXI_<NAME>`` environment variables, else defaults.
+Variables (``taxi_<name>``), else ``TAXI_<NAME>`` environment variables, else defaults; the DAG
+of a namespace (see ``taxi_pipeline.namespaces``) passes its name to every task, and that name fixes
+the schemas and the work dir whatever the shared Variables say.
 
 Retrying is decided by ``PipelineError.retryable`` through ``TransientOnlyRetryPolicy``: network
 trouble, 5xx and lost connections are retried; a missing month past its deadline, a corrupt file,
@@ -28,6 +30,7 @@ from airflow.sdk.log import mask_secret
 
 from taxi_pipeline.errors import InvalidParameter, MonthNotAvailable, PipelineError
 from taxi_pipeline.months import Month, month_of_interval, publication_deadline
+from taxi_pipeline.namespaces import BASE_DAG_ID, BASE_DBT_POOL, namespace_named
 
 # The DAG file imports this module every time the dag-processor parses it: the data path
 # (pyarrow, the ADBC driver, dbt) is imported inside the tasks, which are the only users.
@@ -37,18 +40,14 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-DAG_ID = "taxi_pipeline"
+DAG_ID = BASE_DAG_ID
 # As in taxi_pipeline.settings, which is not imported here because it pulls in the data path.
 CONNECTION_ID = "azure_pg"
-DBT_POOL = "dbt"
+DBT_POOL = BASE_DBT_POOL
 DEFAULT_GRACE_DAYS = 75
 DEFAULT_POKE_S = 6 * 3600
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
-TRIGGER_HINT = (
-    'trigger it with a month: airflow dags trigger taxi_pipeline --conf \'{"month": "2024-01"}\' '
-    "(or taxi-pipeline run --month 2024-01, or the month field of the UI's trigger form)"
-)
 
 # libpq parameters worth carrying over from a connection's extras (Azure needs sslmode=require);
 # the postgres provider's own keys (cursor, iam, ...) mean nothing to libpq.
@@ -64,6 +63,20 @@ _LIBPQ_EXTRAS = (
     "keepalives",
     "keepalives_idle",
 )
+
+
+def trigger_hint(dag_id: str = DAG_ID) -> str:
+    hint = (
+        f'trigger it with a month: airflow dags trigger {dag_id} --conf \'{{"month": "2024-01"}}\' '
+    )
+    # The CLI runs only the un-namespaced pipeline.
+    if dag_id == DAG_ID:
+        hint += (
+            "(or taxi-pipeline run --month 2024-01, or the month field of the UI's trigger form)"
+        )
+    else:
+        hint += "(or the month field of the UI's trigger form)"
+    return hint
 
 
 # -- configuration ---------------------------------------------------------------------------
@@ -93,18 +106,20 @@ def airflow_home() -> Path:
     return Path(os.environ.get("AIRFLOW_HOME") or Path("~/airflow").expanduser())
 
 
-def task_settings() -> Settings:
+def task_settings(namespace: str = "") -> Settings:
     from taxi_pipeline.settings import Settings
     from taxi_pipeline.source import DEFAULT_TLC_BASE_URL
 
-    work_dir = Path(config_value("work_dir", str(airflow_home() / "taxi_pipeline")))
+    ns = namespace_named(namespace)
+    base_dir = Path(config_value("work_dir", str(airflow_home() / "taxi_pipeline")))
+    work_dir = ns.work_dir(base_dir)
     return Settings(
         service=config_value("service", "green"),
         tlc_base_url=config_value("tlc_base_url", DEFAULT_TLC_BASE_URL),
         state_dir=work_dir,
         work_dir=work_dir,
-        raw_schema=config_value("raw_schema", "raw"),
-        dbt_schema=config_value("dbt_schema", "analytics"),
+        raw_schema=ns.raw_schema or config_value("raw_schema", "raw"),
+        dbt_schema=ns.dbt_schema or config_value("dbt_schema", "analytics"),
     )
 
 
@@ -172,6 +187,7 @@ def month_for_run(context: Any) -> Month:
         log.info("month %s (from the run's month parameter)", month)
         return month
     dag_run = context.get("dag_run")
+    hint = trigger_hint(getattr(dag_run, "dag_id", None) or DAG_ID)
     run_type = getattr(getattr(dag_run, "run_type", None), "value", None) or str(
         getattr(dag_run, "run_type", "")
     )
@@ -181,14 +197,13 @@ def month_for_run(context: Any) -> Month:
         try:
             month = month_of_interval(start, end)
         except InvalidParameter as exc:
-            raise InvalidParameter(f"{exc}; {TRIGGER_HINT}") from None
+            raise InvalidParameter(f"{exc}; {hint}") from None
         log.info("month %s (from the data interval %s .. %s)", month, start, end)
         return month
     logical_date = getattr(dag_run, "logical_date", None)
     if logical_date is None:
         raise InvalidParameter(
-            f"this {run_type or 'manual'} run has no month parameter and no logical date: "
-            f"{TRIGGER_HINT}"
+            f"this {run_type or 'manual'} run has no month parameter and no logical date: {hint}"
         )
     month = Month.of(logical_date)
     log.info("month %s (from the logical date %s of this %s run)", month, logical_date, run_type)
@@ -198,13 +213,13 @@ def month_for_run(context: Any) -> Month:
 # -- tasks -----------------------------------------------------------------------------------
 
 
-def ingest_taxi_month() -> dict[str, Any]:
+def ingest_taxi_month(namespace: str = "") -> dict[str, Any]:
     """Load the run's month; wait (rescheduled, holding no worker slot) until TLC publishes it."""
     from taxi_pipeline.pipeline import ingest_month
 
     context = get_current_context()
     month = month_for_run(context)
-    settings = task_settings()
+    settings = task_settings(namespace)
     grace_days = _int_setting(
         "publication_grace_days",
         DEFAULT_GRACE_DAYS,
@@ -218,6 +233,7 @@ def ingest_taxi_month() -> dict[str, Any]:
     return {
         "month": str(month),
         "service": settings.service,
+        "raw_schema": settings.raw_schema,
         "rows_in_file": result.rows_in_file,
         "rows_loaded": result.rows_loaded,
         "spillover_rows": result.spillover_rows,
@@ -265,23 +281,28 @@ def wait_or_fail(
     ) from None
 
 
-def dbt_run(dbt_project_dir: str) -> dict[str, Any]:
+def dbt_run(dbt_project_dir: str, namespace: str = "") -> dict[str, Any]:
     """Seed the reference tables, then build the models for the run's month."""
     context = get_current_context()
     month = month_for_run(context)
-    settings = task_settings()
+    settings = task_settings(namespace)
     url = warehouse_url()
     project = dbt_project(dbt_project_dir)
     seeds = _dbt("seed", settings, month, url, project)
     models = _dbt("run", settings, month, url, project)
-    return {"month": str(month), "seeds": dict(seeds.statuses), "models": dict(models.statuses)}
+    return {
+        "month": str(month),
+        "schema": settings.dbt_schema,
+        "seeds": dict(seeds.statuses),
+        "models": dict(models.statuses),
+    }
 
 
-def dbt_test(dbt_project_dir: str) -> dict[str, Any]:
+def dbt_test(dbt_project_dir: str, namespace: str = "") -> dict[str, Any]:
     """Run the dbt tests for the run's month; a failing test fails the run without retries."""
     context = get_current_context()
     month = month_for_run(context)
-    settings = task_settings()
+    settings = task_settings(namespace)
     result = _dbt("test", settings, month, warehouse_url(), dbt_project(dbt_project_dir))
     log.info("dbt tests for %s: %s", month, result.tests_summary)
     return {"month": str(month), "tests": dict(result.test_statuses)}

@@ -28,7 +28,7 @@ import time
 import uuid
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, quote, unquote, urlsplit
@@ -40,6 +40,7 @@ from psycopg import sql
 from taxi_pipeline.errors import PipelineError
 from taxi_pipeline.localpg import EmbeddedPostgres, free_port
 from taxi_pipeline.months import Month
+from taxi_pipeline.namespaces import configured_namespaces, dbt_pools
 from taxi_pipeline.settings import CONNECTION_ENV
 
 DAG_ID = "taxi_pipeline"
@@ -250,6 +251,7 @@ class LocalAirflow:
         self.airflow_cli(
             "pools", "set", DBT_POOL, "1", "one dbt invocation at a time against a schema"
         )
+        self._ensure_namespace_pools()
 
     def down(self, timeout_s: float = 30.0, stop_postgres: bool = False) -> None:
         """Stop the components this state dir started (each with its process group)."""
@@ -348,12 +350,36 @@ class LocalAirflow:
 
     def restart(self, component: str, timeout_s: float = 240.0) -> AirflowStatus:
         """Stop the component (with its process group) if it runs, start it again, and wait
-        until everything is healthy."""
+        until everything is healthy with the new process heartbeating."""
         pid = self.pid(component)
         if pid is not None:
             _stop_group(pid, 30.0)
+        started = datetime.now(UTC)
         self._start(component)
+        key = _HEALTH_KEYS.get(component)
+        if key is not None:
+            # Health is judged by the latest heartbeat of any process of that kind, and a
+            # killed one's is still fresh for a while: wait for one newer than this start.
+            deadline = time.monotonic() + timeout_s
+            while self._latest_heartbeat(key) is None or self._latest_heartbeat(key) < started:
+                if not self._alive(component):
+                    tail = self._log_tail(component)
+                    raise LocalAirflowError(f"{component} exited on restart:\n{tail}")
+                if time.monotonic() > deadline:
+                    raise LocalAirflowError(f"{component} sent no heartbeat after {timeout_s}s")
+                time.sleep(0.5)
         return self.wait_healthy(timeout_s)
+
+    def _latest_heartbeat(self, key: str) -> datetime | None:
+        try:
+            response = requests.get(f"{self.api_url}/api/v2/monitor/health", timeout=5)
+            value = (response.json().get(key) or {}).get(f"latest_{key}_heartbeat")
+        except (requests.RequestException, ValueError):
+            return None
+        if not value:
+            return None
+        parsed = datetime.fromisoformat(value)
+        return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
     def _check_component(self, component: str) -> None:
         if component not in self.components:
@@ -624,6 +650,16 @@ class LocalAirflow:
             return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
 
     # -- internals -----------------------------------------------------------------------
+
+    def _ensure_namespace_pools(self) -> None:
+        """Each namespace in ``TAXI_NAMESPACES`` (see ``taxi_pipeline.namespaces``) runs dbt in
+        a one-slot pool of its own; without its pool a dbt task would wait forever."""
+        pools = dbt_pools(configured_namespaces(self.environment()))
+        pools.pop(DBT_POOL, None)
+        if pools:
+            path = self.home / "namespace_pools.json"
+            path.write_text(json.dumps(pools))
+            self.airflow_cli("pools", "import", str(path))
 
     def _secrets(self) -> dict[str, str]:
         path = self.home / "secrets.json"

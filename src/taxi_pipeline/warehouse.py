@@ -151,11 +151,15 @@ class Warehouse:
             self.service_schema, month, source.path, rows_in_file, self._load_schema(), progress
         )
         with self.connect(autocommit=True) as control:
-            # One load per (service, month) at a time; a crashed loader's session lock is released
-            # by the server when its connection dies.
+            # One load per (table, month) at a time; a crashed loader's session lock is released
+            # by the server when its connection dies. The key names the schema, so that copies
+            # of the pipeline in other schemas (namespaces) never wait for each other.
             control.execute(
                 "select pg_advisory_lock(hashtext(%s), %s)",
-                (self.service_schema.raw_table, month.year * 100 + month.month),
+                (
+                    f"{self.raw_schema}.{self.service_schema.raw_table}",
+                    month.year * 100 + month.month,
+                ),
             )
             try:
                 rows_loaded = self._bulk_copy(month, stream)
