@@ -309,17 +309,15 @@ def dbt_test(dbt_project_dir: str, namespace: str = "") -> dict[str, Any]:
 
 
 def _dbt(command: str, settings: Settings, month: Month, url: str, project: Path) -> DbtResult:
-    from taxi_pipeline.dbt import run_dbt_checked
+    from taxi_pipeline.pipeline import dbt_for_month
 
-    return run_dbt_checked(
+    return dbt_for_month(
+        settings,
         command,
+        month,
         url,
-        Path(settings.work_dir),
-        target_schema=settings.dbt_schema,
-        raw_schema=settings.raw_schema,
-        month=month,
-        project_dir=project,
         echo=lambda line: log.info("dbt: %s", _ANSI.sub("", line)),
+        project_dir=project,
     )
 
 

@@ -81,7 +81,12 @@ def ingest_month(settings: Settings, month: Month, warehouse_url: str, progress=
 
 
 def dbt_for_month(
-    settings: Settings, command: str, month: Month | None, warehouse_url: str, echo=None
+    settings: Settings,
+    command: str,
+    month: Month | None,
+    warehouse_url: str,
+    echo=None,
+    project_dir: Path | None = None,
 ) -> DbtResult:
     return run_dbt_checked(
         command,
@@ -90,6 +95,7 @@ def dbt_for_month(
         target_schema=settings.dbt_schema,
         raw_schema=settings.raw_schema,
         month=month,
+        project_dir=project_dir,
         echo=echo,
     )
 
