@@ -111,6 +111,11 @@ class LocalAirflow:
     used. ``extra_env`` reaches every process (and so every task), e.g. ``TAXI_TLC_BASE_URL``.
     ``dags_folder`` defaults to the one the last ``up`` used, else this checkout's ``dags/``
     (an installation from a wheel has none: pass it).
+
+    ``executor="CeleryExecutor"`` adds ``celery_workers`` components (``celery-worker-1``, ...),
+    each an ``airflow celery worker`` with ``celery_concurrency`` slots, fed through
+    ``broker_url``; ``result_backend`` defaults to the metadata database. ``extra_config`` is
+    merged over the generated settings, section by section.
     """
 
     def __init__(
@@ -265,6 +270,8 @@ class LocalAirflow:
             pid = self._pid(component)
             if pid is not None:
                 _stop_group(pid, timeout_s)
+            else:
+                self.kill_leftovers(component)
             self._pid_file(component).unlink(missing_ok=True)
         if stop_postgres:
             self.postgres.stop()
@@ -349,11 +356,20 @@ class LocalAirflow:
         return pid
 
     def restart(self, component: str, timeout_s: float = 240.0) -> AirflowStatus:
-        """Stop the component (with its process group) if it runs, start it again, and wait
-        until everything is healthy with the new process heartbeating."""
+        """Start the component afresh, as a process supervisor (systemd, a container runtime)
+        would, and wait until everything is healthy with the new process heartbeating.
+
+        A running component is stopped with its process group. One that died first has what it
+        left behind killed: every Airflow process of its session and their descendants. A
+        scheduler's forked LocalExecutor workers share its open metadata-database connections,
+        so a transaction the dead scheduler had open stays open, with its row locks, for as
+        long as they live, and the new scheduler would wait on those locks.
+        """
         pid = self.pid(component)
         if pid is not None:
             _stop_group(pid, 30.0)
+        else:
+            self.kill_leftovers(component)
         started = datetime.now(UTC)
         self._start(component)
         key = _HEALTH_KEYS.get(component)
@@ -380,6 +396,24 @@ class LocalAirflow:
             return None
         parsed = datetime.fromisoformat(value)
         return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+    def kill_leftovers(self, component: str) -> list[int]:
+        """SIGKILL what a dead component left running; returns the pids killed."""
+        try:
+            leader = int(json.loads(self._pid_file(component).read_text())["pid"])
+        except (OSError, ValueError, KeyError):
+            return []
+        if self._alive(component):
+            raise LocalAirflowError(f"{component} is running: stop or restart it instead")
+        if _start_time(leader) is not None:
+            # The pid went to a new process, so the kernel had released it: nothing of that
+            # session is left, and the session now under that id belongs to someone else.
+            return []
+        victims = _leftover_tree(leader)
+        for victim in victims:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.kill(victim, signal.SIGKILL)
+        return victims
 
     def _check_component(self, component: str) -> None:
         if component not in self.components:
@@ -860,6 +894,43 @@ def _any_member(pgid: int) -> bool:
             if int(fields[2]) == pgid and fields[0] != "Z":
                 return True
     return False
+
+
+def _leftover_tree(leader: int) -> list[int]:
+    """Live Airflow processes still in the session that ``leader`` (gone now) started, and all
+    their descendants. The session also holds the task processes, which get process groups of
+    their own and are re-parented to init when their supervisor dies with the leader."""
+    parents: dict[int, int] = {}
+    sessions: dict[int, int] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        with contextlib.suppress(OSError, ValueError, IndexError):
+            stat = (entry / "stat").read_text()
+            fields = stat[stat.rindex(")") + 2 :].split()
+            if fields[0] != "Z":
+                parents[int(entry.name)] = int(fields[1])
+                sessions[int(entry.name)] = int(fields[3])
+    found = [
+        pid
+        for pid, session in sessions.items()
+        # A recycled session id would belong to some other program.
+        if session == leader and b"airflow" in _cmdline(pid)
+    ]
+    queue = list(found)
+    while queue:
+        parent = queue.pop()
+        children = [pid for pid, ppid in parents.items() if ppid == parent and pid not in found]
+        found += children
+        queue += children
+    return found
+
+
+def _cmdline(pid: int) -> bytes:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return b""
 
 
 def _tail(text: str, lines: int) -> str:
