@@ -120,3 +120,19 @@ def test_backfill_without_a_running_scheduler_says_so(tmp_path):
     result = cli("backfill", "--from", "2024-01", "--to", "2024-01", "--state-dir", str(tmp_path))
     assert result.returncode == 1
     assert "no scheduler is running" in result.stderr and "taxi-pipeline up" in result.stderr
+
+
+@pytest.mark.parametrize("streams", ["0", "17"])
+def test_copy_streams_out_of_range_is_a_usage_error(streams):
+    result = cli(
+        "ingest",
+        "--month",
+        "2024-01",
+        "--copy-streams",
+        streams,
+        "--warehouse-url",
+        "postgresql://nobody@127.0.0.1:9/x",
+    )
+    assert result.returncode == 2
+    assert f"must be a whole number from 1 to 16, got '{streams}'" in result.stderr
+    assert "Traceback" not in result.stderr

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import os
 import signal
@@ -24,7 +25,7 @@ from taxi_pipeline.errors import (
 from taxi_pipeline.months import Month
 from taxi_pipeline.pipeline import ingest_month
 from taxi_pipeline.schema import GREEN
-from taxi_pipeline.warehouse import Warehouse
+from taxi_pipeline.warehouse import Warehouse, slice_file
 from tests.conftest import REPO, SAMPLE_MONTHS, TLC_SAMPLES
 from tests.support.tlc_server import Fault
 
@@ -245,3 +246,101 @@ def test_killing_the_loader_mid_copy_keeps_the_previous_month(settings, warehous
                 raise
             time.sleep(1)
     assert state(warehouse_url)["2024-01"].checksum == before["2024-01"].checksum
+
+
+def _jan_in_row_groups(rows_per_group: int) -> bytes:
+    sink = io.BytesIO()
+    pq.write_table(_jan_table(), sink, row_group_size=rows_per_group)
+    return sink.getvalue()
+
+
+def _leaves(url: str, month: Month) -> list[str]:
+    partition = Warehouse(url, GREEN).partition_name(month)
+    with psycopg.connect(url) as conn:
+        return [
+            name
+            for (name,) in conn.execute(
+                "select c.relname from pg_inherits i join pg_class c on c.oid = i.inhrelid "
+                "where i.inhparent = %s::regclass order by 1",
+                (f"raw.{partition}",),
+            )
+        ]
+
+
+def _staging_tables(url: str) -> int:
+    with psycopg.connect(url) as conn:
+        return conn.execute(
+            "select count(*) from pg_tables where tablename like '%\\_\\_incoming'"
+        ).fetchone()[0]
+
+
+@pytest.mark.parametrize("streams", [2, 3, 16])
+def test_parallel_copy_streams_load_exactly_what_one_stream_loads(
+    streams, settings, warehouse_url, tlc
+):
+    tlc.script(JAN_FILE, Fault(body=_jan_in_row_groups(7_000)))
+    one = ingest_month(dataclasses.replace(settings, copy_streams=1), JAN, warehouse_url)
+    single = state(warehouse_url)["2024-01"]
+    assert len(_leaves(warehouse_url, JAN)) == 1
+
+    tlc.script(JAN_FILE, Fault(body=_jan_in_row_groups(7_000)))
+    parallel = ingest_month(dataclasses.replace(settings, copy_streams=streams), JAN, warehouse_url)
+    after = state(warehouse_url)["2024-01"]
+    # 56,551 rows in 9 row groups: one slice per stream, at most one per row group.
+    assert len(_leaves(warehouse_url, JAN)) == min(streams, 9)
+    assert parallel.rows_loaded == one.rows_loaded == 56_551
+    assert parallel.pickup_months == one.pickup_months == {"2023-12": 2, "2024-01": 56_549}
+    assert (after.rows_loaded, after.checksum) == (single.rows_loaded, single.checksum)
+    with psycopg.connect(warehouse_url) as conn:
+        positions = conn.execute(
+            "select min(source_row), max(source_row), count(distinct source_row), "
+            "count(*) filter (where source_month <> '2024-01-01') from raw.green_trips"
+        ).fetchone()
+    assert positions == (0, 56_550, 56_551, 0)
+    assert _staging_tables(warehouse_url) == 0
+
+
+def test_a_damaged_row_group_in_a_late_slice_replaces_nothing(settings, warehouse_url, tlc):
+    ingest_month(settings, JAN, warehouse_url)
+    before = state(warehouse_url)
+    data = bytearray(_jan_in_row_groups(7_000))
+    metadata = pq.ParquetFile(io.BytesIO(bytes(data))).metadata
+    last = metadata.row_group(metadata.num_row_groups - 1)
+    # trip_distance needs no cast, so only the COPY stream of the last slice decodes it.
+    chunk = next(
+        last.column(i)
+        for i in range(last.num_columns)
+        if last.column(i).path_in_schema == "trip_distance"
+    )
+    data[chunk.data_page_offset : chunk.data_page_offset + 32] = b"\xff" * 32
+    tlc.script(JAN_FILE, Fault(body=bytes(data)))
+
+    with pytest.raises(CorruptFile) as info:
+        ingest_month(settings, JAN, warehouse_url)
+    assert f"row group {metadata.num_row_groups - 1}" in str(info.value)
+    assert "the file is damaged" in str(info.value)
+    assert state(warehouse_url) == before
+    assert _staging_tables(warehouse_url) == 0
+
+
+def test_slices_split_row_groups_in_order_by_rows():
+    def slices(group_rows: list[int], streams: int) -> list[tuple]:
+        sink = io.BytesIO()
+        table = _jan_table().slice(0, sum(group_rows))
+        with pq.ParquetWriter(sink, table.schema) as writer:
+            start = 0
+            for rows in group_rows:
+                writer.write_table(table.slice(start, rows), row_group_size=rows)
+                start += rows
+        metadata = pq.ParquetFile(io.BytesIO(sink.getvalue())).metadata
+        return [
+            (part.row_groups, part.first_row, part.end_row)
+            for part in slice_file(metadata, streams)
+        ]
+
+    assert slices([100] * 4, 2) == [((0, 1), 0, 200), ((2, 3), 200, 400)]
+    assert slices([100] * 4, 1) == [((0, 1, 2, 3), 0, 400)]
+    assert slices([100, 100], 5) == [((0,), 0, 100), ((1,), 100, 200)]
+    # A small first group cannot take a slice of its own from a big one.
+    assert slices([10, 1_000], 3) == [((0, 1), 0, 1_010)]
+    assert slices([1_000, 10, 10], 2) == [((0,), 0, 1_000), ((1, 2), 1_000, 1_020)]

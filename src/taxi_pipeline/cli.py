@@ -31,6 +31,8 @@ settings (flag, else environment variable, else default):
   --work-dir       TAXI_WORK_DIR       downloads and dbt artifacts (default: STATE_DIR/work)
   --raw-schema     TAXI_RAW_SCHEMA     schema of the raw tables (default: raw)
   --dbt-schema     TAXI_DBT_SCHEMA     schema dbt builds into (default: analytics)
+  --copy-streams   TAXI_COPY_STREAMS   parallel COPY streams per month's load (default: 2; more
+                                       only pays when the PostgreSQL server has cores to spare)
 """
 
 
@@ -56,6 +58,7 @@ def _add_settings(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--work-dir", help="folder for downloads and dbt artifacts")
     group.add_argument("--raw-schema", help="schema of the raw tables")
     group.add_argument("--dbt-schema", help="schema dbt builds into")
+    group.add_argument("--copy-streams", type=int, help="parallel COPY streams per load")
 
 
 def settings_from(args: argparse.Namespace) -> Settings:
@@ -69,6 +72,7 @@ def settings_from(args: argparse.Namespace) -> Settings:
             "work_dir",
             "raw_schema",
             "dbt_schema",
+            "copy_streams",
         )
         if getattr(args, key, None) is not None
     }

@@ -64,7 +64,7 @@ def ingest_month(settings: Settings, month: Month, warehouse_url: str, progress=
                 f"the file on the server is probably incomplete: nothing was replaced"
             )
         schema.check_file(parquet, month)
-        warehouse = Warehouse(warehouse_url, schema, settings.raw_schema)
+        warehouse = Warehouse(warehouse_url, schema, settings.raw_schema, settings.copy_streams)
         result = warehouse.load_month(month, fetched, progress=progress)
     finally:
         fetched.path.unlink(missing_ok=True)

@@ -204,8 +204,8 @@ YELLOW = ServiceSchema(
 
 SERVICES: dict[str, ServiceSchema] = {schema.service: schema for schema in (GREEN, YELLOW)}
 
-# Columns the loader adds to every raw row: the file (month) it came from and its row there.
-SOURCE_MONTH_COLUMN = "source_month"
+# The loader adds two columns to every raw row: source_month, the file (month) it came from,
+# filled in by the server, and its row in that file, sent with the row.
 SOURCE_ROW_COLUMN = "source_row"
 
 

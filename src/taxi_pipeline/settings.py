@@ -39,6 +39,7 @@ class Settings:
     raw_schema: str = field(default_factory=lambda: env_setting("TAXI_RAW_SCHEMA", "raw"))
     dbt_schema: str = field(default_factory=lambda: env_setting("TAXI_DBT_SCHEMA", "analytics"))
     download_timeout_s: float = 120.0
+    copy_streams: int = field(default_factory=lambda: env_setting("TAXI_COPY_STREAMS", "2"))
 
     def __post_init__(self) -> None:
         self.state_dir = Path(self.state_dir).resolve()
@@ -47,6 +48,13 @@ class Settings:
         ).resolve()
         validate_identifier(self.raw_schema, "raw schema")
         validate_identifier(self.dbt_schema, "dbt schema")
+        streams = str(self.copy_streams).strip()
+        if not streams.isdigit() or not 1 <= int(streams) <= 16:
+            raise InvalidParameter(
+                f"COPY streams (--copy-streams, TAXI_COPY_STREAMS) must be a whole number from 1 "
+                f"to 16, got {streams[:20]!r}"
+            )
+        self.copy_streams = int(streams)
         if not self.tlc_base_url.startswith(("http://", "https://")):
             raise InvalidParameter(
                 f"TLC base URL must start with http:// or https://, got {self.tlc_base_url[:80]!r}"

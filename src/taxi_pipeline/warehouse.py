@@ -1,9 +1,10 @@
 """The raw layer in PostgreSQL: one partition per source file, replaced atomically.
 
 A month's rows are bulk-copied (Arrow -> binary COPY through the ADBC driver, streamed batch by
-batch) into a staging table, then swapped in as that month's partition in one short transaction:
-readers see the old month or the new one, never a mix or an empty month, and a crash at any point
-before the swap commits leaves the previous version in place. The unit of replacement is the file a
+batch) by a few parallel streams, each into a staging table of its own slice of the file, then
+swapped in as that month's partition in one short transaction: readers see the old month or the
+new one, never a mix or an empty month, and a crash at any point before the swap commits leaves
+the previous version in place. The unit of replacement is the file a
 row came from (``source_month``), never the pickup date, so reloading a month cannot move rows in or
 out of neighbouring months.
 """
@@ -12,9 +13,11 @@ from __future__ import annotations
 
 import contextlib
 import re
+import threading
 import time
 from collections import Counter
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cache
@@ -26,7 +29,6 @@ import adbc_driver_postgresql.dbapi as adbc
 import psycopg
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 from psycopg import sql
 
@@ -37,12 +39,14 @@ from taxi_pipeline.errors import (
     WarehouseUnavailable,
 )
 from taxi_pipeline.months import Month
-from taxi_pipeline.schema import SOURCE_MONTH_COLUMN, SOURCE_ROW_COLUMN, ServiceSchema
+from taxi_pipeline.schema import SOURCE_ROW_COLUMN, ServiceSchema
 from taxi_pipeline.source import DownloadedFile
 
 _IDENTIFIER = re.compile(r"[a-z_][a-z0-9_]{0,62}")
-_BATCH_ROWS = 128 * 1024
-_ROWS_PER_COPY = 2 * _BATCH_ROWS
+_BATCH_ROWS = 64 * 1024
+# One server backend per stream. Two keep a 2-core machine busy (the client decodes while the
+# server parses); a bigger server may take more (TAXI_COPY_STREAMS).
+DEFAULT_COPY_STREAMS = 2
 
 
 def validate_identifier(name: str, what: str = "schema name") -> str:
@@ -90,13 +94,48 @@ class MonthState:
     source_url: str
 
 
+@dataclass(frozen=True)
+class FileSlice:
+    """Consecutive row groups of a file, copied by one stream into one leaf of the month."""
+
+    number: int
+    row_groups: tuple[int, ...]
+    first_row: int
+    end_row: int
+
+
+def slice_file(metadata: pq.FileMetaData, streams: int) -> list[FileSlice]:
+    """Split the file's row groups into up to ``streams`` runs of about equal row counts."""
+    sizes = [metadata.row_group(group).num_rows for group in range(metadata.num_row_groups)]
+    total = sum(sizes)
+    runs: list[list[int]] = [[] for _ in range(max(1, min(streams, len(sizes))))]
+    before = 0
+    for group, size in enumerate(sizes):
+        # A row group goes to the run in which its first row falls.
+        runs[before * len(runs) // total if total else 0].append(group)
+        before += size
+    slices, first_row = [], 0
+    for groups in filter(None, runs):
+        end_row = first_row + sum(sizes[group] for group in groups)
+        slices.append(FileSlice(len(slices), tuple(groups), first_row, end_row))
+        first_row = end_row
+    return slices or [FileSlice(0, (), 0, 0)]
+
+
 class Warehouse:
     """The raw layer of one service in one PostgreSQL database and schema."""
 
-    def __init__(self, url: str, service_schema: ServiceSchema, raw_schema: str = "raw"):
+    def __init__(
+        self,
+        url: str,
+        service_schema: ServiceSchema,
+        raw_schema: str = "raw",
+        copy_streams: int = DEFAULT_COPY_STREAMS,
+    ):
         self.url = url
         self.service_schema = service_schema
         self.raw_schema = validate_identifier(raw_schema)
+        self.copy_streams = copy_streams
 
     # -- connections -------------------------------------------------------------------------
 
@@ -119,16 +158,24 @@ class Warehouse:
         }
         if month is not None:
             parts["partition"] = sql.Identifier(self.partition_name(month))
-            parts["staging"] = sql.Identifier(self.staging_name(month))
             parts["month"] = sql.Literal(month.first_day)
         parts.update(extra)
         return parts
 
+    def _slice_parts(self, month: Month, part: FileSlice) -> dict:
+        return self._parts(
+            month,
+            slice=sql.Identifier(self.slice_name(month, part)),
+            leaf=sql.Identifier(f"{self.partition_name(month)}__{part.number}"),
+            first_row=sql.Literal(part.first_row),
+            end_row=sql.Literal(part.end_row),
+        )
+
     def partition_name(self, month: Month) -> str:
         return f"{self.service_schema.raw_table}_{month.year:04d}_{month.month:02d}"
 
-    def staging_name(self, month: Month) -> str:
-        return f"{self.partition_name(month)}__incoming"
+    def slice_name(self, month: Month, part: FileSlice) -> str:
+        return f"{self.partition_name(month)}__{part.number}__incoming"
 
     # -- schema ------------------------------------------------------------------------------
 
@@ -144,12 +191,11 @@ class Warehouse:
         """Replace ``month``'s partition with the rows of ``source`` (already validated)."""
         started_at = datetime.now(UTC)
         clock = time.perf_counter()
-        parquet = pq.ParquetFile(source.path)
-        rows_in_file = parquet.metadata.num_rows
+        metadata = pq.ParquetFile(source.path).metadata
+        rows_in_file = metadata.num_rows
         self.ensure_raw_schema()
-        stream = MonthStream(
-            self.service_schema, month, source.path, rows_in_file, self._load_schema(), progress
-        )
+        slices = slice_file(metadata, self.copy_streams)
+        stream = MonthStream(self.service_schema, month, source.path, rows_in_file, progress)
         with self.connect(autocommit=True) as control:
             # One load per (table, month) at a time; a crashed loader's session lock is released
             # by the server when its connection dies. The key names the schema, so that copies
@@ -162,15 +208,18 @@ class Warehouse:
                 ),
             )
             try:
-                rows_loaded = self._bulk_copy(month, stream)
+                self._drop_staging(control, month)
+                rows_loaded = self._bulk_copy(month, slices, stream)
                 if rows_loaded != rows_in_file:
                     raise PipelineError(
                         f"{self.service_schema.service} {month}: copied {rows_loaded} rows but "
                         f"the file has {rows_in_file}; nothing was replaced"
                     )
-                self._swap_in(control, month, source, rows_loaded, started_at)
+                self._swap_in(control, month, slices, source, rows_loaded, started_at)
             except BaseException:
-                _best_effort_drop(control, statement("drop_staging", **self._parts(month)))
+                with contextlib.suppress(psycopg.Error, PipelineError):
+                    # The connection itself may be what failed; the next load cleans up anyway.
+                    self._drop_staging(control, month)
                 raise
         pickup_months = stream.pickup_months()
         return LoadResult(
@@ -185,45 +234,66 @@ class Warehouse:
             pickup_months=pickup_months,
         )
 
-    def _bulk_copy(self, month: Month, stream: MonthStream) -> int:
-        """Create the staging table and COPY into it in one transaction.
+    def _drop_staging(self, control: psycopg.Connection, month: Month) -> None:
+        """Drop slices a failed or killed load of ``month`` left behind (it holds the lock)."""
+        pattern = rf"^{self.partition_name(month)}__\d+__incoming$"
+        names = control.execute(statement("staging_slices"), (self.raw_schema, pattern))
+        for (name,) in names.fetchall():
+            control.execute(statement("drop_slice", **self._parts(slice=sql.Identifier(name))))
+
+    def _bulk_copy(self, month: Month, slices: list[FileSlice], stream: MonthStream) -> int:
+        """Copy every slice, in parallel, each by its own connection; the rows copied."""
+        if len(slices) == 1:
+            return self._copy_slice(month, slices[0], stream)
+        with ThreadPoolExecutor(len(slices), thread_name_prefix="copy") as pool:
+            copies = [pool.submit(self._copy_slice, month, part, stream) for part in slices]
+            failures = [copy.exception() for copy in copies if copy.exception() is not None]
+        if failures:
+            raise stream.error or next(
+                (f for f in failures if not isinstance(f, _Cancelled)), failures[0]
+            )
+        return sum(copy.result() for copy in copies)
+
+    def _copy_slice(self, month: Month, part: FileSlice, stream: MonthStream) -> int:
+        """Create the slice's table, COPY its rows and commit, then ANALYZE it.
 
         Creating the table in the same transaction as the COPY lets a server running with
-        ``wal_level=minimal`` (the embedded one) skip WAL for the whole load.
+        ``wal_level=minimal`` (the embedded one) skip WAL for the whole load. ANALYZE runs here,
+        in parallel with the other slices and before the swap takes its lock.
         """
-        create = statement("create_staging", **self._parts(month)).as_string(None)
+        parts = self._slice_parts(month, part)
+        create = statement("create_slice", **parts).as_string(None)
         try:
             with adbc.connect(self.url) as conn, conn.cursor() as cursor:
                 for ddl in _split_statements(create):
                     cursor.execute(ddl)
-                rows = 0
-                for reader in stream.readers(_ROWS_PER_COPY):
-                    rows += cursor.adbc_ingest(
-                        self.staging_name(month),
-                        reader,
-                        mode="append",
-                        db_schema_name=self.raw_schema,
-                    )
+                rows = cursor.adbc_ingest(
+                    self.slice_name(month, part),
+                    pa.RecordBatchReader.from_batches(stream.load_schema, stream.batches(part)),
+                    mode="append",
+                    db_schema_name=self.raw_schema,
+                )
                 conn.commit()
-        except adbc_driver_manager.Error as exc:
-            if stream.error is not None:
-                raise stream.error from None
-            if isinstance(exc, adbc_driver_manager.OperationalError):
-                raise classify_connection_error(exc, self.url) from exc
-            raise _adbc_error(exc, self.url) from exc
+                cursor.execute(statement("analyze_slice", **parts).as_string(None))
+                conn.commit()
+        except BaseException as exc:
+            stream.cancel()
+            if isinstance(exc, adbc_driver_manager.Error):
+                if stream.error is not None:
+                    raise stream.error from None
+                if isinstance(exc, adbc_driver_manager.OperationalError):
+                    raise classify_connection_error(exc, self.url) from exc
+                raise _adbc_error(exc, self.url) from exc
+            raise
         if stream.error is not None:
             raise stream.error
         return rows
-
-    def _load_schema(self) -> pa.Schema:
-        return self.service_schema.arrow_schema.append(
-            pa.field(SOURCE_MONTH_COLUMN, pa.date32())
-        ).append(pa.field(SOURCE_ROW_COLUMN, pa.int32()))
 
     def _swap_in(
         self,
         control: psycopg.Connection,
         month: Month,
+        slices: list[FileSlice],
         source: DownloadedFile,
         rows: int,
         started: datetime,
@@ -237,7 +307,10 @@ class Warehouse:
             ).fetchone()
             if existing:
                 control.execute(statement("retire_partition", **parts))
-            control.execute(statement("attach_staging", **parts))
+            control.execute(statement("create_month", **parts))
+            for part in slices:
+                control.execute(statement("attach_slice", **self._slice_parts(month, part)))
+            control.execute(statement("attach_month", **parts))
             control.execute(
                 statement("record_load", **parts),
                 (
@@ -289,46 +362,59 @@ class Warehouse:
         return states
 
 
-class MonthStream:
-    """The file's rows as load-ready Arrow batches, one row group in memory at a time.
+class _Cancelled(Exception):
+    """Stops a slice's COPY because another slice failed."""
 
-    Memory stays flat whatever the file size. Pickup months are counted on the way through, so
-    the load result needs no second scan.
+
+class MonthStream:
+    """The file's rows as load-ready Arrow batches, slice by slice, one batch in memory each.
+
+    Memory stays flat whatever the file size. Slices may be read by several threads at once.
+    Pickup months are counted on the way through, so the load result needs no second scan.
     """
 
-    def __init__(
-        self, schema: ServiceSchema, month: Month, path: Path, total: int, load_schema, progress
-    ):
+    def __init__(self, schema: ServiceSchema, month: Month, path: Path, total: int, progress):
         self._schema = schema
         self._total = total
         self._month = month
         self._path = path
-        self._load_schema = load_schema
         self._progress = progress
+        self._lock = threading.Lock()
+        self._cancelled = threading.Event()
         self._pickups: Counter = Counter()
         self.rows = 0
         self.error: PipelineError | None = None
+        # source_month is not sent: the slice table's DEFAULT fills it in on the server.
+        self.load_schema = schema.arrow_schema.append(pa.field(SOURCE_ROW_COLUMN, pa.int32()))
 
-    def readers(self, rows_per_reader: int) -> Iterator[pa.RecordBatchReader]:
-        """Consecutive readers of about ``rows_per_reader`` rows each, covering the whole file.
+    def cancel(self) -> None:
+        self._cancelled.set()
 
-        Each reader feeds one COPY statement. The driver queues COPY data in client memory when
-        the server is slower than the client, so one COPY per file would hold the whole file in
-        memory; bounded COPYs keep memory flat.
-        """
-        batches = self._batches()
-        pending = next(batches, None)
-
-        def take() -> Iterator[pa.RecordBatch]:
-            nonlocal pending
-            taken = 0
-            while pending is not None and taken < rows_per_reader:
-                batch, taken = pending, taken + pending.num_rows
-                yield batch
-                pending = next(batches, None)
-
-        while pending is not None:
-            yield pa.RecordBatchReader.from_batches(self._load_schema, take())
+    def batches(self, part: FileSlice) -> Iterator[pa.RecordBatch]:
+        pickup_name = self._schema.pickup_column.lower()
+        row = part.first_row
+        for raw in self._decoded(part):
+            if self._cancelled.is_set():
+                raise _Cancelled
+            try:
+                cast = self._schema.cast_batch(raw, self._month)
+            except PipelineError as exc:
+                self._fail(exc)
+                raise
+            n = cast.num_rows
+            pickup = cast.column(pickup_name)
+            keys = pc.add(pc.multiply(pc.year(pickup), 100), pc.month(pickup))
+            counts = pc.value_counts(keys).to_pylist()
+            yield pa.RecordBatch.from_arrays(
+                [*cast.columns, pa.arange(row, row + n).cast(pa.int32())], schema=self.load_schema
+            )
+            row += n
+            with self._lock:
+                for entry in counts:
+                    self._pickups[entry["values"]] += entry["counts"]
+                self.rows += n
+                if self._progress is not None:
+                    self._progress(self.rows, self._total)
 
     def pickup_months(self) -> dict[str, int]:
         return {
@@ -336,69 +422,40 @@ class MonthStream:
             for key, count in sorted(self._pickups.items(), key=lambda kv: (kv[0] is None, kv[0]))
         }
 
-    def _batches(self) -> Iterator[pa.RecordBatch]:
-        month_value = pa.scalar(self._month.first_day, pa.date32())
-        pickup_name = self._schema.pickup_column.lower()
-        for raw in self._decoded():
-            try:
-                cast = self._schema.cast_batch(raw, self._month)
-            except PipelineError as exc:
-                self.error = exc
-                raise
-            n = cast.num_rows
-            self._count_pickups(cast.column(pickup_name))
-            yield pa.RecordBatch.from_arrays(
-                [
-                    *cast.columns,
-                    pa.repeat(month_value, n),
-                    pa.arange(self.rows, self.rows + n).cast(pa.int32()),
-                ],
-                schema=self._load_schema,
+    def _fail(self, error: PipelineError) -> None:
+        with self._lock:
+            self.error = self.error or error
+        self.cancel()
+
+    def _decoded(self, part: FileSlice) -> Iterator[pa.RecordBatch]:
+        # A handle per slice (threads must not share one), no threads or read-ahead: Arrow holds
+        # about one batch, and the server, not decoding, is the bottleneck.
+        parquet = pq.ParquetFile(self._path, pre_buffer=False)
+        for group in part.row_groups:
+            batches = parquet.iter_batches(
+                batch_size=_BATCH_ROWS, row_groups=[group], use_threads=False
             )
-            self.rows += n
-            if self._progress is not None:
-                self._progress(self.rows, self._total)
-
-    def _decoded(self) -> Iterator[pa.RecordBatch]:
-        # No read-ahead keeps Arrow's memory at about one row group: read-ahead measured no
-        # faster (the server is the bottleneck) and held several hundred MB more.
-        scanner = ds.dataset(self._path, format="parquet").scanner(
-            batch_size=_BATCH_ROWS,
-            use_threads=False,
-            batch_readahead=0,
-            fragment_readahead=1,
-            fragment_scan_options=ds.ParquetFragmentScanOptions(pre_buffer=False),
-        )
-        batches = iter(scanner.to_batches())
-        while True:
-            try:
-                raw = next(batches)
-            except StopIteration:
-                return
-            except (pa.ArrowException, OSError) as exc:
-                self.error = CorruptFile(
-                    f"{self._schema.service} {self._month}: the parquet data cannot be decoded "
-                    f"after {self.rows:,} rows ({_first_line(str(exc))}); the file is damaged"
-                )
-                raise self.error from exc
-            yield raw
-
-    def _count_pickups(self, pickup: pa.Array) -> None:
-        keys = pc.add(pc.multiply(pc.year(pickup), 100), pc.month(pickup))
-        for entry in pc.value_counts(keys).to_pylist():
-            self._pickups[entry["values"]] += entry["counts"]
+            while True:
+                try:
+                    raw = next(batches)
+                except StopIteration:
+                    break
+                except (pa.ArrowException, OSError) as exc:
+                    self._fail(
+                        CorruptFile(
+                            f"{self._schema.service} {self._month}: the parquet data cannot be "
+                            f"decoded in row group {group} ({_first_line(str(exc))}); the file "
+                            f"is damaged"
+                        )
+                    )
+                    raise self.error from exc
+                yield raw
 
 
 def _split_statements(script: str) -> list[str]:
     """The statements of a small DDL script (no semicolons inside literals), comments dropped."""
     code = "\n".join(line for line in script.splitlines() if not line.lstrip().startswith("--"))
     return [part.strip() for part in code.split(";") if part.strip()]
-
-
-def _best_effort_drop(conn: psycopg.Connection, query: sql.Composed) -> None:
-    # The connection itself may be what failed; the next load drops the staging table anyway.
-    with contextlib.suppress(psycopg.Error):
-        conn.execute(query)
 
 
 _AUTH_MARKERS = ("password authentication failed", "authentication failed", "no password supplied")

@@ -21,17 +21,25 @@ create table if not exists {schema}.{table} (
     source_row integer not null
 ) partition by list (source_month);
 
--- name: create_staging
--- The CHECK constraint lets ATTACH PARTITION skip its validation scan of the new rows.
-drop table if exists {schema}.{staging};
-create table {schema}.{staging} (
+-- name: create_slice
+-- One slice of the month's rows, created in the transaction that copies into it (so a server with
+-- wal_level=minimal writes no WAL for it). source_month is filled in by the server. The CHECKs let
+-- ATTACH PARTITION skip its validation scan of the new rows.
+drop table if exists {schema}.{slice};
+create table {schema}.{slice} (
     {columns},
-    source_month date not null check (source_month = {month}),
-    source_row integer not null
+    source_month date not null default {month} check (source_month = {month}),
+    source_row integer not null check (source_row >= {first_row} and source_row < {end_row})
 );
 
--- name: drop_staging
-drop table if exists {schema}.{staging};
+-- name: analyze_slice
+analyze {schema}.{slice};
+
+-- name: staging_slices
+select tablename from pg_tables where schemaname = %s and tablename ~ %s;
+
+-- name: drop_slice
+drop table if exists {schema}.{slice};
 
 -- name: lock_raw_table
 lock table {schema}.{table} in access exclusive mode;
@@ -48,10 +56,21 @@ where n.nspname = %s and p.relname = %s and c.relname = %s;
 alter table {schema}.{table} detach partition {schema}.{partition};
 drop table {schema}.{partition};
 
--- name: attach_staging
-alter table {schema}.{staging} rename to {partition};
+-- name: create_month
+-- The month's partition is itself partitioned by row position, one leaf per slice.
+create table {schema}.{partition} (
+    {columns},
+    source_month date not null,
+    source_row integer not null
+) partition by range (source_row);
+
+-- name: attach_slice
+alter table {schema}.{slice} rename to {leaf};
+alter table {schema}.{partition} attach partition {schema}.{leaf}
+    for values from ({first_row}) to ({end_row});
+
+-- name: attach_month
 alter table {schema}.{table} attach partition {schema}.{partition} for values in ({month});
-analyze {schema}.{partition};
 
 -- name: record_load
 insert into {schema}.load_log
