@@ -150,7 +150,7 @@ class LocalStack:
 
     def month_summaries(self, run_ids: list[str]) -> list[MonthSummary]:
         runs = {r["run_id"]: r for r in self.airflow.dag_runs()}
-        results = self._task_results(run_ids)
+        results = self.task_results(run_ids)
         summaries = []
         for run_id in run_ids:
             run = runs.get(run_id, {})
@@ -170,7 +170,7 @@ class LocalStack:
             )
         return sorted(summaries, key=lambda s: s.month)
 
-    def _task_results(self, run_ids: list[str]) -> dict[tuple[str, str], dict]:
+    def task_results(self, run_ids: list[str]) -> dict[tuple[str, str], dict]:
         with self.airflow.metadata() as conn:
             rows = conn.execute(
                 "select run_id, task_id, value from xcom "
