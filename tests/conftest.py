@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import os
 import shutil
-import uuid
 from pathlib import Path
 
-import psycopg
 import pytest
 
 from taxi_pipeline.localpg import ConnectionInfo, EmbeddedPostgres
 from taxi_pipeline.months import Month
 from taxi_pipeline.settings import Settings
+from tests.support.databases import scratch_database
 from tests.support.tlc_server import FaultyTlcMirror
 
 REPO = Path(__file__).resolve().parent.parent
@@ -38,12 +37,8 @@ def embedded_pg(pg_server) -> ConnectionInfo:
 @pytest.fixture
 def warehouse_url(embedded_pg) -> str:
     """A fresh, empty database for one test."""
-    name = f"t_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(embedded_pg.url("postgres"), autocommit=True) as conn:
-        conn.execute(f'create database "{name}"')
-    yield embedded_pg.url(name)
-    with psycopg.connect(embedded_pg.url("postgres"), autocommit=True) as conn:
-        conn.execute(f'drop database if exists "{name}" with (force)')
+    with scratch_database(embedded_pg, "t_") as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

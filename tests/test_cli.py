@@ -10,6 +10,7 @@ import sys
 import pytest
 
 from tests.conftest import REPO
+from tests.support.cli import ingest_january_2024_without_dbt
 from tests.support.tlc_server import Fault
 
 
@@ -81,36 +82,15 @@ def test_ingest_then_report(tlc, warehouse_url, tmp_path, embedded_pg):
 
 def test_wrong_password_is_named_without_the_password(tlc, warehouse_url, tmp_path):
     wrong = warehouse_url.replace("://taxi:", "://taxi:not-the-password-", 1)
-    result = cli(
-        "ingest",
-        "--month",
-        "2024-01",
-        "--skip-dbt",
-        "--tlc-base-url",
-        tlc.base_url,
-        "--warehouse-url",
-        wrong,
-        "--state-dir",
-        str(tmp_path),
-    )
+    result = cli(*ingest_january_2024_without_dbt(tlc.base_url, wrong, tmp_path))
     assert result.returncode == 1
     assert "authentication failed" in result.stderr
     assert "not-the-password" not in result.stderr
 
 
 def test_unreachable_warehouse_is_retryable(tlc, tmp_path):
-    result = cli(
-        "ingest",
-        "--month",
-        "2024-01",
-        "--skip-dbt",
-        "--tlc-base-url",
-        tlc.base_url,
-        "--warehouse-url",
-        "postgresql://taxi:secret-pw@127.0.0.1:9/taxi",
-        "--state-dir",
-        str(tmp_path),
-    )
+    unreachable = "postgresql://taxi:secret-pw@127.0.0.1:9/taxi"
+    result = cli(*ingest_january_2024_without_dbt(tlc.base_url, unreachable, tmp_path))
     assert result.returncode == 1
     assert "WarehouseUnavailable (retryable)" in result.stderr and "127.0.0.1:9" in result.stderr
     assert "secret-pw" not in result.stderr

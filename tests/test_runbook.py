@@ -25,6 +25,7 @@ from taxi_pipeline.errors import MonthNotAvailable, PipelineError
 from taxi_pipeline.months import Month
 from taxi_pipeline.pipeline import dbt_for_month, ingest_month
 from tests.conftest import REPO
+from tests.support.cli import ingest_january_2024_without_dbt
 from tests.support.tlc_server import Fault
 from tests.test_loader import JAN_FILE, _jan_table, _lossy, parquet_bytes, state
 
@@ -140,34 +141,13 @@ def trigger_dbt_test_failure(ctx) -> str:
 
 
 def trigger_unreachable(ctx) -> str:
-    return _cli(
-        "ingest",
-        "--month",
-        "2024-01",
-        "--skip-dbt",
-        "--tlc-base-url",
-        ctx.tlc.base_url,
-        "--warehouse-url",
-        "postgresql://taxi:pw@127.0.0.1:9/taxi",
-        "--state-dir",
-        str(ctx.tmp_path),
-    )
+    unreachable = "postgresql://taxi:pw@127.0.0.1:9/taxi"
+    return _cli(*ingest_january_2024_without_dbt(ctx.tlc.base_url, unreachable, ctx.tmp_path))
 
 
 def trigger_auth_failed(ctx) -> str:
     wrong = ctx.url.replace("://taxi:", "://taxi:wrong", 1)
-    return _cli(
-        "ingest",
-        "--month",
-        "2024-01",
-        "--skip-dbt",
-        "--tlc-base-url",
-        ctx.tlc.base_url,
-        "--warehouse-url",
-        wrong,
-        "--state-dir",
-        str(ctx.tmp_path),
-    )
+    return _cli(*ingest_january_2024_without_dbt(ctx.tlc.base_url, wrong, ctx.tmp_path))
 
 
 def trigger_dbt_collision(ctx) -> str:

@@ -21,7 +21,6 @@ import json
 import os
 import secrets
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -38,7 +37,7 @@ import requests
 from psycopg import sql
 
 from taxi_pipeline.errors import PipelineError
-from taxi_pipeline.localpg import EmbeddedPostgres, free_port
+from taxi_pipeline.localpg import EmbeddedPostgres, free_port, port_is_free
 from taxi_pipeline.months import Month
 from taxi_pipeline.namespaces import configured_namespaces, dbt_pools
 from taxi_pipeline.settings import CONNECTION_ENV
@@ -220,7 +219,7 @@ class LocalAirflow:
         Returns the status once all components are healthy; a DAG that failed to import shows
         in ``status.import_errors`` (and makes ``status.healthy`` false) rather than raising.
         """
-        if not any(self._alive(c) for c in self.components) and not _port_is_free(self.api_port):
+        if not any(self._alive(c) for c in self.components) and not port_is_free(self.api_port):
             if self._configured_port:
                 raise LocalAirflowError(f"port {self.api_port} is taken: choose another one")
             # The port saved by an earlier start went to something else meanwhile.
@@ -827,15 +826,6 @@ def connection_json(url: str) -> str:
     )
 
 
-def _port_is_free(port: int) -> bool:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        try:
-            sock.bind(("127.0.0.1", port))
-        except OSError:
-            return False
-        return True
-
-
 def _month(value: Month | str) -> Month:
     return value if isinstance(value, Month) else Month.parse(value)
 
@@ -885,15 +875,7 @@ def _group_alive(pgid: int) -> bool:
 
 
 def _any_member(pgid: int) -> bool:
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        with contextlib.suppress(OSError, ValueError, IndexError):
-            stat = (entry / "stat").read_text()
-            fields = stat[stat.rindex(")") + 2 :].split()
-            if int(fields[2]) == pgid and fields[0] != "Z":
-                return True
-    return False
+    return any(process.group == pgid for process in _live_processes())
 
 
 def _leftover_tree(leader: int) -> list[int]:
@@ -902,15 +884,9 @@ def _leftover_tree(leader: int) -> list[int]:
     their own and are re-parented to init when their supervisor dies with the leader."""
     parents: dict[int, int] = {}
     sessions: dict[int, int] = {}
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        with contextlib.suppress(OSError, ValueError, IndexError):
-            stat = (entry / "stat").read_text()
-            fields = stat[stat.rindex(")") + 2 :].split()
-            if fields[0] != "Z":
-                parents[int(entry.name)] = int(fields[1])
-                sessions[int(entry.name)] = int(fields[3])
+    for process in _live_processes():
+        parents[process.pid] = process.parent
+        sessions[process.pid] = process.session
     found = [
         pid
         for pid, session in sessions.items()
@@ -924,6 +900,32 @@ def _leftover_tree(leader: int) -> list[int]:
         found += children
         queue += children
     return found
+
+
+@dataclass(frozen=True)
+class _Process:
+    pid: int
+    parent: int
+    group: int
+    session: int
+
+
+def _live_processes() -> Iterator[_Process]:
+    """Every process on the machine but zombies, from /proc; one that ends while it is read is
+    passed over."""
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            # The command name before the fields may hold spaces and ")": split after its last ")".
+            fields = stat[stat.rindex(")") + 2 :].split()
+            state = fields[0]
+            process = _Process(int(entry.name), int(fields[1]), int(fields[2]), int(fields[3]))
+        except (OSError, ValueError, IndexError):
+            continue
+        if state != "Z":
+            yield process
 
 
 def _cmdline(pid: int) -> bytes:

@@ -86,6 +86,15 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def port_is_free(port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+        return True
+
+
 class EmbeddedPostgres:
     """A PostgreSQL cluster owned by one state dir. ``start()`` is idempotent."""
 
@@ -142,7 +151,7 @@ class EmbeddedPostgres:
             self._initdb()
         if not self.is_running():
             chosen = port or self._saved_port() or free_port()
-            if not _port_is_free(chosen):
+            if not port_is_free(chosen):
                 chosen = free_port()
             self._port_file.write_text(json.dumps({"port": chosen}))
             self._pg_ctl(
@@ -285,15 +294,6 @@ def _server_options(port: int) -> str:
         "max_connections": 200,
     }
     return " ".join(f"-c {key}={value}" for key, value in settings.items())
-
-
-def _port_is_free(port: int) -> bool:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        try:
-            sock.bind(("127.0.0.1", port))
-        except OSError:
-            return False
-        return True
 
 
 def _reachable_by(uid: int, path: Path) -> bool:

@@ -8,8 +8,10 @@ look for it everywhere afterwards.
 
 from __future__ import annotations
 
+import contextlib
 import secrets
 import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
@@ -75,21 +77,44 @@ def airflow(pg_server, tlc_mirror, e2e_warehouse, dags_folder) -> LocalAirflow:
             "TAXI_RETRY_DELAY_S": "2",
         },
     )
+    # Unpausing with catchup off also creates the scheduled run of the latest complete month,
+    # which TLC (here: the mirror) has not published: one test watches it wait.
+    with started_airflow(
+        local,
+        "local Airflow up (migrate, pool, 4 components, DAG parsed)",
+        up_timeout_s=300,
+        unpause=True,
+        stop=local.down,
+    ):
+        yield local
+
+
+@contextlib.contextmanager
+def started_airflow(
+    local: LocalAirflow,
+    timing: str,
+    *,
+    up_timeout_s: float,
+    unpause: bool,
+    stop: Callable[[], None],
+) -> Iterator[LocalAirflow]:
+    """``local`` up and healthy for the block, its start-up time in the timings summary under
+    ``timing``. ``stop`` shuts it down after the block, and at once if it does not come up whole,
+    so that a failed start leaves no process behind for the rest of the session."""
     started = time.monotonic()
     try:
-        status = local.up(timeout_s=300)
+        status = local.up(timeout_s=up_timeout_s)
         assert status.healthy, status.problems()
-        # Unpausing with catchup off also creates the scheduled run of the latest complete
-        # month, which TLC (here: the mirror) has not published: one test watches it wait.
-        local.unpause()
+        if unpause:
+            local.unpause()
     except BaseException:
-        local.down()
+        stop()
         raise
-    TIMINGS["local Airflow up (migrate, pool, 4 components, DAG parsed)"] = (
-        f"{time.monotonic() - started:.1f}s"
-    )
-    yield local
-    local.down()
+    TIMINGS[timing] = f"{time.monotonic() - started:.1f}s"
+    try:
+        yield local
+    finally:
+        stop()
 
 
 def pytest_terminal_summary(terminalreporter):

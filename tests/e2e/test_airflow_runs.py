@@ -14,20 +14,17 @@ from pathlib import Path
 from urllib.parse import quote
 
 import psycopg
-import pyarrow.parquet as pq
 import pytest
 
 from taxi_pipeline.local_airflow import LocalAirflow
 from taxi_pipeline.months import Month
-from taxi_pipeline.schema import service_schema
-from taxi_pipeline.warehouse import Warehouse
 from tests.e2e.conftest import TIMINGS
+from tests.support.sample_months import month_report, rows_in_sample
 from tests.support.tlc_server import Fault
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
 REPO = Path(__file__).resolve().parents[2]
-SAMPLES = REPO / "data" / "tlc"
 # The backfill covers the two consecutive sample months; January 2023 goes through a manual run
 # at the same time, so that backfill and manual runs compete for the dbt pool.
 BACKFILL = (Month(2023, 12), Month(2024, 1))
@@ -35,37 +32,6 @@ MANUAL = Month(2023, 1)
 FLAKY_FILE = "green_tripdata_2023-12.parquet"
 NEVER_PUBLISHED = Month(2023, 6)
 RUN_TIMEOUT_S = 420
-
-
-def rows_in_sample(month: Month) -> int:
-    return pq.ParquetFile(SAMPLES / f"green_tripdata_{month}.parquet").metadata.num_rows
-
-
-def warehouse_snapshot(url: str) -> dict[str, tuple]:
-    """Per month: raw rows, raw checksum, fct_trips rows, summary trips."""
-    states = Warehouse(url, service_schema("green"), "raw").month_states()
-    with psycopg.connect(url) as conn:
-        facts = dict(
-            conn.execute(
-                "select to_char(source_month, 'YYYY-MM'), count(*) from analytics.fct_trips "
-                "group by 1"
-            ).fetchall()
-        )
-        summary = dict(
-            conn.execute(
-                "select to_char(source_month, 'YYYY-MM'), sum(trips)::bigint "
-                "from analytics.mart_monthly_summary group by 1"
-            ).fetchall()
-        )
-    return {
-        s.source_month: (
-            s.rows_loaded,
-            s.checksum,
-            facts.get(s.source_month),
-            summary.get(s.source_month),
-        )
-        for s in states
-    }
 
 
 def load_months(airflow: LocalAirflow, reprocess: str) -> dict:
@@ -93,7 +59,7 @@ def first_load(airflow, tlc_mirror, e2e_warehouse):
         requests_seen = list(tlc_mirror.requests)
         tlc_mirror.reset()
     load["requests"] = requests_seen
-    load["snapshot"] = warehouse_snapshot(e2e_warehouse.url)
+    load["snapshot"] = month_report(e2e_warehouse.url)
     _record_timings(airflow, load, "first load of 3 months (2-month backfill + 1 manual run)")
     _record_month_timings(airflow, load)
     return load
@@ -102,7 +68,7 @@ def first_load(airflow, tlc_mirror, e2e_warehouse):
 @pytest.fixture(scope="module")
 def reprocessed(airflow, first_load, e2e_warehouse):
     load = load_months(airflow, reprocess="completed")
-    load["snapshot"] = warehouse_snapshot(e2e_warehouse.url)
+    load["snapshot"] = month_report(e2e_warehouse.url)
     _record_timings(airflow, load, "reprocessing the same 3 months")
     return load
 
@@ -158,10 +124,10 @@ def test_every_run_of_the_first_load_succeeded(first_load):
 def test_rows_per_month_equal_the_files(first_load):
     snapshot = first_load["snapshot"]
     for month in (*BACKFILL, MANUAL):
-        rows, _checksum, facts, summary = snapshot[str(month)]
-        assert rows == rows_in_sample(month), month
-        assert facts == rows, f"fct_trips rows for {month}"
-        assert summary == rows, f"mart_monthly_summary trips for {month}"
+        state = snapshot[str(month)]
+        assert state["rows"] == rows_in_sample(month), month
+        assert state["fct_trips"] == state["rows"], f"fct_trips rows for {month}"
+        assert state["summary_trips"] == state["rows"], f"mart_monthly_summary trips for {month}"
 
 
 def test_a_500_is_retried_and_recovers(airflow, first_load):

@@ -19,11 +19,9 @@ import signal
 import socket
 import subprocess
 import time
-import uuid
 from pathlib import Path
 from urllib.parse import quote
 
-import psycopg
 import pytest
 
 from taxi_pipeline.local_airflow import (
@@ -33,7 +31,7 @@ from taxi_pipeline.local_airflow import (
     LocalAirflowError,
 )
 from taxi_pipeline.localpg import free_port
-from tests.e2e.conftest import TIMINGS
+from tests.e2e.conftest import TIMINGS, started_airflow
 from tests.e2e.test_faults_airflow import (
     BACKFILL,
     RUN_TIMEOUT_S,
@@ -43,14 +41,13 @@ from tests.e2e.test_faults_airflow import (
     clean_load_checksums,
     db_now,
     diagnosis,
-    file_name,
-    run_of_month,
     slots_taken,
     stop_unfinished,
-    task_instance,
     tries,
-    wait_for,
+    wait_for_held_back_load,
 )
+from tests.support.databases import scratch_database
+from tests.support.sample_months import file_name
 from tests.support.tlc_server import Fault
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
@@ -146,13 +143,8 @@ def redis_broker(tmp_path_factory) -> RedisServer:
 @pytest.fixture(scope="module")
 def celery_warehouse(pg_server) -> str:
     """A warehouse database of its own, so the session Airflow's months stay untouched."""
-    info = pg_server.connection()
-    name = f"taxi_celery_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(info.url("postgres"), autocommit=True) as conn:
-        conn.execute(f'create database "{name}"')
-    yield info.url(name)
-    with psycopg.connect(info.url("postgres"), autocommit=True) as conn:
-        conn.execute(f'drop database if exists "{name}" with (force)')
+    with scratch_database(pg_server.connection(), "taxi_celery_") as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
@@ -184,21 +176,19 @@ def celery_airflow(redis_broker, tlc_mirror, celery_warehouse, tmp_path_factory)
             }
         },
     )
-    started = time.monotonic()
-    try:
-        status = local.up(timeout_s=300)
-        assert status.healthy, status.problems()
-        local.unpause()
-    except BaseException:
+
+    def stop_and_destroy() -> None:
         local.down()
         local.postgres.destroy()
-        raise
-    TIMINGS["Celery Airflow up (own metadata DB, 4 components + 2 workers)"] = (
-        f"{time.monotonic() - started:.1f}s"
-    )
-    yield local
-    local.down()
-    local.postgres.destroy()
+
+    with started_airflow(
+        local,
+        "Celery Airflow up (own metadata DB, 4 components + 2 workers)",
+        up_timeout_s=300,
+        unpause=True,
+        stop=stop_and_destroy,
+    ):
+        yield local
 
 
 def worker_running(airflow: LocalAirflow, pid: int) -> str | None:
@@ -242,24 +232,10 @@ def test_a_backfill_survives_a_worker_killed_mid_load(
     tlc_mirror.script(file_name(slow_month), Fault(delay_s=SLOW_DOWNLOAD_S))
     clock, since = time.monotonic(), db_now(airflow)
     backfill_id = airflow.create_backfill(*BACKFILL)
-    runs = wait_for(
-        lambda: len(found := airflow.backfill_runs(backfill_id)) == len(BACKFILL) and found,
-        60,
-        "the backfill's runs",
+    runs, slow_run, in_flight = wait_for_held_back_load(
+        airflow, tlc_mirror, backfill_id, slow_month, timeout_s=180
     )
     run_ids = [r["run_id"] for r in runs]
-    slow_run = run_of_month(runs, slow_month)
-    in_flight = wait_for(
-        lambda: (
-            (ti := task_instance(airflow, slow_run, "ingest_taxi_month"))
-            and ti["state"] == "running"
-            and ti["pid"]
-            and file_name(slow_month) in tlc_mirror.requests
-            and ti
-        ),
-        180,
-        f"the load of {slow_month} to be in flight",
-    )
     victim = worker_running(airflow, in_flight["pid"])
     assert victim is not None, f"no Celery worker runs pid {in_flight['pid']}"
     survivor = next(

@@ -13,7 +13,6 @@ import itertools
 import os
 import signal
 import time
-import uuid
 from collections.abc import Callable, Iterable
 from datetime import datetime
 from pathlib import Path
@@ -21,7 +20,6 @@ from typing import Any
 from urllib.parse import quote
 
 import psycopg
-import pyarrow.parquet as pq
 import pytest
 import requests
 
@@ -32,12 +30,12 @@ from taxi_pipeline.schema import service_schema
 from taxi_pipeline.settings import Settings
 from taxi_pipeline.warehouse import Warehouse
 from tests.e2e.conftest import TIMINGS
+from tests.support.databases import scratch_database
+from tests.support.sample_months import file_name, month_report, rows_in_sample
 from tests.support.tlc_server import Fault
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
-REPO = Path(__file__).resolve().parents[2]
-SAMPLES = REPO / "data" / "tlc"
 BACKFILL = (Month(2023, 12), Month(2024, 1))
 MANUAL = Month(2023, 1)
 RUN_TIMEOUT_S = 420
@@ -49,42 +47,6 @@ NOTICED_WITHIN_S = 60.0
 
 
 # -- what the warehouse holds ----------------------------------------------------------------
-
-
-def file_name(month: Month) -> str:
-    return f"green_tripdata_{month}.parquet"
-
-
-def rows_in_sample(month: Month) -> int:
-    return pq.ParquetFile(SAMPLES / file_name(month)).metadata.num_rows
-
-
-def month_report(url: str) -> dict[str, dict[str, Any]]:
-    """Per loaded month: raw rows and checksum, rows in fct_trips and in the monthly summary."""
-    states = Warehouse(url, service_schema("green"), "raw").month_states()
-    with psycopg.connect(url) as conn:
-        facts = dict(
-            conn.execute(
-                "select to_char(source_month, 'YYYY-MM'), count(*) from analytics.fct_trips "
-                "group by 1"
-            ).fetchall()
-        )
-        summary = dict(
-            conn.execute(
-                "select to_char(source_month, 'YYYY-MM'), sum(trips)::bigint "
-                "from analytics.mart_monthly_summary group by 1"
-            ).fetchall()
-        )
-    return {
-        s.source_month: {
-            "rows": s.rows_loaded,
-            "rows_in_file": s.rows_in_file,
-            "checksum": s.checksum,
-            "fct_trips": facts.get(s.source_month),
-            "summary_trips": summary.get(s.source_month),
-        }
-        for s in states
-    }
 
 
 def assert_months_exact(url: str, months: Iterable[Month], reference: dict[str, str]) -> None:
@@ -107,20 +69,13 @@ def assert_months_exact(url: str, months: Iterable[Month], reference: dict[str, 
 
 def clean_load_checksums(pg_server, tlc_mirror, work_dir: Path) -> dict[str, str]:
     """Raw checksum per sample month after a clean load, in a database of its own."""
-    name = f"t_reference_{uuid.uuid4().hex[:8]}"
-    info = pg_server.connection()
-    with psycopg.connect(info.url("postgres"), autocommit=True) as conn:
-        conn.execute(f'create database "{name}"')
-    try:
+    with scratch_database(pg_server.connection(), "t_reference_") as url:
         tlc_mirror.reset()
         settings = Settings(tlc_base_url=tlc_mirror.base_url, state_dir=work_dir)
         for month in (MANUAL, *BACKFILL):
-            ingest_month(settings, month, info.url(name))
-        states = Warehouse(info.url(name), service_schema("green"), "raw").month_states()
+            ingest_month(settings, month, url)
+        states = Warehouse(url, service_schema("green"), "raw").month_states()
         return {s.source_month: s.checksum for s in states}
-    finally:
-        with psycopg.connect(info.url("postgres"), autocommit=True) as conn:
-            conn.execute(f'drop database if exists "{name}" with (force)')
 
 
 @pytest.fixture(scope="module")
@@ -302,6 +257,31 @@ def wait_for(condition: Callable[[], Any], timeout_s: float, what: str, interval
         time.sleep(interval_s)
 
 
+def wait_for_held_back_load(
+    airflow: LocalAirflow, tlc_mirror, backfill_id: int, month: Month, timeout_s: float
+) -> tuple[list[dict], str, dict[str, Any]]:
+    """The runs of a backfill of BACKFILL, the run of ``month``, and that run's load once it is
+    running and its download has reached the mirror (which the test has told to hold it back)."""
+    runs = wait_for(
+        lambda: len(found := airflow.backfill_runs(backfill_id)) == len(BACKFILL) and found,
+        60,
+        "the backfill's runs",
+    )
+    run_id = run_of_month(runs, month)
+    in_flight = wait_for(
+        lambda: (
+            (ti := task_instance(airflow, run_id, "ingest_taxi_month"))
+            and ti["state"] == "running"
+            and ti["pid"]
+            and file_name(month) in tlc_mirror.requests
+            and ti
+        ),
+        timeout_s,
+        f"the load of {month} to be in flight",
+    )
+    return runs, run_id, in_flight
+
+
 @pytest.fixture
 def healthy_afterwards(airflow, tlc_mirror):
     """Whatever happens in the test, the session's Airflow is whole again afterwards."""
@@ -325,22 +305,8 @@ def test_a_scheduler_killed_mid_backfill_is_restarted_and_every_month_is_exact(
     clock, since = time.monotonic(), db_now(airflow)
     backfill_id = airflow.create_backfill(*BACKFILL, reprocess="completed")
     manual_run = airflow.trigger(MANUAL)
-    runs = wait_for(
-        lambda: len(found := airflow.backfill_runs(backfill_id)) == len(BACKFILL) and found,
-        60,
-        "the backfill's runs",
-    )
-    slow_run = run_of_month(runs, slow_month)
-    in_flight = wait_for(
-        lambda: (
-            (ti := task_instance(airflow, slow_run, "ingest_taxi_month"))
-            and ti["state"] == "running"
-            and ti["pid"]
-            and file_name(slow_month) in tlc_mirror.requests
-            and ti
-        ),
-        120,
-        f"the load of {slow_month} to be in flight",
+    runs, slow_run, in_flight = wait_for_held_back_load(
+        airflow, tlc_mirror, backfill_id, slow_month, timeout_s=120
     )
     threshold_s = float(
         airflow.airflow_cli(

@@ -12,20 +12,18 @@ from __future__ import annotations
 import itertools
 import time
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 import psycopg
-import pyarrow.parquet as pq
 import pytest
 from psycopg import sql
 
 from taxi_pipeline.local_airflow import LocalAirflow
 from taxi_pipeline.months import Month, month_range
-from tests.e2e.conftest import REPO_DAGS, TIMINGS
+from tests.e2e.conftest import REPO_DAGS, TIMINGS, started_airflow
+from tests.support.sample_months import rows_in_sample
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
-SAMPLES = Path(__file__).resolve().parents[2] / "data" / "tlc"
 BACKFILLS = {
     "alice": (Month(2024, 1), Month(2024, 1)),
     "bob": (Month(2023, 12), Month(2024, 1)),
@@ -34,10 +32,6 @@ DAG_IDS = {ns: f"{ns}__taxi_pipeline" for ns in BACKFILLS}
 DBT_TASKS = ("dbt_run", "dbt_test")
 RUN_TIMEOUT_S = 420
 WAREHOUSE_DB = "taxi_namespaces"
-
-
-def rows_in_sample(month: Month) -> int:
-    return pq.ParquetFile(SAMPLES / f"green_tripdata_{month}.parquet").metadata.num_rows
 
 
 def months_between(first: Month, last: Month) -> list[str]:
@@ -72,16 +66,14 @@ def ns_airflow(tmp_path_factory, tlc_mirror, ns_warehouse) -> LocalAirflow:
         },
         expected_dags=DAG_IDS.values(),
     )
-    started = time.monotonic()
-    try:
-        status = local.up(timeout_s=360)
-        assert status.healthy, status.problems()
-    except BaseException:
-        local.down(stop_postgres=True)
-        raise
-    TIMINGS["namespaces: second Airflow up (alice, bob)"] = f"{time.monotonic() - started:.1f}s"
-    yield local
-    local.down(stop_postgres=True)
+    with started_airflow(
+        local,
+        "namespaces: second Airflow up (alice, bob)",
+        up_timeout_s=360,
+        unpause=False,
+        stop=lambda: local.down(stop_postgres=True),
+    ):
+        yield local
 
 
 @pytest.fixture(scope="module")

@@ -1,0 +1,50 @@
+"""The bundled sample months: how many rows each file holds, and what the warehouse holds of each
+month after a load."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import psycopg
+import pyarrow.parquet as pq
+
+from taxi_pipeline.months import Month
+from taxi_pipeline.schema import service_schema
+from taxi_pipeline.warehouse import Warehouse
+from tests.conftest import TLC_SAMPLES
+
+
+def file_name(month: Month) -> str:
+    return f"green_tripdata_{month}.parquet"
+
+
+def rows_in_sample(month: Month) -> int:
+    return pq.ParquetFile(TLC_SAMPLES / file_name(month)).metadata.num_rows
+
+
+def month_report(url: str) -> dict[str, dict[str, Any]]:
+    """Per loaded month: raw rows and checksum, rows in fct_trips and in the monthly summary."""
+    states = Warehouse(url, service_schema("green"), "raw").month_states()
+    with psycopg.connect(url) as conn:
+        facts = dict(
+            conn.execute(
+                "select to_char(source_month, 'YYYY-MM'), count(*) from analytics.fct_trips "
+                "group by 1"
+            ).fetchall()
+        )
+        summary = dict(
+            conn.execute(
+                "select to_char(source_month, 'YYYY-MM'), sum(trips)::bigint "
+                "from analytics.mart_monthly_summary group by 1"
+            ).fetchall()
+        )
+    return {
+        s.source_month: {
+            "rows": s.rows_loaded,
+            "rows_in_file": s.rows_in_file,
+            "checksum": s.checksum,
+            "fct_trips": facts.get(s.source_month),
+            "summary_trips": summary.get(s.source_month),
+        }
+        for s in states
+    }
