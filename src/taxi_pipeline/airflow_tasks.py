@@ -282,19 +282,16 @@ def wait_or_fail(
 
 
 def dbt_run(dbt_project_dir: str, namespace: str = "") -> dict[str, Any]:
-    """Seed the reference tables, then build the models for the run's month."""
+    """Seed the reference tables, then build the models for the run's month (one dbt call)."""
     context = get_current_context()
     month = month_for_run(context)
     settings = task_settings(namespace)
-    url = warehouse_url()
     project = dbt_project(dbt_project_dir)
-    seeds = _dbt("seed", settings, month, url, project)
-    models = _dbt("run", settings, month, url, project)
+    built = _dbt("build", settings, month, warehouse_url(), project, ("seed", "model"))
     return {
         "month": str(month),
         "schema": settings.dbt_schema,
-        "seeds": dict(seeds.statuses),
-        "models": dict(models.statuses),
+        "seeds_and_models": dict(built.statuses),
     }
 
 
@@ -308,7 +305,14 @@ def dbt_test(dbt_project_dir: str, namespace: str = "") -> dict[str, Any]:
     return {"month": str(month), "tests": dict(result.test_statuses)}
 
 
-def _dbt(command: str, settings: Settings, month: Month, url: str, project: Path) -> DbtResult:
+def _dbt(
+    command: str,
+    settings: Settings,
+    month: Month,
+    url: str,
+    project: Path,
+    resource_types: tuple[str, ...] = (),
+) -> DbtResult:
     from taxi_pipeline.pipeline import dbt_for_month
 
     return dbt_for_month(
@@ -318,6 +322,7 @@ def _dbt(command: str, settings: Settings, month: Month, url: str, project: Path
         url,
         echo=lambda line: log.info("dbt: %s", _ANSI.sub("", line)),
         project_dir=project,
+        resource_types=resource_types,
     )
 
 

@@ -92,10 +92,15 @@ def run_dbt(
     month: Month | None = None,
     project_dir: Path | None = None,
     select: str | None = None,
+    resource_types: tuple[str, ...] = (),
     full_refresh: bool = False,
     echo=None,
 ) -> DbtResult:
-    """Run ``dbt <command>`` (build, run, test, seed) and summarise its run_results.json."""
+    """Run ``dbt <command>`` (build, run, test, seed) and summarise its run_results.json.
+
+    ``resource_types`` narrows a ``build`` (e.g. seeds and models but not tests): one invocation
+    instead of several saves dbt's start-up and parse, seconds each time.
+    """
     project = project_dir or find_project_dir()
     run_dir = work_dir / "dbt" / f"{command}-{month or 'all'}-{uuid.uuid4().hex[:8]}"
     run_dir.mkdir(parents=True, exist_ok=True)
@@ -117,6 +122,8 @@ def run_dbt(
         argv += ["--vars", json.dumps({"source_month": month.first_day.isoformat()})]
     if select:
         argv += ["--select", select]
+    for resource_type in resource_types:
+        argv += ["--resource-type", resource_type]
     if full_refresh:
         argv.append("--full-refresh")
     proc = subprocess.Popen(

@@ -87,6 +87,7 @@ def dbt_for_month(
     warehouse_url: str,
     echo=None,
     project_dir: Path | None = None,
+    resource_types: tuple[str, ...] = (),
 ) -> DbtResult:
     return run_dbt_checked(
         command,
@@ -96,6 +97,7 @@ def dbt_for_month(
         raw_schema=settings.raw_schema,
         month=month,
         project_dir=project_dir,
+        resource_types=resource_types,
         echo=echo,
     )
 
