@@ -63,7 +63,7 @@ def ingest_month(settings: Settings, month: Month, warehouse_url: str, progress=
                 f"{url} is a parquet file with no rows; TLC does not publish empty months, so "
                 f"the file on the server is probably incomplete: nothing was replaced"
             )
-        schema.check_file(parquet, month)
+        schema.check_columns(parquet.schema_arrow, month)
         warehouse = Warehouse(warehouse_url, schema, settings.raw_schema, settings.copy_streams)
         result = warehouse.load_month(month, fetched, progress=progress)
     finally:

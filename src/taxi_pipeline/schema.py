@@ -1,9 +1,10 @@
 """The raw trip schema: the one place that knows the columns of a TLC file and their types.
 
-Every file is cast to the declared schema before anything touches the database. TLC has changed
-physical types between months (January 2023 green stores integer codes as doubles and ``ehail_fee``
-as an all-null column); such drift is accepted when the cast loses nothing, and rejected with the
-column and month named when it would.
+A file's columns are checked against the declared ones before the load starts, and every batch is
+cast to the declared types on its way into staging. TLC has changed physical types between months
+(January 2023 green stores integer codes as doubles and ``ehail_fee`` as an all-null column); such
+drift is accepted when the cast loses nothing, and rejected with the column and month named when
+it would, before anything is swapped in.
 """
 
 from __future__ import annotations
@@ -12,9 +13,8 @@ from dataclasses import dataclass
 
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.parquet as pq
 
-from taxi_pipeline.errors import CorruptFile, InvalidParameter, SchemaMismatch
+from taxi_pipeline.errors import InvalidParameter, SchemaMismatch
 from taxi_pipeline.months import Month
 
 
@@ -80,26 +80,6 @@ class ServiceSchema:
                 f"taxi_pipeline/schema.py (required=False if older months lack it) and reload."
             )
 
-    def check_file(self, parquet: pq.ParquetFile, month: Month) -> None:
-        """Prove the whole file fits before the database is touched.
-
-        Only columns whose stored type differs from the declared one need reading, one row group
-        at a time; files that already match (most months) cost nothing here.
-        """
-        file_schema = parquet.schema_arrow
-        self.check_columns(file_schema, month)
-        drifted = {
-            c.name: c
-            for c in self.columns
-            if c.name in file_schema.names and file_schema.field(c.name).type != c.arrow_type
-        }
-        if not drifted:
-            return
-        for group in range(parquet.num_row_groups):
-            table = read_row_group(parquet, group, list(drifted), month)
-            for name, column in drifted.items():
-                _lossless_cast(table.column(name), column, self.service, month)
-
     def cast_batch(self, batch: pa.RecordBatch, month: Month) -> pa.RecordBatch:
         """Cast one batch to the declared schema, refusing any cast that would change a value."""
         arrays = []
@@ -111,16 +91,6 @@ class ServiceSchema:
             else:
                 arrays.append(pa.nulls(batch.num_rows, column.arrow_type))
         return pa.RecordBatch.from_arrays(arrays, schema=self.arrow_schema)
-
-
-def read_row_group(parquet: pq.ParquetFile, group: int, columns: list[str], month: Month):
-    try:
-        return parquet.read_row_group(group, columns=columns, use_threads=True)
-    except (pa.ArrowException, OSError) as exc:
-        raise CorruptFile(
-            f"{month}: row group {group} cannot be decoded, the parquet data is damaged "
-            f"({_first_line(exc)})"
-        ) from exc
 
 
 def _lossless_cast(
