@@ -298,6 +298,14 @@ def test_parallel_copy_streams_load_exactly_what_one_stream_loads(
         ).fetchone()
     assert positions == (0, 56_550, 56_551, 0)
     assert _staging_tables(warehouse_url) == 0
+    # Every leaf is analysed before the swap, so the planner has statistics at once.
+    with psycopg.connect(warehouse_url) as conn:
+        analysed = conn.execute(
+            "select count(distinct tablename) from pg_stats "
+            "where schemaname = 'raw' and attname = 'pulocationid' and tablename = any(%s)",
+            (_leaves(warehouse_url, JAN),),
+        ).fetchone()[0]
+    assert analysed == min(streams, 9)
 
 
 def test_a_damaged_row_group_in_a_late_slice_replaces_nothing(settings, warehouse_url, tlc):

@@ -244,9 +244,11 @@ class Warehouse:
     def _bulk_copy(self, month: Month, slices: list[FileSlice], stream: MonthStream) -> int:
         """Copy every slice, in parallel, each by its own connection; the rows copied."""
         if len(slices) == 1:
-            return self._copy_slice(month, slices[0], stream)
+            return self._copy_slice(month, slices[0], 1, stream)
         with ThreadPoolExecutor(len(slices), thread_name_prefix="copy") as pool:
-            copies = [pool.submit(self._copy_slice, month, part, stream) for part in slices]
+            copies = [
+                pool.submit(self._copy_slice, month, part, len(slices), stream) for part in slices
+            ]
             failures = [copy.exception() for copy in copies if copy.exception() is not None]
         if failures:
             raise stream.error or next(
@@ -254,7 +256,9 @@ class Warehouse:
             )
         return sum(copy.result() for copy in copies)
 
-    def _copy_slice(self, month: Month, part: FileSlice, stream: MonthStream) -> int:
+    def _copy_slice(
+        self, month: Month, part: FileSlice, slice_count: int, stream: MonthStream
+    ) -> int:
         """Create the slice's table, COPY its rows and commit, then ANALYZE it.
 
         Creating the table in the same transaction as the COPY lets a server running with
@@ -274,7 +278,9 @@ class Warehouse:
                     db_schema_name=self.raw_schema,
                 )
                 conn.commit()
-                cursor.execute(statement("analyze_slice", **parts).as_string(None))
+                analyze = statement("analyze_slice", slices=sql.Literal(slice_count), **parts)
+                for query in _split_statements(analyze.as_string(None)):
+                    cursor.execute(query)
                 conn.commit()
         except BaseException as exc:
             stream.cancel()
