@@ -9,7 +9,7 @@ from taxi_pipeline.errors import DbtFailed
 from taxi_pipeline.months import Month
 from taxi_pipeline.pipeline import dbt_for_month, ingest_month
 from tests.conftest import SAMPLE_MONTHS
-from tests.test_loader import rows_in
+from tests.support.sample_months import rows_in_sample
 
 JAN = Month(2024, 1)
 
@@ -41,14 +41,14 @@ def test_dbt_builds_the_real_months_and_reruns_change_nothing(settings, loaded):
     full = dbt_for_month(settings, "build", None, loaded)
     assert full.test_statuses["pass"] > 10
     assert full.test_statuses["fail"] == full.test_statuses["error"] == 0
-    assert fact_counts(loaded) == {str(m): rows_in(m) for m in SAMPLE_MONTHS}
+    assert fact_counts(loaded) == {str(m): rows_in_sample(m) for m in SAMPLE_MONTHS}
     digest = mart_digest(loaded)
 
     # Reload and rebuild one month: facts and mart must come out identical.
     ingest_month(settings, JAN, loaded)
     month_run = dbt_for_month(settings, "build", JAN, loaded)
     assert month_run.test_statuses["fail"] == month_run.test_statuses["error"] == 0
-    assert fact_counts(loaded) == {str(m): rows_in(m) for m in SAMPLE_MONTHS}
+    assert fact_counts(loaded) == {str(m): rows_in_sample(m) for m in SAMPLE_MONTHS}
     assert mart_digest(loaded) == digest
 
 

@@ -27,6 +27,7 @@ from taxi_pipeline.pipeline import ingest_month
 from taxi_pipeline.schema import GREEN
 from taxi_pipeline.warehouse import Warehouse, slice_file
 from tests.conftest import REPO, SAMPLE_MONTHS, TLC_SAMPLES
+from tests.support.sample_months import rows_in_sample
 from tests.support.tlc_server import Fault
 
 JAN, DEC = Month(2024, 1), Month(2023, 12)
@@ -35,10 +36,6 @@ JAN_FILE = "green_tripdata_2024-01.parquet"
 
 def state(url: str) -> dict:
     return {s.source_month: s for s in Warehouse(url, GREEN).month_states()}
-
-
-def rows_in(month: Month) -> int:
-    return pq.ParquetFile(TLC_SAMPLES / f"green_tripdata_{month}.parquet").metadata.num_rows
 
 
 def parquet_bytes(table: pa.Table) -> bytes:
@@ -50,12 +47,12 @@ def parquet_bytes(table: pa.Table) -> bytes:
 def test_every_row_of_every_real_month_is_loaded(settings, warehouse_url):
     for month in SAMPLE_MONTHS:
         result = ingest_month(settings, month, warehouse_url)
-        assert result.rows_in_file == result.rows_loaded == rows_in(month)
+        assert result.rows_in_file == result.rows_loaded == rows_in_sample(month)
     loaded = state(warehouse_url)
     for month in SAMPLE_MONTHS:
         month_state = loaded[str(month)]
-        assert month_state.rows_loaded == rows_in(month)
-        assert sum(month_state.pickup_months.values()) == rows_in(month)
+        assert month_state.rows_loaded == rows_in_sample(month)
+        assert sum(month_state.pickup_months.values()) == rows_in_sample(month)
     # Spillover rows are kept and counted where their pickup falls, not dropped.
     assert loaded["2024-01"].pickup_months == {"2023-12": 2, "2024-01": 56549}
 
@@ -88,7 +85,7 @@ def test_every_load_is_recorded_with_its_lineage(settings, warehouse_url):
     assert len(rows) == 2
     for url, sha, in_file, loaded, ordered in rows:
         assert url.endswith(JAN_FILE) and len(sha) == 64
-        assert in_file == loaded == rows_in(JAN) and ordered
+        assert in_file == loaded == rows_in_sample(JAN) and ordered
 
 
 def test_months_load_in_parallel_without_deadlock(settings, warehouse_url):
@@ -107,7 +104,7 @@ def test_months_load_in_parallel_without_deadlock(settings, warehouse_url):
         thread.join(timeout=120)
     assert not errors
     assert {m: s.rows_loaded for m, s in state(warehouse_url).items()} == {
-        str(m): rows_in(m) for m in SAMPLE_MONTHS
+        str(m): rows_in_sample(m) for m in SAMPLE_MONTHS
     }
 
 
@@ -186,7 +183,7 @@ def test_readers_never_see_a_mixed_or_empty_month(settings, warehouse_url, tlc):
     finally:
         stop.set()
         reader.join()
-    assert seen and seen <= {50_000, rows_in(JAN)}
+    assert seen and seen <= {50_000, rows_in_sample(JAN)}
 
 
 _KILLED_LOADER = """

@@ -7,7 +7,8 @@ import pytest
 
 from taxi_pipeline.pipeline import dbt_for_month, ingest_month
 from tests.conftest import SAMPLE_MONTHS
-from tests.test_loader import rows_in, state
+from tests.support.sample_months import rows_in_sample
+from tests.test_loader import state
 
 ROUNDS = 10
 
@@ -37,7 +38,7 @@ def test_ten_rounds_of_reprocessing_change_nothing(settings, warehouse_url):
         ingest_month(settings, month, warehouse_url)
     dbt_for_month(settings, "build", None, warehouse_url)
     first_state, first_sizes = state(warehouse_url), _sizes(warehouse_url)
-    expected_facts = {str(m): rows_in(m) for m in SAMPLE_MONTHS}
+    expected_facts = {str(m): rows_in_sample(m) for m in SAMPLE_MONTHS}
 
     for round_number in range(ROUNDS):
         for month in SAMPLE_MONTHS:
