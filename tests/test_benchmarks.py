@@ -45,3 +45,11 @@ def test_dbt_benchmark_compares_incremental_with_full_rebuild():
     assert run["history_months"] == 1
     for key in ("incremental_model_s", "full_rebuild_model_s", "incremental_wall_s"):
         assert run[key] > 0
+
+
+def test_bench_script_names_the_benchmarks_when_given_an_unknown_one():
+    result = subprocess.run(
+        ["bash", "scripts/bench", "fastest"], capture_output=True, text=True, cwd=REPO, timeout=60
+    )
+    assert result.returncode == 2
+    assert "no benchmark 'fastest' (load, dbt_incremental, backfill, check_speed)" in result.stderr
