@@ -202,7 +202,7 @@ def print_table(report: dict) -> None:
     labels = {
         "ingest_load": "ingest: warehouse load",
         "ingest_other": "ingest: download, checks, start-up",
-        DBT_RUN: "dbt_run (seed + run)",
+        DBT_RUN: "dbt_run (seeds and models)",
         DBT_TEST: "dbt_test",
     }
     for bucket in BUCKETS:
