@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import re
+
 import psycopg
 import pytest
 
-from taxi_pipeline.errors import DbtFailed
+from taxi_pipeline.errors import DbtFailed, WarehouseAuthFailed, WarehouseUnavailable
+from taxi_pipeline.localpg import free_port
 from taxi_pipeline.months import Month
 from taxi_pipeline.pipeline import dbt_for_month, ingest_month
 from tests.conftest import SAMPLE_MONTHS
 from tests.support.sample_months import rows_in_sample
 
 JAN = Month(2024, 1)
+SECRET = "not-the-password-42"
 
 
 def fact_counts(url: str) -> dict[str, int]:
@@ -65,3 +69,23 @@ def test_a_bad_row_fails_the_matching_test(settings, loaded):
     # Scoped to the run's month: another month still builds and tests clean.
     december = dbt_for_month(settings, "build", Month(2023, 12), loaded)
     assert december.test_statuses["fail"] == 0
+
+
+def test_dbt_that_cannot_reach_postgres_fails_retryably_without_the_password(settings):
+    port = free_port()
+    url = f"postgresql://taxi:{SECRET}@127.0.0.1:{port}/warehouse"
+    with pytest.raises(WarehouseUnavailable) as info:
+        dbt_for_month(settings, "run", JAN, url)
+    message = str(info.value)
+    assert info.value.retryable
+    assert f"PostgreSQL at 127.0.0.1:{port} is unreachable" in message
+    assert "a retry may succeed" in message and SECRET not in message
+
+
+def test_dbt_with_a_wrong_password_says_the_login_was_refused(settings, warehouse_url):
+    wrong = re.sub(r"://([^:]+):[^@]*@", rf"://\1:{SECRET}@", warehouse_url)
+    with pytest.raises(WarehouseAuthFailed) as info:
+        dbt_for_month(settings, "run", JAN, wrong)
+    assert not info.value.retryable
+    assert "refused the login (authentication failed)" in str(info.value)
+    assert SECRET not in str(info.value)

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import logging
 import os
-import re
 from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
@@ -46,7 +45,6 @@ CONNECTION_ID = "azure_pg"
 DBT_POOL = BASE_DBT_POOL
 DEFAULT_GRACE_DAYS = 75
 DEFAULT_POKE_S = 6 * 3600
-_ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 
 # libpq parameters worth carrying over from a connection's extras (Azure needs sslmode=require);
@@ -320,7 +318,7 @@ def _dbt(
         command,
         month,
         url,
-        echo=lambda line: log.info("dbt: %s", _ANSI.sub("", line)),
+        echo=lambda line: log.info("dbt: %s", line),
         project_dir=project,
         resource_types=resource_types,
     )

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -19,10 +20,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from taxi_pipeline.errors import DbtFailed, InvalidParameter, WarehouseAuthFailed
+from taxi_pipeline.errors import DbtFailed, InvalidParameter, classify_connection_error
 from taxi_pipeline.months import Month
 
 _PROJECT_ENV = "TAXI_DBT_PROJECT_DIR"
+_ANSI_CODES = re.compile(r"\x1b\[[0-9;]*m")
 
 
 @dataclass
@@ -135,10 +137,12 @@ def run_dbt(
         text=True,
     )
     lines = []
-    for line in proc.stdout:
-        lines.append(line.rstrip("\n"))
+    for raw_line in proc.stdout:
+        # dbt colours its output; logs and error messages want the plain text.
+        line = _ANSI_CODES.sub("", raw_line.rstrip("\n"))
+        lines.append(line)
         if echo is not None:
-            echo(line.rstrip("\n"))
+            echo(line)
     proc.wait()
     result = _summarise(command, run_dir / "target" / "run_results.json", proc.returncode == 0)
     result.output_tail = "\n".join(lines[-40:])
@@ -149,18 +153,40 @@ def run_dbt(
 
 
 def run_dbt_checked(command: str, warehouse_url: str, work_dir: Path, **kwargs) -> DbtResult:
-    """Like ``run_dbt`` but raise ``DbtFailed`` (naming the failing nodes) when dbt fails."""
+    """Like ``run_dbt`` but raise when dbt fails: ``WarehouseUnavailable`` (retryable) or
+    ``WarehouseAuthFailed`` when it could not reach or log in to PostgreSQL, else ``DbtFailed``
+    naming the failing nodes."""
     result = run_dbt(command, warehouse_url, work_dir, **kwargs)
     if not result.success:
-        if "password authentication failed" in result.output_tail:
-            raise WarehouseAuthFailed(
-                "dbt could not log in to PostgreSQL (authentication failed): check the "
-                "login and password of the azure_pg connection"
-            )
+        if trouble := _connection_trouble(result.output_tail):
+            raise classify_connection_error(f"dbt {command}: {trouble}", warehouse_url)
         month = kwargs.get("month")
         failed = "; ".join(result.failures[:10]) or result.output_tail[-1500:]
         raise DbtFailed(f"dbt {command} failed for {month or 'all months'}: {failed}")
     return result
+
+
+# What psycopg2 (under dbt-postgres) says when the server is down, restarting or unreachable,
+# or refuses the login. dbt then fails the same way whatever the models say.
+_CONNECTION_TROUBLE = (
+    "password authentication failed",
+    "connection refused",
+    "could not connect to server",
+    "server closed the connection unexpectedly",
+    "terminating connection due to administrator command",
+    "the database system is shutting down",
+    "the database system is starting up",
+    "could not translate host name",
+    "timeout expired",
+)
+
+
+def _connection_trouble(output: str) -> str | None:
+    """The first line of dbt's output that says PostgreSQL could not be used, if any."""
+    for line in output.splitlines():
+        if any(marker in line.lower() for marker in _CONNECTION_TROUBLE):
+            return line.strip()
+    return None
 
 
 def _summarise(command: str, run_results: Path, success: bool) -> DbtResult:

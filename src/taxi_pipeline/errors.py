@@ -7,6 +7,9 @@ file, a schema change). Airflow tasks turn the second kind into an immediate fai
 
 from __future__ import annotations
 
+import re
+from urllib.parse import urlsplit
+
 
 class PipelineError(Exception):
     """Base of every error the pipeline reports to a user."""
@@ -57,3 +60,34 @@ class WorkDirUnusable(PipelineError):
 
 class DbtFailed(PipelineError):
     """A dbt command failed: a model did not build or a test did not pass."""
+
+
+_AUTH_MARKERS = ("password authentication failed", "authentication failed", "no password supplied")
+
+
+def classify_connection_error(error: Exception | str, url: str) -> PipelineError:
+    """Turn a driver's (or dbt's) error into one that names the server, never the password."""
+    where = server_of(url)
+    message = str(error)
+    if any(marker in message for marker in _AUTH_MARKERS):
+        return WarehouseAuthFailed(
+            f"PostgreSQL at {where} refused the login (authentication failed). Check the "
+            f"login and password of the azure_pg connection (or --warehouse-url)."
+        )
+    return WarehouseUnavailable(
+        f"PostgreSQL at {where} is unreachable or dropped the connection "
+        f"({first_line(message)}); a retry may succeed once the server is back"
+    )
+
+
+def server_of(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.hostname or 'localhost'}:{parts.port or 5432}"
+
+
+def first_line(message: str) -> str:
+    for line in message.splitlines():
+        if line.strip():
+            # Drivers sometimes echo the connection string; never let a password through.
+            return re.sub(r"://[^@/\s]*@", "://***@", line.strip())[:300]
+    return "no details"

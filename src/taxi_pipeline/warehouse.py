@@ -35,8 +35,9 @@ from psycopg import sql
 from taxi_pipeline.errors import (
     CorruptFile,
     PipelineError,
-    WarehouseAuthFailed,
-    WarehouseUnavailable,
+    classify_connection_error,
+    first_line,
+    server_of,
 )
 from taxi_pipeline.months import Month
 from taxi_pipeline.schema import SOURCE_ROW_COLUMN, ServiceSchema
@@ -450,7 +451,7 @@ class MonthStream:
                     self._fail(
                         CorruptFile(
                             f"{self._schema.service} {self._month}: the parquet data cannot be "
-                            f"decoded in row group {group} ({_first_line(str(exc))}); the file "
+                            f"decoded in row group {group} ({first_line(str(exc))}); the file "
                             f"is damaged"
                         )
                     )
@@ -464,41 +465,8 @@ def _split_statements(script: str) -> list[str]:
     return [part.strip() for part in code.split(";") if part.strip()]
 
 
-_AUTH_MARKERS = ("password authentication failed", "authentication failed", "no password supplied")
-
-
-def classify_connection_error(exc: Exception, url: str) -> PipelineError:
-    """Turn a driver error into one that names the server, never the password."""
-    where = _server_of(url)
-    message = str(exc)
-    if any(marker in message for marker in _AUTH_MARKERS):
-        return WarehouseAuthFailed(
-            f"PostgreSQL at {where} refused the login (authentication failed). Check the "
-            f"login and password of the azure_pg connection (or --warehouse-url)."
-        )
-    return WarehouseUnavailable(
-        f"PostgreSQL at {where} is unreachable or dropped the connection "
-        f"({_first_line(message)}); a retry may succeed once the server is back"
-    )
-
-
 def _adbc_error(exc: Exception, url: str) -> PipelineError:
-    message = _first_line(str(exc))
+    message = first_line(str(exc))
     if "connection" in message.lower() or "terminating" in message.lower():
         return classify_connection_error(exc, url)
-    return PipelineError(f"bulk load into PostgreSQL at {_server_of(url)} failed: {message}")
-
-
-def _server_of(url: str) -> str:
-    from urllib.parse import urlsplit
-
-    parts = urlsplit(url)
-    return f"{parts.hostname or 'localhost'}:{parts.port or 5432}"
-
-
-def _first_line(message: str) -> str:
-    for line in message.splitlines():
-        if line.strip():
-            # Drivers sometimes echo the connection string; never let a password through.
-            return re.sub(r"://[^@/\s]*@", "://***@", line.strip())[:300]
-    return "no details"
+    return PipelineError(f"bulk load into PostgreSQL at {server_of(url)} failed: {message}")
