@@ -167,6 +167,8 @@ def cmd_down(args: argparse.Namespace) -> int:
 
 
 def cmd_status(args: argparse.Namespace) -> int:
+    from taxi_pipeline.local_airflow import missing_pool_message
+
     stack = _stack(args)
     status = stack.airflow.status()
     if status.import_errors:
@@ -183,6 +185,8 @@ def cmd_status(args: argparse.Namespace) -> int:
         print(f"{component.name:<14} {health}{detail}")
     for dag_id in status.missing_dags:
         print(f"DAG {dag_id} is not loaded")
+    for pool, waiting in status.missing_pools.items():
+        print(missing_pool_message(pool, waiting))
     print(f"TLC source     {stack.tlc_base_url()}")
     print(f"Airflow UI     {status.api_url}")
     return EXIT_OK if status.healthy else EXIT_FAILURE
@@ -409,7 +413,8 @@ def build_parser() -> argparse.ArgumentParser:
         "status",
         "health of each component and any DAG import errors",
         "Show whether PostgreSQL and each Airflow component is healthy and, first and loudly, "
-        "any DAG file that failed to import. Exit 1 when anything is unhealthy.",
+        "any DAG file that failed to import; also tasks waiting for a pool that does not exist. "
+        "Exit 1 when anything is unhealthy.",
     )
     status.set_defaults(handler=cmd_status)
 

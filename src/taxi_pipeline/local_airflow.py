@@ -59,6 +59,9 @@ TERMINAL_RUN_STATES = ("success", "failed")
 REPO_DAGS_FOLDER = Path(__file__).resolve().parents[2] / "dags"
 
 
+DBT_POOL_DESCRIPTION = "one dbt invocation at a time against a schema"
+
+
 class LocalAirflowError(PipelineError):
     """The local Airflow could not be prepared, started or asked something."""
 
@@ -79,6 +82,8 @@ class AirflowStatus:
     dags: dict[str, dict[str, Any]] = field(default_factory=dict)
     import_errors: dict[str, str] = field(default_factory=dict)
     missing_dags: list[str] = field(default_factory=list)
+    # Pools that waiting tasks name but that do not exist, with how many tasks wait for each.
+    missing_pools: dict[str, int] = field(default_factory=dict)
 
     @property
     def healthy(self) -> bool:
@@ -86,6 +91,7 @@ class AirflowStatus:
             all(c.running and c.healthy for c in self.components)
             and not self.import_errors
             and not self.missing_dags
+            and not self.missing_pools
         )
 
     def problems(self) -> list[str]:
@@ -99,7 +105,15 @@ class AirflowStatus:
             for name, text in self.import_errors.items()
         ]
         found += [f"DAG {dag_id} is not loaded" for dag_id in self.missing_dags]
+        found += [missing_pool_message(pool, n) for pool, n in self.missing_pools.items()]
         return found
+
+
+def missing_pool_message(pool: str, waiting: int) -> str:
+    return (
+        f"{waiting} task(s) wait for pool '{pool}', which does not exist: the scheduler never "
+        f'starts them. Create it with one slot: airflow pools set {pool} 1 "{DBT_POOL_DESCRIPTION}"'
+    )
 
 
 class LocalAirflow:
@@ -252,9 +266,7 @@ class LocalAirflow:
                 self.admin_password_file, json.dumps({"admin": secrets.token_urlsafe(12)}) + "\n"
             )
         self.airflow_cli("db", "migrate", timeout_s=600)
-        self.airflow_cli(
-            "pools", "set", DBT_POOL, "1", "one dbt invocation at a time against a schema"
-        )
+        self.airflow_cli("pools", "set", DBT_POOL, "1", DBT_POOL_DESCRIPTION)
         self._ensure_namespace_pools()
 
     def down(self, timeout_s: float = 30.0, stop_postgres: bool = False) -> None:
@@ -311,6 +323,7 @@ class LocalAirflow:
                 for dag_id in self.expected_dags
                 if dag_id not in result.dags or result.dags[dag_id]["is_stale"]
             ]
+            result.missing_pools = self.missing_pools()
         return result
 
     def wait_healthy(self, timeout_s: float = 240.0) -> AirflowStatus:
@@ -605,6 +618,17 @@ class LocalAirflow:
         with self.metadata() as conn:
             rows = conn.execute("select filename, stacktrace from import_error").fetchall()
         return {r[0]: r[1] for r in rows}
+
+    def missing_pools(self) -> dict[str, int]:
+        """Pools named by scheduled or queued tasks that do not exist (Airflow only logs it)."""
+        with self.metadata() as conn:
+            rows = conn.execute(
+                "select ti.pool, count(*) from task_instance ti "
+                "where ti.state in ('scheduled', 'queued') "
+                "and not exists (select 1 from slot_pool p where p.pool = ti.pool) "
+                "group by ti.pool order by ti.pool"
+            ).fetchall()
+        return dict(rows)
 
     def dag_runs(self, dag_id: str = DAG_ID) -> list[dict[str, Any]]:
         return self._rows(

@@ -19,7 +19,7 @@ from pathlib import Path
 import requests
 
 from taxi_pipeline.errors import PipelineError
-from taxi_pipeline.local_airflow import DAG_ID, LocalAirflow
+from taxi_pipeline.local_airflow import DAG_ID, LocalAirflow, missing_pool_message
 from taxi_pipeline.localpg import free_port
 from taxi_pipeline.months import Month
 from taxi_pipeline.schema import GREEN
@@ -203,6 +203,11 @@ class LocalStack:
                 last = line
             if done + failed == len(run_ids) and len(runs) == len(run_ids):
                 return runs
+            if missing := self.airflow.missing_pools():
+                raise StackError(
+                    " ".join(missing_pool_message(pool, n) for pool, n in missing.items())
+                    + " The runs are kept and go on once the pool exists."
+                )
             if time.monotonic() > deadline:
                 raise StackError(f"runs still not finished after {timeout_s:.0f}s: {line}")
             time.sleep(2)

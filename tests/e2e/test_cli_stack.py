@@ -10,6 +10,7 @@ import time
 import psycopg
 import pytest
 
+from taxi_pipeline.local_airflow import DBT_POOL, DBT_POOL_DESCRIPTION
 from tests.conftest import REPO
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
@@ -92,3 +93,31 @@ def test_status_puts_dag_import_errors_first(cli, dags_folder):
     while "DAG import errors" in cli("status").stdout:
         assert time.monotonic() < deadline, "the import error never cleared"
         time.sleep(5)
+
+
+def test_a_missing_dbt_pool_is_named_instead_of_waited_on_forever(cli, airflow):
+    airflow.airflow_cli("pools", "delete", DBT_POOL)
+    try:
+        result = cli("run", "--month", "2023-12")
+        output = result.stdout + result.stderr
+        assert result.returncode == 1, output
+        assert f"wait for pool '{DBT_POOL}', which does not exist" in output
+        assert f"airflow pools set {DBT_POOL} 1" in output
+        assert "The runs are kept" in output
+        status = cli("status")
+        assert status.returncode == 1
+        assert f"1 task(s) wait for pool '{DBT_POOL}', which does not exist" in status.stdout
+    finally:
+        airflow.airflow_cli("pools", "set", DBT_POOL, "1", DBT_POOL_DESCRIPTION)
+    # Once the pool exists the kept run goes on by itself.
+    run_id = result.stdout.split("triggered ", 1)[1].split()[0]
+    deadline = time.monotonic() + 300
+    while (state := _run_state(airflow, run_id)) not in ("success", "failed"):
+        assert time.monotonic() < deadline, f"{run_id} still {state} after the pool came back"
+        time.sleep(3)
+    assert state == "success"
+    assert cli("status").returncode == 0
+
+
+def _run_state(airflow, run_id: str) -> str | None:
+    return next((r["state"] for r in airflow.dag_runs() if r["run_id"] == run_id), None)
