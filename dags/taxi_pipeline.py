@@ -63,7 +63,8 @@ another's tables or waits for another's dbt. Create the pools with
 `taxi_dbt_schema` (analytics; a namespace's schemas are fixed), `taxi_work_dir` (a folder under
 AIRFLOW_HOME; a namespace works in `namespaces/<name>` below it),
 `taxi_publication_grace_days` (75; also a run parameter), `taxi_publication_poke_s`,
-`taxi_retry_delay_s` (overrides the 5-minute retry delay). Credentials come only from the
+`taxi_retry_delay_s` (overrides the 5-minute retry delay), `taxi_copy_streams` (2 parallel COPY
+streams per load; more only pays on a server with cores to spare). Credentials come only from the
 `azure_pg` connection. Failures and recoveries: see RUNBOOK.md next to this file.
 """
 

@@ -118,6 +118,7 @@ def task_settings(namespace: str = "") -> Settings:
         work_dir=work_dir,
         raw_schema=ns.raw_schema or config_value("raw_schema", "raw"),
         dbt_schema=ns.dbt_schema or config_value("dbt_schema", "analytics"),
+        copy_streams=config_value("copy_streams", "2"),
     )
 
 
