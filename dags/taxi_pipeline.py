@@ -24,7 +24,7 @@ DOC_MD = """
 Each run loads **one month** of TLC trip records into PostgreSQL (connection `azure_pg`), then
 builds and tests the dbt models for that month:
 
-`ingest_taxi_month` -> `dbt_run` (seed + run) -> `dbt_test`
+`ingest_taxi_month` -> `dbt_run` (seeds and models) -> `dbt_test`
 
 **Which month.** A scheduled or backfill run covers its data interval: the run with interval
 2024-01-01 .. 2024-02-01 (logical date 2024-01-01) loads January 2024. The `month` parameter
@@ -51,6 +51,12 @@ test fail without retrying.
 **Concurrency.** Months load in parallel; both dbt tasks run in the one-slot pool `dbt`, so no two
 dbt invocations ever overlap, whatever kind of run they belong to. Create it once:
 `airflow pools set dbt 1 "one dbt invocation at a time"`.
+
+**Batches.** A dbt task transforms (or tests) every month that is loaded and waiting, in one dbt
+invocation; the dbt tasks of the other months' runs then find their month done and finish in a
+second without starting dbt (their log says which run's batch did it). Each run still reports its
+own month: a failing test fails only the runs of the months it fails for. To re-run one month,
+clear its `ingest_taxi_month` (downstream included): the new load is transformed again.
 
 **Namespaces.** One Airflow can hold several copies of this DAG, one per name in the environment
 variable `TAXI_NAMESPACES` (e.g. `alice,bob`): `alice__taxi_pipeline` loads into `alice_raw`,
@@ -152,11 +158,9 @@ def build_dag(namespace: Namespace):
         # The namespace is fixed here, not a run parameter, so that no trigger can point one
         # namespace's run at another's schemas.
         project, name = str(DBT_PROJECT_DIR), namespace.name
-        (
-            ingest_taxi_month(namespace=name)
-            >> dbt_run(dbt_project_dir=project, namespace=name)
-            >> dbt_test(dbt_project_dir=project, namespace=name)
-        )
+        loaded = ingest_taxi_month(namespace=name)
+        built = dbt_run(loaded, dbt_project_dir=project, namespace=name)
+        dbt_test(built, dbt_project_dir=project, namespace=name)
 
     return taxi_pipeline()
 

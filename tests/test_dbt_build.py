@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
+import sys
 
 import psycopg
 import pytest
 
+from taxi_pipeline.dbt import DbtResult, dbt_environment, find_project_dir, run_dbt_checked
 from taxi_pipeline.errors import DbtFailed, WarehouseAuthFailed, WarehouseUnavailable
 from taxi_pipeline.localpg import free_port
 from taxi_pipeline.months import Month
-from taxi_pipeline.pipeline import dbt_for_month, ingest_month
+from taxi_pipeline.pipeline import ingest_month
 from tests.conftest import SAMPLE_MONTHS
 from tests.support.sample_months import rows_in_sample
 
@@ -34,6 +38,18 @@ def mart_digest(url: str) -> str:
         ).fetchone()[0]
 
 
+def dbt(settings, command: str, month: Month | None, url: str) -> DbtResult:
+    """``dbt <command>`` for one month (None: every month), raising when it fails."""
+    return run_dbt_checked(
+        command,
+        url,
+        settings.work_dir,
+        target_schema=settings.dbt_schema,
+        raw_schema=settings.raw_schema,
+        months=None if month is None else [month],
+    )
+
+
 @pytest.fixture
 def loaded(settings, warehouse_url):
     for month in SAMPLE_MONTHS:
@@ -42,7 +58,7 @@ def loaded(settings, warehouse_url):
 
 
 def test_dbt_builds_the_real_months_and_reruns_change_nothing(settings, loaded):
-    full = dbt_for_month(settings, "build", None, loaded)
+    full = dbt(settings, "build", None, loaded)
     assert full.test_statuses["pass"] > 10
     assert full.test_statuses["fail"] == full.test_statuses["error"] == 0
     assert fact_counts(loaded) == {str(m): rows_in_sample(m) for m in SAMPLE_MONTHS}
@@ -50,24 +66,24 @@ def test_dbt_builds_the_real_months_and_reruns_change_nothing(settings, loaded):
 
     # Reload and rebuild one month: facts and mart must come out identical.
     ingest_month(settings, JAN, loaded)
-    month_run = dbt_for_month(settings, "build", JAN, loaded)
+    month_run = dbt(settings, "build", JAN, loaded)
     assert month_run.test_statuses["fail"] == month_run.test_statuses["error"] == 0
     assert fact_counts(loaded) == {str(m): rows_in_sample(m) for m in SAMPLE_MONTHS}
     assert mart_digest(loaded) == digest
 
 
 def test_a_bad_row_fails_the_matching_test(settings, loaded):
-    dbt_for_month(settings, "build", JAN, loaded)
+    dbt(settings, "build", JAN, loaded)
     with psycopg.connect(loaded) as conn:
         conn.execute(
             "update raw.green_trips set payment_type = 42 "
             "where source_month = '2024-01-01' and source_row = 17"
         )
     with pytest.raises(DbtFailed, match="payment_type") as info:
-        dbt_for_month(settings, "build", JAN, loaded)
+        dbt(settings, "build", JAN, loaded)
     assert "2024-01" in str(info.value)
     # Scoped to the run's month: another month still builds and tests clean.
-    december = dbt_for_month(settings, "build", Month(2023, 12), loaded)
+    december = dbt(settings, "build", Month(2023, 12), loaded)
     assert december.test_statuses["fail"] == 0
 
 
@@ -75,7 +91,7 @@ def test_dbt_that_cannot_reach_postgres_fails_retryably_without_the_password(set
     port = free_port()
     url = f"postgresql://taxi:{SECRET}@127.0.0.1:{port}/warehouse"
     with pytest.raises(WarehouseUnavailable) as info:
-        dbt_for_month(settings, "run", JAN, url)
+        dbt(settings, "run", JAN, url)
     message = str(info.value)
     assert info.value.retryable
     assert f"PostgreSQL at 127.0.0.1:{port} is unreachable" in message
@@ -85,7 +101,28 @@ def test_dbt_that_cannot_reach_postgres_fails_retryably_without_the_password(set
 def test_dbt_with_a_wrong_password_says_the_login_was_refused(settings, warehouse_url):
     wrong = re.sub(r"://([^:]+):[^@]*@", rf"://\1:{SECRET}@", warehouse_url)
     with pytest.raises(WarehouseAuthFailed) as info:
-        dbt_for_month(settings, "run", JAN, wrong)
+        dbt(settings, "run", JAN, wrong)
     assert not info.value.retryable
     assert "refused the login (authentication failed)" in str(info.value)
     assert SECRET not in str(info.value)
+
+
+@pytest.mark.parametrize("bad", ["2024-01", "2024-01-01,2024-02-01; drop table x"])
+def test_a_malformed_month_list_fails_before_any_sql(settings, warehouse_url, bad):
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TAXI_", "DBT_"))}
+    env.update(dbt_environment(warehouse_url, "analytics", "raw"), TAXI_DBT_MONTHS=bad)
+    project = find_project_dir()
+    proc = subprocess.run(
+        [
+            *(sys.executable, "-m", "dbt.cli.main", "compile", "--select", "fct_trips"),
+            *("--project-dir", str(project), "--profiles-dir", str(project)),
+            *("--target-path", str(settings.work_dir / "target")),
+            *("--log-path", str(settings.work_dir / "logs")),
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert proc.returncode != 0
+    assert "TAXI_DBT_MONTHS must list first days of months as YYYY-MM-01" in proc.stdout

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
-
 from taxi_pipeline.dbt import run_dbt
 from taxi_pipeline.months import Month
 from taxi_pipeline.pipeline import ingest_month
+from tests.support.dbt_processes import concurrent_dbt_runs
 
 
 def test_overlapping_dbt_runs_collide_on_one_schema(settings, warehouse_url):
@@ -14,16 +13,13 @@ def test_overlapping_dbt_runs_collide_on_one_schema(settings, warehouse_url):
     seed = run_dbt("seed", warehouse_url, settings.work_dir, target_schema="analytics")
     assert seed.success
 
-    def dbt_run(_):
-        return run_dbt("run", warehouse_url, settings.work_dir, target_schema="analytics")
-
     collisions = []
-    for _attempt in range(3):
-        with ThreadPoolExecutor(max_workers=3) as pool:
-            results = list(pool.map(dbt_run, range(3)))
-        collisions = [r for r in results if not r.success and _collided(r.output_tail)]
-        if collisions:
-            break
+    with concurrent_dbt_runs(warehouse_url, settings.work_dir) as round_of_runs:
+        for _attempt in range(3):
+            results = round_of_runs()
+            collisions = [r for r in results if not r.success and _collided(r.output_tail)]
+            if collisions:
+                break
     assert collisions, "three concurrent dbt runs never collided"
     assert "Database Error in model" in collisions[0].output_tail
 

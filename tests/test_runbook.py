@@ -12,20 +12,21 @@ import os
 import re
 import subprocess
 import sys
-from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 from types import SimpleNamespace
 
 import psycopg
+import pyarrow as pa
 import pytest
 
 from taxi_pipeline.dbt import run_dbt
 from taxi_pipeline.errors import MonthNotAvailable, PipelineError
 from taxi_pipeline.months import Month
-from taxi_pipeline.pipeline import dbt_for_month, ingest_month
+from taxi_pipeline.pipeline import ingest_month, transform_month
 from tests.conftest import REPO
 from tests.support.cli import ingest_january_2024_without_dbt
+from tests.support.dbt_processes import concurrent_dbt_runs
 from tests.support.tlc_server import Fault
 from tests.test_loader import JAN_FILE, _jan_table, _lossy, parquet_bytes, state
 
@@ -130,14 +131,19 @@ def trigger_schema_change(ctx) -> str:
 
 
 def trigger_dbt_test_failure(ctx) -> str:
-    dbt_for_month(ctx.settings, "build", JAN, ctx.url)
-    with psycopg.connect(ctx.url) as conn:
-        conn.execute(
-            "update raw.green_trips set payment_type = 42 "
-            "where source_month = '2024-01-01' and source_row = 3"
-        )
-    text = _error_text(lambda: dbt_for_month(ctx.settings, "test", JAN, ctx.url))
-    return text + _error_text(lambda: dbt_for_month(ctx.settings, "build", JAN, ctx.url))
+    transform_month(ctx.settings, JAN, ctx.url, echo=lambda line: None)
+    # TLC republishes the month with a payment type no rule allows.
+    table = _jan_table()
+    payment = table.column("payment_type").to_pylist()
+    payment[3] = 42
+    bad = table.set_column(
+        table.schema.get_field_index("payment_type"),
+        "payment_type",
+        pa.array(payment, table.schema.field("payment_type").type),
+    )
+    ctx.tlc.script(JAN_FILE, Fault(body=parquet_bytes(bad)))
+    ingest_month(ctx.settings, JAN, ctx.url)
+    return _error_text(lambda: transform_month(ctx.settings, JAN, ctx.url, echo=print))
 
 
 def trigger_unreachable(ctx) -> str:
@@ -154,20 +160,15 @@ def trigger_dbt_collision(ctx) -> str:
     work = ctx.settings.work_dir
     assert run_dbt("seed", ctx.url, work, target_schema="analytics").success
     outputs = ""
-    for _attempt in range(4):
-        with ThreadPoolExecutor(max_workers=3) as pool:
-            results = list(
-                pool.map(
-                    lambda _: run_dbt("run", ctx.url, work, target_schema="analytics"), range(3)
-                )
-            )
-        outputs += "".join(r.output_tail for r in results if not r.success)
-        if "already exists" in outputs:
-            break
-        # Start the next attempt from scratch so the runs race to create the relations again.
-        with psycopg.connect(ctx.url) as conn:
-            conn.execute("drop schema analytics cascade")
-        assert run_dbt("seed", ctx.url, work, target_schema="analytics").success
+    with concurrent_dbt_runs(ctx.url, work) as round_of_runs:
+        for _attempt in range(4):
+            outputs += "".join(r.output_tail for r in round_of_runs() if not r.success)
+            if "already exists" in outputs:
+                break
+            # Start the next attempt from scratch so the runs race to create the relations again.
+            with psycopg.connect(ctx.url) as conn:
+                conn.execute("drop schema analytics cascade")
+            assert run_dbt("seed", ctx.url, work, target_schema="analytics").success
     return outputs
 
 

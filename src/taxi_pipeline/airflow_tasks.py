@@ -29,20 +29,19 @@ from airflow.sdk.log import mask_secret
 
 from taxi_pipeline.errors import InvalidParameter, MonthNotAvailable, PipelineError
 from taxi_pipeline.months import Month, month_of_interval, publication_deadline
-from taxi_pipeline.namespaces import BASE_DAG_ID, BASE_DBT_POOL, namespace_named
+from taxi_pipeline.namespaces import BASE_DAG_ID, namespace_named
 
 # The DAG file imports this module every time the dag-processor parses it: the data path
 # (pyarrow, the ADBC driver, dbt) is imported inside the tasks, which are the only users.
 if TYPE_CHECKING:
-    from taxi_pipeline.dbt import DbtResult
     from taxi_pipeline.settings import Settings
+    from taxi_pipeline.transforms import DbtTarget
 
 log = logging.getLogger(__name__)
 
 DAG_ID = BASE_DAG_ID
 # As in taxi_pipeline.settings, which is not imported here because it pulls in the data path.
 CONNECTION_ID = "azure_pg"
-DBT_POOL = BASE_DBT_POOL
 DEFAULT_GRACE_DAYS = 75
 DEFAULT_POKE_S = 6 * 3600
 
@@ -237,6 +236,8 @@ def ingest_taxi_month(namespace: str = "") -> dict[str, Any]:
         "rows_loaded": result.rows_loaded,
         "spillover_rows": result.spillover_rows,
         "file_sha256": result.file_sha256,
+        "load_id": result.load_id,
+        "download_s": round(result.download_s, 2),
         "seconds": round(result.seconds, 2),
     }
 
@@ -280,49 +281,77 @@ def wait_or_fail(
     ) from None
 
 
-def dbt_run(dbt_project_dir: str, namespace: str = "") -> dict[str, Any]:
-    """Seed the reference tables, then build the models for the run's month (one dbt call)."""
-    context = get_current_context()
-    month = month_for_run(context)
-    settings = task_settings(namespace)
-    project = dbt_project(dbt_project_dir)
-    built = _dbt("build", settings, month, warehouse_url(), project, ("seed", "model"))
+def dbt_run(loaded: dict[str, Any], dbt_project_dir: str, namespace: str = "") -> dict[str, Any]:
+    """Seed the reference tables and build the models for the month ``ingest_taxi_month`` loaded.
+
+    One dbt invocation builds every month waiting for it (a backfill's other loaded months too);
+    when another run's invocation built this month already, the task finishes without dbt.
+    """
+    from taxi_pipeline.transforms import build_month
+
+    month = Month.parse(loaded["month"])
+    target = _dbt_target(loaded, dbt_project_dir, namespace)
+    built = build_month(target, month, echo=_log_dbt)
+    if built.batch:
+        log.info(
+            "%s: built with %d month(s) in one dbt invocation: %s",
+            month,
+            len(built.batch),
+            ", ".join(map(str, built.batch)),
+        )
     return {
         "month": str(month),
-        "schema": settings.dbt_schema,
+        "service": target.service,
+        "raw_schema": target.raw_schema,
+        "schema": target.dbt_schema,
+        "load_id": loaded.get("load_id"),
+        "built_load_id": built.load_id,
+        "batch": [str(m) for m in built.batch],
         "seeds_and_models": dict(built.statuses),
+        "dbt": built.dbt.as_dict(),
     }
 
 
-def dbt_test(dbt_project_dir: str, namespace: str = "") -> dict[str, Any]:
-    """Run the dbt tests for the run's month; a failing test fails the run without retries."""
-    context = get_current_context()
-    month = month_for_run(context)
+def dbt_test(built: dict[str, Any], dbt_project_dir: str, namespace: str = "") -> dict[str, Any]:
+    """Run the dbt tests for the month ``dbt_run`` built; a failing test fails the run at once.
+
+    Like ``dbt_run``, one invocation tests every built month waiting for its tests, and each
+    month's run reports that month's own outcome.
+    """
+    from taxi_pipeline.transforms import month_tests
+
+    month = Month.parse(built["month"])
+    target = _dbt_target(built, dbt_project_dir, namespace)
+    tested = month_tests(target, month, echo=_log_dbt, own_load_id=built.get("load_id"))
+    if tested.superseded_by is None:
+        log.info("dbt tests for %s: %s", month, tested.summary)
+    return {
+        "month": str(month),
+        "tests": dict(tested.statuses),
+        "warned": tested.warned,
+        "batch": [str(m) for m in tested.batch],
+        "superseded_by_load": tested.superseded_by,
+        "dbt": tested.dbt.as_dict(),
+    }
+
+
+def _dbt_target(upstream: dict[str, Any], dbt_project_dir: str, namespace: str) -> DbtTarget:
+    """dbt's target for the month an upstream task handled: its raw schema, not today's setting."""
+    from taxi_pipeline.transforms import DbtTarget
+
     settings = task_settings(namespace)
-    result = _dbt("test", settings, month, warehouse_url(), dbt_project(dbt_project_dir))
-    log.info("dbt tests for %s: %s", month, result.tests_summary)
-    return {"month": str(month), "tests": dict(result.test_statuses)}
-
-
-def _dbt(
-    command: str,
-    settings: Settings,
-    month: Month,
-    url: str,
-    project: Path,
-    resource_types: tuple[str, ...] = (),
-) -> DbtResult:
-    from taxi_pipeline.pipeline import dbt_for_month
-
-    return dbt_for_month(
-        settings,
-        command,
-        month,
-        url,
-        echo=lambda line: log.info("dbt: %s", line),
-        project_dir=project,
-        resource_types=resource_types,
+    return DbtTarget(
+        warehouse_url=warehouse_url(),
+        work_dir=Path(settings.work_dir),
+        raw_schema=upstream.get("raw_schema") or settings.raw_schema,
+        dbt_schema=settings.dbt_schema,
+        service=upstream.get("service") or settings.service,
+        project_dir=dbt_project(dbt_project_dir),
     )
+
+
+def _log_dbt(line: str) -> None:
+    log.info("dbt: %s", line)
 
 
 # -- retries ---------------------------------------------------------------------------------

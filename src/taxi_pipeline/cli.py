@@ -80,7 +80,7 @@ def settings_from(args: argparse.Namespace) -> Settings:
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
-    from taxi_pipeline.pipeline import dbt_for_month, ingest_month, resolve_warehouse_url
+    from taxi_pipeline.pipeline import ingest_month, resolve_warehouse_url, transform_month
 
     settings = settings_from(args)
     url = resolve_warehouse_url(settings)
@@ -94,9 +94,11 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     )
     if args.skip_dbt:
         return EXIT_OK
-    print(f"{settings.service} {args.month}: dbt build ...", flush=True)
-    dbt = dbt_for_month(settings, "build", args.month, url, echo=print if args.verbose else None)
-    print(f"{settings.service} {args.month}: dbt tests {dbt.tests_summary}")
+    print(f"{settings.service} {args.month}: dbt build and test ...", flush=True)
+    _, tests = transform_month(
+        settings, args.month, url, echo=print if args.verbose else lambda line: None
+    )
+    print(f"{settings.service} {args.month}: dbt tests {tests.summary}")
     return EXIT_OK
 
 

@@ -1,46 +1,165 @@
-"""Running the dbt project for one month, with credentials passed only through the environment.
+"""Running the dbt project in this process, warm, with credentials passed only by environment.
+
+dbt's own cost is mostly start-up: importing it takes seconds, and so does parsing the project from
+scratch. So dbt is invoked in-process (``dbtRunner``), where a parent process that forks task
+processes may have imported it already (``preload``); each schema keeps one target dir, so dbt's
+partial parse finds the project unchanged; and the months to process reach the models through
+``TAXI_DBT_MONTHS``, read only at execution time, so a new month never invalidates the parse.
 
 The password travels in ``DBT_ENV_SECRET_PG_PASSWORD``: dbt scrubs ``DBT_ENV_SECRET_*`` values from
 its logs and artifacts, and ``profiles.yml`` only names environment variables, so nothing on disk
-holds it. Each invocation writes its ``target/`` and logs into its own folder of the work dir, so
-the project folder stays clean and concurrent invocations (other schemas) never share artifacts.
+holds it. The variables are set for the invocation only and removed afterwards.
 """
 
 from __future__ import annotations
 
-import json
+import contextlib
+import importlib
+import logging
 import os
 import re
-import shutil
-import subprocess
 import sys
-import uuid
+import threading
+import time
 from collections import Counter
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from taxi_pipeline.errors import DbtFailed, InvalidParameter, classify_connection_error
+from taxi_pipeline.errors import (
+    AUTH_MARKERS,
+    DbtFailed,
+    InvalidParameter,
+    classify_connection_error,
+)
 from taxi_pipeline.months import Month
 
 _PROJECT_ENV = "TAXI_DBT_PROJECT_DIR"
+MONTHS_ENV = "TAXI_DBT_MONTHS"
 _ANSI_CODES = re.compile(r"\x1b\[[0-9;]*m")
+# Environment variables that dbt must not see from the caller while it runs: credentials of other
+# connections, and settings this module sets itself.
+_HIDDEN_PREFIXES = ("DBT_ENV_SECRET_", "TAXI_PG_", "AIRFLOW_CONN_", MONTHS_ENV)
+# The modules an invocation needs beyond dbt's CLI; importing them before forking task processes
+# spares each task the seconds they take.
+_WARM_MODULES = (
+    "dbt.cli.main",
+    "dbt.adapters.postgres",
+    "dbt.adapters.postgres.impl",
+    "dbt.compilation",
+    "dbt.graph.thread_pool",
+    "dbt.parser.sql",
+    "dbt.task.build",
+    "dbt.task.test",
+    "dbt.task.seed",
+    "dbt_common.clients.agate_helper",
+    "sqlparse",
+)
+# dbt supports one programmatic invocation at a time per process.
+_one_invocation = threading.Lock()
+
+
+def preload() -> float:
+    """Import dbt now (seconds taken; 0 if it already was), so that processes forked from this
+    one, such as Airflow's task processes, start with it loaded."""
+    missing = [name for name in _WARM_MODULES if name not in sys.modules]
+    if not missing:
+        return 0.0
+    started = time.perf_counter()
+    # One of dbt's dependencies calls logging.basicConfig() at import: logging stays the host's.
+    root_handlers = list(logging.root.handlers)
+    for name in missing:
+        importlib.import_module(name)
+    logging.root.handlers[:] = root_handlers
+    return time.perf_counter() - started
+
+
+@dataclass
+class DbtTimings:
+    """Where one invocation's wall time went, in seconds.
+
+    ``import_s``: importing dbt in this process (0 when a parent process preloaded it);
+    ``parse_s``: flags, project, profile and manifest (dbt's parse, partial when it can be);
+    ``prepare_s``: from the parsed project to the first node (relation cache, graph, connections);
+    ``nodes_s``: from the first node's start to the last node's end (SQL, hooks, compilation);
+    ``finish_s``: after the last node (artifacts, closing connections);
+    ``connections_s``: of all that, time spent opening connections to PostgreSQL.
+    """
+
+    import_s: float = 0.0
+    parse_s: float = 0.0
+    prepare_s: float = 0.0
+    nodes_s: float = 0.0
+    finish_s: float = 0.0
+    connections_s: float = 0.0
+
+    @property
+    def total_s(self) -> float:
+        return self.import_s + self.parse_s + self.prepare_s + self.nodes_s + self.finish_s
+
+    @property
+    def startup_s(self) -> float:
+        return self.import_s + self.parse_s
+
+    def __add__(self, other: DbtTimings) -> DbtTimings:
+        names = self.__dataclass_fields__
+        return DbtTimings(**{name: getattr(self, name) + getattr(other, name) for name in names})
+
+    def as_dict(self) -> dict[str, float]:
+        figures = {name: getattr(self, name) for name in self.__dataclass_fields__}
+        figures["total_s"] = self.total_s
+        return {name: round(value, 3) for name, value in figures.items()}
+
+
+@dataclass(frozen=True)
+class NodeOutcome:
+    name: str
+    resource_type: str
+    status: str
+    message: str
+    seconds: float
 
 
 @dataclass
 class DbtResult:
     command: str
     success: bool
-    statuses: Counter = field(default_factory=Counter)
-    test_statuses: Counter = field(default_factory=Counter)
-    failures: list[str] = field(default_factory=list)
+    months: tuple[Month, ...] | None = None
+    nodes: list[NodeOutcome] = field(default_factory=list)
     output_tail: str = ""
-    node_seconds: dict[str, float] = field(default_factory=dict)
+    timings: DbtTimings = field(default_factory=DbtTimings)
+    # dbt parsed the whole project rather than reusing its last parse.
+    full_parse: bool = False
+
+    @property
+    def statuses(self) -> Counter:
+        return Counter(node.status for node in self.nodes)
+
+    @property
+    def test_statuses(self) -> Counter:
+        return Counter(node.status for node in self.nodes if node.resource_type == "test")
+
+    @property
+    def node_seconds(self) -> dict[str, float]:
+        return {node.name: node.seconds for node in self.nodes}
+
+    @property
+    def failures(self) -> list[str]:
+        return [
+            f"{node.name} ({node.status}: {node.message})"
+            for node in self.nodes
+            if node.status in ("error", "fail")
+        ]
 
     @property
     def tests_summary(self) -> str:
-        t = self.test_statuses
-        return f"{t['pass']} passed, {t['warn']} warned, {t['fail'] + t['error']} failed"
+        return tests_summary(self.test_statuses)
+
+
+def tests_summary(statuses: Counter | dict) -> str:
+    t = Counter(statuses)
+    return f"{t['pass']} passed, {t['warn']} warned, {t['fail'] + t['error']} failed"
 
 
 def find_project_dir(start: Path | None = None) -> Path:
@@ -63,24 +182,27 @@ def find_project_dir(start: Path | None = None) -> Path:
     )
 
 
-def dbt_environment(warehouse_url: str, target_schema: str, raw_schema: str) -> dict[str, str]:
+def dbt_environment(
+    warehouse_url: str,
+    target_schema: str,
+    raw_schema: str,
+    months: Sequence[Month] | None = None,
+) -> dict[str, str]:
+    """The variables ``profiles.yml`` and the models read, for one invocation."""
     parts = urlsplit(warehouse_url)
     env = {
-        key: value
-        for key, value in os.environ.items()
-        if not key.startswith(("DBT_ENV_SECRET_", "TAXI_PG_", "AIRFLOW_CONN_"))
+        "TAXI_PG_HOST": parts.hostname or "localhost",
+        "TAXI_PG_PORT": str(parts.port or 5432),
+        "TAXI_PG_USER": unquote(parts.username or ""),
+        "TAXI_PG_DBNAME": unquote(parts.path.lstrip("/")) or "postgres",
+        "TAXI_DBT_SCHEMA": target_schema,
+        "TAXI_RAW_SCHEMA": raw_schema,
+        "DBT_ENV_SECRET_PG_PASSWORD": unquote(parts.password or ""),
+        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+        "DBT_PARTIAL_PARSE": "true",
     }
-    env.update(
-        TAXI_PG_HOST=parts.hostname or "localhost",
-        TAXI_PG_PORT=str(parts.port or 5432),
-        TAXI_PG_USER=unquote(parts.username or ""),
-        TAXI_PG_DBNAME=unquote(parts.path.lstrip("/")) or "postgres",
-        TAXI_DBT_SCHEMA=target_schema,
-        TAXI_RAW_SCHEMA=raw_schema,
-        DBT_ENV_SECRET_PG_PASSWORD=unquote(parts.password or ""),
-        DBT_SEND_ANONYMOUS_USAGE_STATS="false",
-        DBT_PARTIAL_PARSE="true",
-    )
+    if months is not None:
+        env[MONTHS_ENV] = ",".join(month.first_day.isoformat() for month in sorted(set(months)))
     return env
 
 
@@ -91,25 +213,24 @@ def run_dbt(
     *,
     target_schema: str,
     raw_schema: str = "raw",
-    month: Month | None = None,
+    months: Sequence[Month] | None = None,
     project_dir: Path | None = None,
-    select: str | None = None,
+    select: Sequence[str] = (),
     resource_types: tuple[str, ...] = (),
     full_refresh: bool = False,
-    echo=None,
+    echo: Callable[[str], None] | None = None,
 ) -> DbtResult:
-    """Run ``dbt <command>`` (build, run, test, seed) and summarise its run_results.json.
+    """Run ``dbt <command>`` (build, run, test, seed) over ``months`` (None: every month).
 
     ``resource_types`` narrows a ``build`` (e.g. seeds and models but not tests): one invocation
-    instead of several saves dbt's start-up and parse, seconds each time.
+    instead of several saves dbt's start-up. The target dir is one per target schema under
+    ``work_dir``, so that dbt's partial parse carries over from one invocation to the next.
     """
+    if months is not None and not months:
+        raise ValueError("months must list at least one month, or be None for every month")
     project = project_dir or find_project_dir()
-    run_dir = work_dir / "dbt" / f"{command}-{month or 'all'}-{uuid.uuid4().hex[:8]}"
-    run_dir.mkdir(parents=True, exist_ok=True)
+    run_dir = work_dir / "dbt" / target_schema
     argv = [
-        sys.executable,
-        "-m",
-        "dbt.cli.main",
         command,
         "--project-dir",
         str(project),
@@ -119,36 +240,36 @@ def run_dbt(
         str(run_dir / "target"),
         "--log-path",
         str(run_dir / "logs"),
+        # Its lines reach the caller through the recorder below, not stdout.
+        "--log-level",
+        "none",
     ]
-    if month is not None:
-        argv += ["--vars", json.dumps({"source_month": month.first_day.isoformat()})]
-    if select:
-        argv += ["--select", select]
+    for name in select:
+        argv += ["--select", name]
     for resource_type in resource_types:
         argv += ["--resource-type", resource_type]
     if full_refresh:
         argv.append("--full-refresh")
-    proc = subprocess.Popen(
-        argv,
-        env=dbt_environment(warehouse_url, target_schema, raw_schema),
-        cwd=run_dir,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
+    env = dbt_environment(warehouse_url, target_schema, raw_schema, months)
+    recorder = _EventRecorder(echo, secret=env["DBT_ENV_SECRET_PG_PASSWORD"])
+    with _one_invocation, _environment(env):
+        import_s = preload()
+        from dbt.cli.main import dbtRunner
+
+        started = time.perf_counter()
+        outcome = dbtRunner(callbacks=[recorder]).invoke(argv)
+        ended = time.perf_counter()
+    if outcome.exception is not None:
+        recorder.add_line(f"dbt {command} could not run: {outcome.exception}")
+    result = DbtResult(
+        command=command,
+        success=bool(outcome.success),
+        months=tuple(sorted(set(months))) if months is not None else None,
+        nodes=_node_outcomes(outcome.result),
+        output_tail=recorder.tail(),
+        timings=recorder.timings(started, ended, import_s),
+        full_parse=recorder.saw("UnableToPartialParse"),
     )
-    lines = []
-    for raw_line in proc.stdout:
-        # dbt colours its output; logs and error messages want the plain text.
-        line = _ANSI_CODES.sub("", raw_line.rstrip("\n"))
-        lines.append(line)
-        if echo is not None:
-            echo(line)
-    proc.wait()
-    result = _summarise(command, run_dir / "target" / "run_results.json", proc.returncode == 0)
-    result.output_tail = "\n".join(lines[-40:])
-    if result.success:
-        # Keep artifacts of failed invocations only: those are the ones someone will open.
-        shutil.rmtree(run_dir, ignore_errors=True)
     return result
 
 
@@ -158,18 +279,28 @@ def run_dbt_checked(command: str, warehouse_url: str, work_dir: Path, **kwargs) 
     naming the failing nodes."""
     result = run_dbt(command, warehouse_url, work_dir, **kwargs)
     if not result.success:
-        if trouble := _connection_trouble(result.output_tail):
-            raise classify_connection_error(f"dbt {command}: {trouble}", warehouse_url)
-        month = kwargs.get("month")
-        failed = "; ".join(result.failures[:10]) or result.output_tail[-1500:]
-        raise DbtFailed(f"dbt {command} failed for {month or 'all months'}: {failed}")
+        raise_for(result, warehouse_url)
     return result
+
+
+def raise_for(result: DbtResult, warehouse_url: str) -> None:
+    """The error a failed invocation stands for."""
+    if trouble := _connection_trouble(result.output_tail):
+        raise classify_connection_error(f"dbt {result.command}: {trouble}", warehouse_url)
+    failed = "; ".join(result.failures[:10]) or result.output_tail[-1500:]
+    raise DbtFailed(f"dbt {result.command} failed for {months_text(result.months)}: {failed}")
+
+
+def months_text(months: Sequence[Month] | None) -> str:
+    if months is None:
+        return "all months"
+    return ", ".join(str(month) for month in months)
 
 
 # What psycopg2 (under dbt-postgres) says when the server is down, restarting or unreachable,
 # or refuses the login. dbt then fails the same way whatever the models say.
 _CONNECTION_TROUBLE = (
-    "password authentication failed",
+    *AUTH_MARKERS,
     "connection refused",
     "could not connect to server",
     "server closed the connection unexpectedly",
@@ -189,24 +320,90 @@ def _connection_trouble(output: str) -> str | None:
     return None
 
 
-def _summarise(command: str, run_results: Path, success: bool) -> DbtResult:
-    result = DbtResult(command=command, success=success)
+@contextlib.contextmanager
+def _environment(values: dict[str, str]) -> Iterator[None]:
+    """``values`` set, and the caller's hidden variables removed, for the block only."""
+    saved = {key: value for key, value in os.environ.items() if key.startswith(_HIDDEN_PREFIXES)}
+    saved.update({key: os.environ[key] for key in values if key in os.environ})
+    for key in saved:
+        del os.environ[key]
+    os.environ.update(values)
     try:
-        data = json.loads(run_results.read_text())
-    except (OSError, json.JSONDecodeError):
-        result.success = False
-        return result
-    for node in data.get("results", []):
-        status = str(node.get("status"))
-        unique_id = node.get("unique_id", "")
-        # unique_id is "<type>.<project>.<name>[.<hash>]"
-        parts = unique_id.split(".")
-        name = parts[2] if len(parts) > 2 else unique_id or "?"
-        result.node_seconds[name] = float(node.get("execution_time") or 0.0)
-        result.statuses[status] += 1
-        if unique_id.startswith("test."):
-            result.test_statuses[status] += 1
-        if status in ("error", "fail"):
-            message = (node.get("message") or "").splitlines()[0:1]
-            result.failures.append(f"{name} ({status}: {message[0] if message else ''})")
-    return result
+        yield
+    finally:
+        for key in values:
+            os.environ.pop(key, None)
+        os.environ.update(saved)
+
+
+class _EventRecorder:
+    """Collects an invocation's log lines and the moments that divide its time."""
+
+    _LEVELS = ("info", "warn", "error")
+
+    def __init__(self, echo: Callable[[str], None] | None, secret: str):
+        self._echo = echo
+        self._secret = secret
+        self._lines: list[str] = []
+        self._first: dict[str, float] = {}
+        self._last: dict[str, float] = {}
+        self._opening: dict[str, float] = {}
+        self._connections_s = 0.0
+
+    def __call__(self, event) -> None:
+        now = time.perf_counter()
+        info = event.info
+        self._first.setdefault(info.name, now)
+        self._last[info.name] = now
+        # A connection is being opened until the next event of the same thread.
+        if opened_at := self._opening.pop(info.thread, None):
+            self._connections_s += now - opened_at
+        if info.name == "NewConnectionOpening":
+            self._opening[info.thread] = now
+        if info.level in self._LEVELS and info.msg:
+            self.add_line(info.msg)
+
+    def add_line(self, text: str) -> None:
+        # dbt colours its output; logs and error messages want the plain text.
+        for line in _ANSI_CODES.sub("", str(text)).splitlines():
+            if self._secret:
+                line = line.replace(self._secret, "***")
+            self._lines.append(line)
+            if self._echo is not None:
+                self._echo(line)
+
+    def saw(self, event_name: str) -> bool:
+        return event_name in self._first
+
+    def tail(self, lines: int = 40) -> str:
+        return "\n".join(self._lines[-lines:])
+
+    def timings(self, started: float, ended: float, import_s: float) -> DbtTimings:
+        parsed = self._first.get("FoundStats", ended)
+        first_node = self._first.get("NodeStart", ended)
+        last_node = self._last.get("NodeFinished", first_node)
+        return DbtTimings(
+            import_s=import_s,
+            parse_s=parsed - started,
+            prepare_s=max(first_node - parsed, 0.0),
+            nodes_s=max(last_node - first_node, 0.0),
+            finish_s=max(ended - max(last_node, parsed), 0.0),
+            connections_s=self._connections_s,
+        )
+
+
+def _node_outcomes(execution) -> list[NodeOutcome]:
+    outcomes = []
+    for node_result in getattr(execution, "results", None) or []:
+        node = node_result.node
+        message = (node_result.message or "").splitlines()
+        outcomes.append(
+            NodeOutcome(
+                name=node.name,
+                resource_type=str(node.resource_type),
+                status=str(node_result.status),
+                message=message[0] if message else "",
+                seconds=float(node_result.execution_time or 0.0),
+            )
+        )
+    return outcomes

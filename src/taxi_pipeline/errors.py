@@ -62,14 +62,14 @@ class DbtFailed(PipelineError):
     """A dbt command failed: a model did not build or a test did not pass."""
 
 
-_AUTH_MARKERS = ("password authentication failed", "authentication failed", "no password supplied")
+AUTH_MARKERS = ("password authentication failed", "authentication failed", "no password supplied")
 
 
 def classify_connection_error(error: Exception | str, url: str) -> PipelineError:
     """Turn a driver's (or dbt's) error into one that names the server, never the password."""
     where = server_of(url)
     message = str(error)
-    if any(marker in message for marker in _AUTH_MARKERS):
+    if any(marker in message for marker in AUTH_MARKERS):
         return WarehouseAuthFailed(
             f"PostgreSQL at {where} refused the login (authentication failed). Check the "
             f"login and password of the azure_pg connection (or --warehouse-url)."

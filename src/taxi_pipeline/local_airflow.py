@@ -57,6 +57,8 @@ _METADATA_ROLE = "airflow"
 _METADATA_DB = "airflow"
 TERMINAL_RUN_STATES = ("success", "failed")
 REPO_DAGS_FOLDER = Path(__file__).resolve().parents[2] / "dags"
+# Imported by every Airflow component at start-up; preloads dbt where TAXI_PRELOAD_DBT=1.
+LOCAL_SETTINGS = Path(__file__).resolve().parents[2] / "deploy" / "airflow_local_settings.py"
 
 
 DBT_POOL_DESCRIPTION = "one dbt invocation at a time against a schema"
@@ -261,6 +263,10 @@ class LocalAirflow:
         _write_private(self.home / "executor.json", json.dumps(executor))
         self._ensure_metadata_database()
         self.write_config()
+        config_dir = self.home / "config"
+        config_dir.mkdir(exist_ok=True)
+        (config_dir / LOCAL_SETTINGS.name).unlink(missing_ok=True)
+        (config_dir / LOCAL_SETTINGS.name).symlink_to(LOCAL_SETTINGS)
         if not self.admin_password_file.exists():
             _write_private(
                 self.admin_password_file, json.dumps({"admin": secrets.token_urlsafe(12)}) + "\n"
@@ -784,10 +790,14 @@ class LocalAirflow:
         log_offset = (
             self.log_file(component).stat().st_size if self.log_file(component).exists() else 0
         )
+        env = self.environment()
+        if component == "scheduler" or component.startswith(CELERY_WORKER_PREFIX):
+            # The processes that fork task processes: each dbt task then starts with dbt loaded.
+            env["TAXI_PRELOAD_DBT"] = "1"
         with open(self.log_file(component), "ab") as log:
             proc = subprocess.Popen(
                 args,
-                env=self.environment(),
+                env=env,
                 cwd=self.home,
                 stdin=subprocess.DEVNULL,
                 stdout=log,

@@ -1,33 +1,29 @@
-"""One month end to end without Airflow: download -> validate -> load -> dbt.
+"""One month end to end without Airflow: download -> validate -> load -> dbt build and test.
 
 The Airflow tasks and the ``taxi-pipeline ingest`` command call these same functions.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import logging
+import time
 import uuid
-from dataclasses import dataclass
+from collections.abc import Callable
 from pathlib import Path
 
 import pyarrow.parquet as pq
 
-from taxi_pipeline.dbt import DbtResult, run_dbt_checked
 from taxi_pipeline.errors import CorruptFile
 from taxi_pipeline.localpg import EmbeddedPostgres
 from taxi_pipeline.months import Month
 from taxi_pipeline.schema import service_schema
 from taxi_pipeline.settings import Settings, warehouse_url_from_env
 from taxi_pipeline.source import download, trip_file_name, trip_file_url
+from taxi_pipeline.transforms import DbtTarget, MonthBuild, MonthTests, build_month, month_tests
 from taxi_pipeline.warehouse import LoadResult, Warehouse
 
 log = logging.getLogger(__name__)
-
-
-@dataclass
-class MonthRun:
-    load: LoadResult
-    dbt: DbtResult | None
 
 
 def resolve_warehouse_url(settings: Settings) -> str:
@@ -47,7 +43,9 @@ def ingest_month(settings: Settings, month: Month, warehouse_url: str, progress=
     attempt = f"{uuid.uuid4().hex[:8]}-{trip_file_name(settings.service, month)}"
     dest = Path(settings.work_dir) / "downloads" / attempt
     log.info("%s %s: downloading %s", settings.service, month, url)
+    started = time.perf_counter()
     fetched = download(url, dest, timeout_s=settings.download_timeout_s)
+    download_s = time.perf_counter() - started
     try:
         parquet = pq.ParquetFile(fetched.path)
         log.info(
@@ -65,7 +63,9 @@ def ingest_month(settings: Settings, month: Month, warehouse_url: str, progress=
             )
         schema.check_columns(parquet.schema_arrow, month)
         warehouse = Warehouse(warehouse_url, schema, settings.raw_schema, settings.copy_streams)
-        result = warehouse.load_month(month, fetched, progress=progress)
+        result = dataclasses.replace(
+            warehouse.load_month(month, fetched, progress=progress), download_s=download_s
+        )
     finally:
         fetched.path.unlink(missing_ok=True)
     log.info(
@@ -80,29 +80,19 @@ def ingest_month(settings: Settings, month: Month, warehouse_url: str, progress=
     return result
 
 
-def dbt_for_month(
-    settings: Settings,
-    command: str,
-    month: Month | None,
-    warehouse_url: str,
-    echo=None,
-    project_dir: Path | None = None,
-    resource_types: tuple[str, ...] = (),
-) -> DbtResult:
-    return run_dbt_checked(
-        command,
-        warehouse_url,
-        Path(settings.work_dir),
-        target_schema=settings.dbt_schema,
+def dbt_target(settings: Settings, warehouse_url: str) -> DbtTarget:
+    return DbtTarget(
+        warehouse_url=warehouse_url,
+        work_dir=Path(settings.work_dir),
         raw_schema=settings.raw_schema,
-        month=month,
-        project_dir=project_dir,
-        resource_types=resource_types,
-        echo=echo,
+        dbt_schema=settings.dbt_schema,
+        service=settings.service,
     )
 
 
-def run_month(settings: Settings, month: Month, warehouse_url: str, echo=None) -> MonthRun:
-    load = ingest_month(settings, month, warehouse_url)
-    dbt = dbt_for_month(settings, "build", month, warehouse_url, echo=echo)
-    return MonthRun(load=load, dbt=dbt)
+def transform_month(
+    settings: Settings, month: Month, warehouse_url: str, echo: Callable[[str], None]
+) -> tuple[MonthBuild, MonthTests]:
+    """Build and test ``month`` (and any other month waiting for dbt), as the DAG's tasks do."""
+    target = dbt_target(settings, warehouse_url)
+    return build_month(target, month, echo), month_tests(target, month, echo)

@@ -20,8 +20,6 @@ from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from functools import cache
-from importlib import resources
 from pathlib import Path
 
 import adbc_driver_manager
@@ -32,6 +30,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 from psycopg import sql
 
+from taxi_pipeline import sqlfile
 from taxi_pipeline.errors import (
     CorruptFile,
     PipelineError,
@@ -60,15 +59,8 @@ def validate_identifier(name: str, what: str = "schema name") -> str:
     return name
 
 
-@cache
-def _statements() -> dict[str, str]:
-    text = resources.files("taxi_pipeline").joinpath("sql/raw.sql").read_text()
-    blocks = re.split(r"^-- name: (\w+)\n", text, flags=re.MULTILINE)
-    return {name: body.strip() for name, body in zip(blocks[1::2], blocks[2::2], strict=True)}
-
-
 def statement(name: str, **parts: sql.Composable) -> sql.Composed:
-    return sql.SQL(_statements()[name]).format(**parts)
+    return sqlfile.statement("raw.sql", name, **parts)
 
 
 @dataclass
@@ -82,6 +74,10 @@ class LoadResult:
     spillover_rows: int
     seconds: float
     pickup_months: dict[str, int] = field(default_factory=dict)
+    # The load log's id of this load: the month's current load until a later one replaces it.
+    load_id: int | None = None
+    # Fetching the file, before the load (``seconds``) began.
+    download_s: float = 0.0
 
 
 @dataclass
@@ -216,7 +212,7 @@ class Warehouse:
                         f"{self.service_schema.service} {month}: copied {rows_loaded} rows but "
                         f"the file has {rows_in_file}; nothing was replaced"
                     )
-                self._swap_in(control, month, slices, source, rows_loaded, started_at)
+                load_id = self._swap_in(control, month, slices, source, rows_loaded, started_at)
             except BaseException:
                 with contextlib.suppress(psycopg.Error, PipelineError):
                     # The connection itself may be what failed; the next load cleans up anyway.
@@ -233,6 +229,7 @@ class Warehouse:
             spillover_rows=sum(n for m, n in pickup_months.items() if m != str(month)),
             seconds=time.perf_counter() - clock,
             pickup_months=pickup_months,
+            load_id=load_id,
         )
 
     def _drop_staging(self, control: psycopg.Connection, month: Month) -> None:
@@ -304,7 +301,8 @@ class Warehouse:
         source: DownloadedFile,
         rows: int,
         started: datetime,
-    ) -> None:
+    ) -> int:
+        """Swap the loaded slices in as the month's partition; returns the load log's id."""
         parts = self._parts(month)
         with control.transaction():
             control.execute(statement("lock_raw_table", **parts))
@@ -318,7 +316,7 @@ class Warehouse:
             for part in slices:
                 control.execute(statement("attach_slice", **self._slice_parts(month, part)))
             control.execute(statement("attach_month", **parts))
-            control.execute(
+            return control.execute(
                 statement("record_load", **parts),
                 (
                     self.service_schema.service,
@@ -330,7 +328,7 @@ class Warehouse:
                     rows,
                     started,
                 ),
-            )
+            ).fetchone()[0]
 
     # -- reading back ------------------------------------------------------------------------
 

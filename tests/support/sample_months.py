@@ -48,3 +48,15 @@ def month_report(url: str) -> dict[str, dict[str, Any]]:
         }
         for s in states
     }
+
+
+def marts_digest(url: str) -> dict[str, str]:
+    """A checksum of each mart's whole content, independent of row order and of how it was built."""
+    with psycopg.connect(url) as conn:
+        return {
+            table: conn.execute(
+                f"select md5(coalesce(string_agg(t::text, '|' order by t::text), '')) "
+                f"from analytics.{table} t"
+            ).fetchone()[0]
+            for table in ("fct_trips", "mart_monthly_summary")
+        }

@@ -1,8 +1,7 @@
 {#-
     Overrides dbt's macro so that a test's `where` config can contain the placeholder
     __run_month__: it becomes the run's month predicate, or `true` when no month is given.
-    A test then checks only the month just processed, its cost stays proportional to one month,
-    and a failure points at that month. YAML configs are rendered at parse time without macros,
+    A test then checks only the months just processed and its cost stays proportional to them. YAML configs are rendered at parse time without macros,
     hence a placeholder resolved here instead of Jinja in the YAML.
 -#}
 {% macro get_where_subquery(relation) -%}

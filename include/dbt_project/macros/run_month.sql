@@ -1,30 +1,44 @@
 {#-
-    The month a run processes comes only from var('source_month'). It is validated before it
-    reaches any SQL: a typo must fail the run rather than silently select nothing.
+    The months a run processes come only from the environment variable TAXI_DBT_MONTHS: a
+    comma-separated list of first days (2024-01-01,2024-02-01), unset or empty for every month.
+    It is read at execution time only (`execute`), never while dbt parses: a value seen during
+    parsing is recorded in the manifest, and a new month would force dbt to re-parse the whole
+    project, seconds per invocation. Each value is validated before it reaches any SQL: a typo
+    must fail the run rather than silently select nothing.
 -#}
-{% macro run_month() %}
-    {%- set value = var('source_month', none) -%}
-    {%- if value is none -%}
+{% macro run_months() %}
+    {%- if not execute -%}
         {{ return(none) }}
     {%- endif -%}
-    {#- A YAML date (unquoted 2024-01-01 in --vars) and a string both end up as text here. -#}
-    {%- set text = value | string | trim -%}
-    {%- if not modules.re.fullmatch('[0-9]{4}-(0[1-9]|1[0-2])-01', text) -%}
-        {{ exceptions.raise_compiler_error(
-            "var source_month must be the first day of a month as YYYY-MM-01 (e.g. 2024-01-01), got '"
-            ~ text ~ "'"
-        ) }}
+    {%- set text = env_var('TAXI_DBT_MONTHS', '') | trim -%}
+    {%- if not text -%}
+        {{ return(none) }}
     {%- endif -%}
-    {{ return(text) }}
+    {%- set months = [] -%}
+    {%- for value in text.split(',') -%}
+        {%- set month = value | trim -%}
+        {%- if not modules.re.fullmatch('[0-9]{4}-(0[1-9]|1[0-2])-01', month) -%}
+            {{ exceptions.raise_compiler_error(
+                "TAXI_DBT_MONTHS must list first days of months as YYYY-MM-01 (e.g. "
+                ~ "2024-01-01,2024-02-01), got '" ~ month ~ "'"
+            ) }}
+        {%- endif -%}
+        {%- do months.append(month) -%}
+    {%- endfor -%}
+    {{ return(months | unique | sort) }}
 {% endmacro %}
 
 
 {% macro run_month_predicate(column='source_month') %}
-    {%- set month = run_month() -%}
-    {%- if month is none -%}
+    {%- set months = run_months() -%}
+    {%- if months is none -%}
         {{ return('true') }}
     {%- endif -%}
-    {{ return(column ~ " = date '" ~ month ~ "'") }}
+    {%- set literals = [] -%}
+    {%- for month in months -%}
+        {%- do literals.append("date '" ~ month ~ "'") -%}
+    {%- endfor -%}
+    {{ return(column ~ " in (" ~ literals | join(", ") ~ ")") }}
 {% endmacro %}
 
 

@@ -1,0 +1,37 @@
+"""Several dbt runs at once against one schema, as independent dbt CLI calls would make them.
+
+dbt allows one programmatic invocation per process, so each run gets a process of its own.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
+from pathlib import Path
+
+from taxi_pipeline.dbt import DbtResult, run_dbt
+
+
+def _dbt_run(url: str, work_dir: Path) -> DbtResult:
+    return run_dbt("run", url, work_dir, target_schema="analytics")
+
+
+@contextmanager
+def concurrent_dbt_runs(
+    url: str, work_dir: Path, count: int = 3
+) -> Iterator[Callable[[], list[DbtResult]]]:
+    """A function that starts ``count`` ``dbt run`` at once and returns their results.
+
+    The processes live for the block, so that repeated rounds start together, dbt already loaded.
+    """
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(count, mp_context=context) as pool:
+
+        def round_of_runs() -> list[DbtResult]:
+            # Each run has a target dir of its own, as separate checkouts or CI jobs would.
+            dirs = [work_dir / f"concurrent-{n}" for n in range(count)]
+            return list(pool.map(_dbt_run, [url] * count, dirs))
+
+        yield round_of_runs
