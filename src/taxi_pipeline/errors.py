@@ -50,6 +50,12 @@ class WarehouseUnavailable(PipelineError):
     retryable = True
 
 
+class DbtStillRunning(PipelineError):
+    """Statements of an earlier, stopped dbt invocation are still running on the schema."""
+
+    retryable = True
+
+
 class WarehouseAuthFailed(PipelineError):
     """PostgreSQL refused the credentials."""
 

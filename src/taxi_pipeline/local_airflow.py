@@ -56,6 +56,7 @@ _HEALTH_KEYS = {
 _METADATA_ROLE = "airflow"
 _METADATA_DB = "airflow"
 TERMINAL_RUN_STATES = ("success", "failed")
+HEALTH_PROBES = 3
 REPO_DAGS_FOLDER = Path(__file__).resolve().parents[2] / "dags"
 # Imported by every Airflow component at start-up; preloads dbt where TAXI_PRELOAD_DBT=1.
 LOCAL_SETTINGS = Path(__file__).resolve().parents[2] / "deploy" / "airflow_local_settings.py"
@@ -296,12 +297,20 @@ class LocalAirflow:
     def status(self) -> AirflowStatus:
         health: dict[str, Any] = {}
         api_detail = ""
-        try:
-            response = requests.get(f"{self.api_url}/api/v2/monitor/health", timeout=5)
-            response.raise_for_status()
-            health = response.json()
-        except (requests.RequestException, ValueError) as exc:
-            api_detail = f"API not answering at {self.api_url} ({type(exc).__name__})"
+        # A busy API server (one worker, a task starting) may miss one probe: one miss is not
+        # "down", which would send people to restart a scheduler that is running fine.
+        for attempt in range(HEALTH_PROBES):
+            try:
+                response = requests.get(f"{self.api_url}/api/v2/monitor/health", timeout=5)
+                response.raise_for_status()
+                health, api_detail = response.json(), ""
+                break
+            except (requests.RequestException, ValueError) as exc:
+                api_detail = f"API not answering at {self.api_url} ({type(exc).__name__})"
+                if attempt + 1 < HEALTH_PROBES and self._alive("api-server"):
+                    time.sleep(1)
+                else:
+                    break
         components = []
         for component in self.components:
             pid = self._pid(component)

@@ -20,6 +20,7 @@ import contextlib
 import hashlib
 import json
 import logging
+import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -40,12 +41,13 @@ from taxi_pipeline.dbt import (
     run_dbt,
     tests_summary,
 )
-from taxi_pipeline.errors import DbtFailed, classify_connection_error
+from taxi_pipeline.errors import DbtFailed, DbtStillRunning, classify_connection_error
 from taxi_pipeline.months import Month
 
 log = logging.getLogger(__name__)
 
 BUILD_RESOURCE_TYPES = ("seed", "model")
+STOPPED_STATEMENTS_WAIT_S = 600
 # Files whose content decides what the models build and what the tests check.
 _PROJECT_SUFFIXES = (".sql", ".yml", ".yaml", ".csv")
 
@@ -347,11 +349,34 @@ def _bookkeeping(target: DbtTarget) -> Iterator[psycopg.Connection]:
             if not locked:
                 log.info("waiting for another dbt invocation on schema %s", target.dbt_schema)
                 conn.execute(_statement("transform_lock", target), (target.dbt_schema,))
+            _wait_for_stopped_statements(conn, target)
             conn.execute(_statement("create_transform_log", target))
         except psycopg.OperationalError as exc:
             raise classify_connection_error(exc, target.warehouse_url) from exc
         # The session's end releases the lock, whatever happens in between.
         yield conn
+
+
+def _wait_for_stopped_statements(conn: psycopg.Connection, target: DbtTarget) -> None:
+    # The profile names each schema's dbt sessions so (profiles.yml).
+    application_name = f"taxi_pipeline_dbt {target.dbt_schema}"[:63]
+    deadline = time.monotonic() + STOPPED_STATEMENTS_WAIT_S
+    running = 0
+    while True:
+        running = conn.execute(
+            _statement("running_dbt_statements", target), (application_name,)
+        ).fetchone()[0]
+        if not running:
+            return
+        if time.monotonic() > deadline:
+            raise DbtStillRunning(
+                f"{running} statement(s) of an earlier dbt invocation on schema "
+                f"{target.dbt_schema} are still running after {STOPPED_STATEMENTS_WAIT_S}s "
+                f"(its process was stopped; see pg_stat_activity where application_name = "
+                f"'{application_name}'); a retry waits for them again"
+            )
+        log.info("waiting for %d statement(s) of a stopped dbt invocation to end", running)
+        time.sleep(1)
 
 
 def _month_states(conn: psycopg.Connection, target: DbtTarget) -> dict[Month, _MonthState]:

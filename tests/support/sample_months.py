@@ -7,6 +7,7 @@ from typing import Any
 
 import psycopg
 import pyarrow.parquet as pq
+from psycopg import sql
 
 from taxi_pipeline.months import Month
 from taxi_pipeline.schema import service_schema
@@ -50,13 +51,15 @@ def month_report(url: str) -> dict[str, dict[str, Any]]:
     }
 
 
-def marts_digest(url: str) -> dict[str, str]:
+def marts_digest(url: str, schema: str = "analytics") -> dict[str, str]:
     """A checksum of each mart's whole content, independent of row order and of how it was built."""
+    query = sql.SQL(
+        "select md5(coalesce(string_agg(t::text, '|' order by t::text), '')) from {}.{} t"
+    )
     with psycopg.connect(url) as conn:
         return {
             table: conn.execute(
-                f"select md5(coalesce(string_agg(t::text, '|' order by t::text), '')) "
-                f"from analytics.{table} t"
+                query.format(sql.Identifier(schema), sql.Identifier(table))
             ).fetchone()[0]
             for table in ("fct_trips", "mart_monthly_summary")
         }

@@ -32,6 +32,14 @@ select pg_advisory_lock(hashtext('taxi_pipeline.dbt:' || %s));
 -- name: transform_try_lock
 select pg_try_advisory_lock(hashtext('taxi_pipeline.dbt:' || %s));
 
+-- name: running_dbt_statements
+-- A dbt invocation whose process was killed leaves its running statement behind: the server only
+-- notices the lost client when the statement ends. No new invocation starts before that.
+select count(*)
+from pg_stat_activity
+where datname = current_database() and application_name = %s and state <> 'idle'
+    and pid <> pg_backend_pid();
+
 -- name: month_states
 -- Every loaded month's current load (the greatest load_id) beside what the marts hold of it.
 with current_loads as (
