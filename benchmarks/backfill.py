@@ -426,17 +426,15 @@ def print_arms(report: dict, arms: list[str]) -> None:
                 "    of which download", [seconds(report[arm]["ingest_download_s"]) for arm in arms]
             )
     row(
-        "  dbt tasks: of which dbt start-up+parse",
+        "  dbt tasks: start-up + parse",
         [seconds(report[arm]["dbt_startup_parse_s"]) for arm in arms],
     )
     row(
         "Airflow overhead (no task running)",
         [seconds(report[arm]["airflow_overhead_s"]) for arm in arms],
     )
-    print(
-        "(- : not reported by the tasks; the classic's dbt CLI calls cannot be seen into. In "
-        "parallel the task seconds overlap, so they add up to more than the wall time.)"
-    )
+    print("(-: not reported by the tasks; the classic's dbt CLI calls cannot be seen into)")
+    print("(in parallel the task seconds overlap, so they add up to more than the wall time)")
 
 
 def parse_arms(text: str) -> list[str]:
