@@ -323,6 +323,7 @@ def measure(months: list[Month], arms: list[str]) -> dict:
                 run = single_month(stack, months[-1], dag_id, f"single {side}")
                 single[f"{side}_s"] = run["wall_s"]
                 single[f"{side}_state"] = run["state"]
+                single[side] = run
             report["single_month"] = single
         progress("[teardown] stopping Airflow and PostgreSQL ...")
     report |= ratios(report)
@@ -373,18 +374,15 @@ def failures(report: dict) -> list[str]:
 
 
 def print_table(report: dict) -> None:
-    arms = [arm for arm in BACKFILL_ARMS if arm in report]
     print(
         f"{report['months']} months ({report['first_month']} .. {report['last_month']}) through "
         f"the Airflow scheduler (LocalExecutor, {report['executor_slots']} slots)"
     )
-    if arms:
-        print_arms(report, arms)
+    columns = {arm: report[arm] for arm in BACKFILL_ARMS if arm in report}
     if single := report.get("single_month"):
-        print(
-            f"one month alone ({single['month']}), trigger to end of run: classic "
-            f"{single['classic_s']:.1f}s, project {single['project_s']:.1f}s"
-        )
+        print(f"1 classic, 1 project: {single['month']} alone, from its trigger to its end")
+        columns |= {f"1 {side}": single[side] for side in ("classic", "project")}
+    print_arms(columns)
     labels = {
         "classic_to_parallel": "classic wall / parallel wall",
         "classic_to_serial": "classic wall / serial wall",
@@ -400,18 +398,21 @@ def print_table(report: dict) -> None:
         print(f"dbt start-up + parse / dbt task seconds (parallel): {shown}")
 
 
-def print_arms(report: dict, arms: list[str]) -> None:
+def print_arms(columns: dict[str, dict]) -> None:
+    """One column of figures per arm."""
+    arms = list(columns.values())
+
     def row(label: str, values: list[str]) -> None:
         print(f"{label:<36}" + "".join(f" {value:>10}" for value in values))
 
     def seconds(value: float | None) -> str:
         return "-" if value is None else f"{value:.1f}s"
 
-    row("", arms)
-    row("max active runs", [str(report[arm]["max_active_runs"]) for arm in arms])
-    row("months succeeded", [str(report[arm]["months_succeeded"]) for arm in arms])
-    row("wall time", [seconds(report[arm]["wall_s"]) for arm in arms])
-    row("seconds per month", [seconds(report[arm]["seconds_per_month"]) for arm in arms])
+    row("", list(columns))
+    row("max active runs", [str(arm.get("max_active_runs", "-")) for arm in arms])
+    row("months succeeded", [str(arm["months_succeeded"]) for arm in arms])
+    row("wall time", [seconds(arm["wall_s"]) for arm in arms])
+    row("seconds per month", [seconds(arm["seconds_per_month"]) for arm in arms])
     print("task seconds, summed over the months:")
     labels = {
         "ingest_load": "ingest: warehouse load",
@@ -420,18 +421,16 @@ def print_arms(report: dict, arms: list[str]) -> None:
         DBT_TEST: "dbt_test",
     }
     for bucket in BUCKETS:
-        row(f"  {labels[bucket]}", [seconds(report[arm]["task_seconds"][bucket]) for arm in arms])
+        row(f"  {labels[bucket]}", [seconds(arm["task_seconds"][bucket]) for arm in arms])
         if bucket == "ingest_other":
-            row(
-                "    of which download", [seconds(report[arm]["ingest_download_s"]) for arm in arms]
-            )
+            row("    of which download", [seconds(arm["ingest_download_s"]) for arm in arms])
     row(
         "  dbt tasks: start-up + parse",
-        [seconds(report[arm]["dbt_startup_parse_s"]) for arm in arms],
+        [seconds(arm["dbt_startup_parse_s"]) for arm in arms],
     )
     row(
         "Airflow overhead (no task running)",
-        [seconds(report[arm]["airflow_overhead_s"]) for arm in arms],
+        [seconds(arm["airflow_overhead_s"]) for arm in arms],
     )
     print("(-: not reported by the tasks; the classic's dbt CLI calls cannot be seen into)")
     print("(in parallel the task seconds overlap, so they add up to more than the wall time)")
