@@ -164,7 +164,7 @@ def measure(name: str, file: Path, warehouse_url: str, scratch: Path, reference:
     project = run_project_loader(file, scratch, warehouse_url)
     streams = limit_streams(file, scratch)
     print(
-        f"[{name}] bulk limit (bare ADBC ingest, {len(streams)} streams) ...",
+        f"[{name}] bulk limit (bare ADBC ingest, COPY streams: {len(streams)}) ...",
         file=sys.stderr,
         flush=True,
     )
