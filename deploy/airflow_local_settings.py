@@ -1,8 +1,9 @@
 """Airflow imports this module at start-up in every component (from ``$AIRFLOW_HOME/config``).
 
 Where ``TAXI_PRELOAD_DBT=1`` is set (the scheduler of a LocalExecutor deployment, a Celery worker:
-the processes that task processes are forked from), it imports dbt once, so that each dbt task
-starts with dbt loaded instead of spending seconds importing it. Anywhere else it does nothing.
+the processes that task processes are forked from), it imports dbt and the loader's data path
+(pyarrow, the ADBC driver, psycopg) once, so that each task starts with them loaded instead of
+spending seconds importing them. Anywhere else it does nothing.
 """
 
 import os
@@ -11,6 +12,7 @@ import os
 __all__: list[str] = []
 
 if os.environ.get("TAXI_PRELOAD_DBT") == "1":
+    import taxi_pipeline.pipeline  # noqa: F401
     from taxi_pipeline.dbt import preload
 
     preload()

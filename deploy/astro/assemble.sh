@@ -3,6 +3,7 @@
 #   Dockerfile requirements.txt packages.txt airflow_settings.yaml .env.example .gitignore .dockerignore
 #   dags/                              the DAG file and its RUNBOOK.md, unchanged
 #   include/dbt_project/               the dbt project, found by the DAG next to dags/
+#   plugins/airflow_local_settings.py  preloads dbt where TAXI_PRELOAD_DBT=1 (.env.example)
 #   tests/dags/test_dag_integrity.py   run by `astro dev pytest`, unchanged
 #   package/                           the taxi_pipeline package, installed by the Dockerfile
 set -euo pipefail
@@ -33,6 +34,9 @@ for name in Dockerfile requirements.txt packages.txt airflow_settings.yaml .env.
 done
 copy_tree "$repo/dags" "$target/dags"
 copy_tree "$repo/include" "$target/include"
+# plugins/ is on Airflow's import path: every component imports it at start-up (see the file).
+mkdir -p "$target/plugins"
+cp "$repo/deploy/airflow_local_settings.py" "$target/plugins/airflow_local_settings.py"
 mkdir -p "$target/tests/dags"
 cp "$repo/tests/test_dag_integrity.py" "$target/tests/dags/test_dag_integrity.py"
 rm -rf "$target/package"
