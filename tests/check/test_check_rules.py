@@ -8,14 +8,12 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-import yaml
-
-from taxi_pipeline.check import Options, check_paths
-from taxi_pipeline.check import sql as sql_text
-from taxi_pipeline.check.dags import AirflowModel
-from taxi_pipeline.check.rules.catchup import cron_interval
-from taxi_pipeline.check.rules.credentials import is_secret_name
-from taxi_pipeline.check.source import parse
+from airflow_trap_check import Options, check_paths
+from airflow_trap_check import sql as sql_text
+from airflow_trap_check.dags import AirflowModel
+from airflow_trap_check.rules.catchup import cron_interval
+from airflow_trap_check.rules.credentials import is_secret_name
+from airflow_trap_check.source import parse
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -256,15 +254,7 @@ def test_check_paths_api_with_options(tmp_path):
     assert {f.code for f in only.findings} == {"TP010"}
 
 
-def test_pre_commit_hook_definition():
-    hooks = yaml.safe_load((REPO / ".pre-commit-hooks.yaml").read_text())
-    (hook,) = [h for h in hooks if h["id"] == "taxi-pipeline-check"]
-    assert hook["language"] == "python"
-    assert "taxi_pipeline.check" in hook["entry"] or "taxi-pipeline check" in hook["entry"]
-    assert hook["types"] == ["python"]
-
-
 def test_every_rule_module_is_parseable_by_itself():
-    package = REPO / "src" / "taxi_pipeline" / "check"
+    package = REPO / "packages" / "airflow-trap-check" / "src" / "airflow_trap_check"
     for path in package.rglob("*.py"):
         ast.parse(path.read_text(), filename=str(path))

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from taxi_pipeline.check.source import FUNCTION_TYPES, SourceFile
+from airflow_trap_check.source import FUNCTION_TYPES, SourceFile
 
 _DAG_CLASSES = frozenset({"DAG", "DbtDag"})
 _GROUP_CLASSES = frozenset({"TaskGroup", "DbtTaskGroup"})

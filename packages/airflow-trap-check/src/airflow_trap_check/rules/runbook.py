@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from taxi_pipeline.check.base import FileContext
+from airflow_trap_check.base import FileContext
 
 _LISTINGS: dict[Path, frozenset[str]] = {}
 

@@ -15,9 +15,9 @@ import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from taxi_pipeline.check.base import FileContext
-from taxi_pipeline.check.dags import DagDef
-from taxi_pipeline.check.source import SourceFile
+from airflow_trap_check.base import FileContext
+from airflow_trap_check.dags import DagDef
+from airflow_trap_check.source import SourceFile
 
 _PRESETS = {
     "@hourly": timedelta(hours=1),

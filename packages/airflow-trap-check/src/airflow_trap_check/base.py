@@ -6,9 +6,9 @@ import ast
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from taxi_pipeline.check.dags import AirflowModel
-from taxi_pipeline.check.model import RULES_BY_CODE, Finding
-from taxi_pipeline.check.source import SourceFile
+from airflow_trap_check.dags import AirflowModel
+from airflow_trap_check.model import RULES_BY_CODE, Finding
+from airflow_trap_check.source import SourceFile
 
 _LOG_METHODS = frozenset(
     {"debug", "info", "warning", "warn", "error", "exception", "critical", "log", "fatal"}

@@ -4,9 +4,9 @@ The files are parsed with :mod:`ast`, never imported, so neither Airflow nor the
 dependencies are needed and nothing in the checked code runs. Airflow 2 and 3, classic
 operators and TaskFlow are understood alike.
 
-    taxi-pipeline check dags/                 # or: python -m taxi_pipeline.check dags/
-    taxi-pipeline check --format sarif -o check.sarif dags/
-    taxi-pipeline check --list-rules
+    airflow-trap-check dags/                  # or: python -m airflow_trap_check dags/
+    airflow-trap-check --format sarif -o check.sarif dags/
+    airflow-trap-check --list-rules
 
 Rules: TP001 wall clock as a data boundary, TP002 catchup over a long history, TP003 appending
 (or whole-table replacing) loads, TP004 delete scope that does not match the re-inserted file,
@@ -15,7 +15,7 @@ that does not parse, TP008 host paths, TP009 retry misuse, TP010 no runbook.
 
 Configuration, in the nearest pyproject.toml above a checked file::
 
-    [tool.taxi-pipeline.check]
+    [tool.airflow-trap-check]
     select = ["TP"]            # codes or prefixes
     ignore = ["TP010"]
     runbook-name = "RUNBOOK.md"
@@ -25,7 +25,7 @@ Configuration, in the nearest pyproject.toml above a checked file::
 Exit status: 0 clean, 1 findings, 2 usage error.
 """
 
-from taxi_pipeline.check.model import RULES, Finding
-from taxi_pipeline.check.runner import Options, Result, check_file, check_paths
+from airflow_trap_check.model import RULES, Finding
+from airflow_trap_check.runner import Options, Result, check_file, check_paths
 
 __all__ = ["RULES", "Finding", "Options", "Result", "check_file", "check_paths"]

@@ -7,8 +7,9 @@ from collections import Counter
 from importlib import metadata
 from pathlib import Path
 
-from taxi_pipeline.check.model import RULES, Finding
+from airflow_trap_check.model import RULES, Finding
 
+DISTRIBUTION = "airflow-trap-check"
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 
 
@@ -35,7 +36,7 @@ def as_json(findings: list[Finding]) -> str:
 def sarif(findings: list[Finding]) -> str:
     index = {rule.code: i for i, rule in enumerate(RULES)}
     driver: dict[str, object] = {
-        "name": "taxi-pipeline check",
+        "name": DISTRIBUTION,
         "rules": [
             {
                 "id": rule.code,
@@ -91,6 +92,6 @@ def _uri(path: str) -> str:
 
 def _version() -> str | None:
     try:
-        return metadata.version("taxi-pipeline")
+        return metadata.version(DISTRIBUTION)
     except metadata.PackageNotFoundError:
         return None

@@ -15,7 +15,7 @@ import ast
 import itertools
 import re
 
-from taxi_pipeline.check.base import FileContext, is_docstring, is_pattern
+from airflow_trap_check.base import FileContext, is_docstring, is_pattern
 
 _SECRET_TOKENS = frozenset(
     {

@@ -13,8 +13,8 @@ import ast
 import re
 from dataclasses import dataclass
 
-from taxi_pipeline.check.base import FileContext, is_output_call
-from taxi_pipeline.check.source import FUNCTION_TYPES, Scope, SourceFile, dotted, iter_scope
+from airflow_trap_check.base import FileContext, is_output_call
+from airflow_trap_check.source import FUNCTION_TYPES, Scope, SourceFile, dotted, iter_scope
 
 CLOCK_CALLS = frozenset(
     {

@@ -14,8 +14,8 @@ from __future__ import annotations
 import ast
 import re
 
-from taxi_pipeline.check.base import FileContext
-from taxi_pipeline.check.dags import Unit
+from airflow_trap_check.base import FileContext
+from airflow_trap_check.dags import Unit
 
 _MAX_RETRIES = 3
 _FAIL_FAST_NAMES = frozenset(

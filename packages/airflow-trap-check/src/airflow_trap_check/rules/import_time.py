@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import ast
 
-from taxi_pipeline.check.base import FileContext
-from taxi_pipeline.check.source import FUNCTION_TYPES, SourceFile
+from airflow_trap_check.base import FileContext
+from airflow_trap_check.source import FUNCTION_TYPES, SourceFile
 
 _NETWORK_PREFIXES = (
     "requests.",

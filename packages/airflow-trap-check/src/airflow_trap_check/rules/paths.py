@@ -12,7 +12,7 @@ from __future__ import annotations
 import ast
 import re
 
-from taxi_pipeline.check.base import FileContext, in_output, is_docstring, is_pattern
+from airflow_trap_check.base import FileContext, in_output, is_docstring, is_pattern
 
 _HOST_PATH = re.compile(
     r"(?:^|(?<=[\s'\"=:,;(|>]))"

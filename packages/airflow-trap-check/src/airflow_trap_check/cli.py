@@ -1,4 +1,4 @@
-"""``taxi-pipeline check PATH...``: exit 0 when clean, 1 with findings, 2 on usage errors."""
+"""``airflow-trap-check PATH...``: exit 0 when clean, 1 with findings, 2 on usage errors."""
 
 from __future__ import annotations
 
@@ -6,20 +6,23 @@ import argparse
 import sys
 from pathlib import Path
 
-from taxi_pipeline.check import report
-from taxi_pipeline.check.config import ConfigError
-from taxi_pipeline.check.model import RULES, codes_matching
-from taxi_pipeline.check.runner import Options, check_paths, warn
+from airflow_trap_check import report
+from airflow_trap_check.config import ConfigError
+from airflow_trap_check.model import RULES, codes_matching
+from airflow_trap_check.runner import Options, check_paths
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 
 
-def build_parser() -> argparse.ArgumentParser:
+PROG = "airflow-trap-check"
+
+
+def build_parser(prog: str = PROG) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="taxi-pipeline check",
+        prog=prog,
         description="Find common traps in Apache Airflow DAG files (TP001..TP010) without "
         "importing them.",
-        epilog="Configuration: [tool.taxi-pipeline.check] in pyproject.toml (select, ignore, "
+        epilog="Configuration: [tool.airflow-trap-check] in pyproject.toml (select, ignore, "
         "runbook-name, exclude). Suppress one line with '# noqa: TP003' (bare '# noqa': all).",
     )
     parser.add_argument(
@@ -44,8 +47,9 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
+def main(argv: list[str] | None = None, prog: str = PROG) -> int:
+    """Run the checker; ``prog`` names it in usage and messages (``taxi-pipeline check``)."""
+    parser = build_parser(prog)
     try:
         args = parser.parse_args(argv)
     except SystemExit as exit_:
@@ -72,7 +76,8 @@ def main(argv: list[str] | None = None) -> int:
         return _usage(parser, f"{error.args[0]}: no such file or directory")
     except (ConfigError, ValueError) as error:
         return _usage(parser, str(error))
-    warn(result.errors)
+    for message in result.errors:
+        print(f"{prog}: warning: {message}", file=sys.stderr)
     if args.format == "json":
         output = report.as_json(result.findings)
     elif args.format == "sarif":

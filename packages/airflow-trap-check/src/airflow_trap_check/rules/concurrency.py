@@ -20,8 +20,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from taxi_pipeline.check.base import FileContext, in_output, is_docstring
-from taxi_pipeline.check.dags import DagDef, TaskDef
+from airflow_trap_check.base import FileContext, in_output, is_docstring
+from airflow_trap_check.dags import DagDef, TaskDef
 
 DBT_COMMAND = re.compile(
     r"(?<![\w-])dbt(?:\.exe)?\s+(?:-{1,2}[\w-]+(?:[= ][^\s-]\S*)?\s+)*?"

@@ -5,17 +5,16 @@ from __future__ import annotations
 import fnmatch
 import os
 import re
-import sys
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from taxi_pipeline.check import config as config_module
-from taxi_pipeline.check.base import FileContext
-from taxi_pipeline.check.config import DEFAULT_RUNBOOK, Config, find_config, load_config
-from taxi_pipeline.check.dags import AirflowModel
-from taxi_pipeline.check.model import ALL_CODES, RULES_BY_CODE, Finding, codes_matching
-from taxi_pipeline.check.rules import (
+from airflow_trap_check import config as config_module
+from airflow_trap_check.base import FileContext
+from airflow_trap_check.config import DEFAULT_RUNBOOK, Config, find_config, load_config
+from airflow_trap_check.dags import AirflowModel
+from airflow_trap_check.model import ALL_CODES, RULES_BY_CODE, Finding, codes_matching
+from airflow_trap_check.rules import (
     catchup,
     clock,
     concurrency,
@@ -26,7 +25,7 @@ from taxi_pipeline.check.rules import (
     retries,
     runbook,
 )
-from taxi_pipeline.check.source import parse
+from airflow_trap_check.source import parse
 
 # Each rule module with the codes it can produce.
 RULE_MODULES: tuple[tuple[tuple[str, ...], Callable[[FileContext], None]], ...] = (
@@ -70,7 +69,7 @@ class Result:
 def check_paths(targets: Iterable[Path | str], options: Options | None = None) -> Result:
     """Check files and folders; raises ``ConfigError`` or ``ValueError`` on bad settings.
 
-    Each file follows the nearest ``[tool.taxi-pipeline.check]`` above it (like a project
+    Each file follows the nearest ``[tool.airflow-trap-check]`` above it (like a project
     nested in a monorepo), unless ``--config`` names one file for all or ``--isolated``.
     """
     options = options or Options()
@@ -279,8 +278,3 @@ def _suppressed(finding: Finding, lines: list[str]) -> bool:
         if finding.code in {c.upper() for c in re.split(r"[\s,]+", codes) if c}:
             return True
     return False
-
-
-def warn(messages: list[str]) -> None:
-    for message in messages:
-        print(f"taxi-pipeline check: warning: {message}", file=sys.stderr)

@@ -23,16 +23,16 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from taxi_pipeline.check import sql
-from taxi_pipeline.check.base import (
+from airflow_trap_check import sql
+from airflow_trap_check.base import (
     FileContext,
     in_output,
     is_docstring,
     is_pattern,
     keyword_value,
 )
-from taxi_pipeline.check.dags import Unit
-from taxi_pipeline.check.source import FUNCTION_TYPES, SourceFile
+from airflow_trap_check.dags import Unit
+from airflow_trap_check.source import FUNCTION_TYPES, SourceFile
 
 _STAGING = re.compile(
     r"(^|_)(stg|stage|staging|tmp|temp|temporary|scratch|landing|incoming)(_|$|\d)"

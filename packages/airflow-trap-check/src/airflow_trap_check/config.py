@@ -1,4 +1,8 @@
-"""``[tool.taxi-pipeline.check]`` in pyproject.toml, found by walking up from the checked path."""
+"""``[tool.airflow-trap-check]`` in pyproject.toml, found by walking up from the checked path.
+
+``[tool.taxi-pipeline.check]``, the section's name from when the checker shipped inside the taxi
+pipeline, is still read so existing projects keep their settings.
+"""
 
 from __future__ import annotations
 
@@ -6,10 +10,12 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from taxi_pipeline.check.model import codes_matching
+from airflow_trap_check.model import codes_matching
 
 DEFAULT_RUNBOOK = "RUNBOOK.md"
 KEYS = frozenset({"select", "ignore", "runbook-name", "exclude"})
+SECTION = "tool.airflow-trap-check"
+_OLD_SECTION = "tool.taxi-pipeline.check"
 
 
 class ConfigError(Exception):
@@ -44,7 +50,7 @@ def load_config(path: Path) -> Config:
     unknown = set(section) - KEYS
     if unknown:
         raise ConfigError(
-            f"{path}: unknown key(s) {', '.join(sorted(unknown))} in [tool.taxi-pipeline.check] "
+            f"{path}: unknown key(s) {', '.join(sorted(unknown))} in [{SECTION}] "
             f"(known: {', '.join(sorted(KEYS))})"
         )
     select = _string_list(path, section, "select")
@@ -94,13 +100,17 @@ def _section(path: Path, strict: bool = False) -> dict | None:
             data = tomllib.loads(text)
         except tomllib.TOMLDecodeError as error:
             # someone else's broken pyproject is not our business, unless it configures us
-            if strict or "taxi-pipeline" in text:
+            if strict or "airflow-trap-check" in text or "taxi-pipeline" in text:
                 raise ConfigError(f"{path}: cannot read it as TOML ({error})") from None
             _SECTIONS[key] = None
             return None
-        section = data.get("tool", {}).get("taxi-pipeline", {}).get("check")
+        tool = data.get("tool", {})
+        section = tool.get("airflow-trap-check")
+        name = SECTION
+        if section is None:
+            section, name = tool.get("taxi-pipeline", {}).get("check"), _OLD_SECTION
         if section is not None and not isinstance(section, dict):
-            raise ConfigError(f"{path}: [tool.taxi-pipeline.check] must be a table")
+            raise ConfigError(f"{path}: [{name}] must be a table")
         _SECTIONS[key] = section
     return _SECTIONS[key]
 
