@@ -104,7 +104,7 @@ def test_help_exits_0(capsys):
 def test_list_rules(capsys):
     code, out, _ = run(["--list-rules"], capsys)
     assert code == 0
-    assert [line.split()[0] for line in out.splitlines()] == [f"TP{n:03d}" for n in range(1, 11)]
+    assert [line.split()[0] for line in out.splitlines()] == [f"TP{n:03d}" for n in range(1, 12)]
 
 
 def test_json_output_is_a_list_of_findings(tmp_path, capsys):
@@ -138,7 +138,7 @@ def test_sarif_output_is_well_formed(tmp_path, capsys, monkeypatch):
     driver = run_["tool"]["driver"]
     assert driver["name"] == "airflow-trap-check"
     rule_ids = [rule["id"] for rule in driver["rules"]]
-    assert rule_ids == [f"TP{n:03d}" for n in range(1, 11)]
+    assert rule_ids == [f"TP{n:03d}" for n in range(1, 12)]
     for rule in driver["rules"]:
         assert rule["shortDescription"]["text"] and rule["help"]["text"]
     assert len(run_["results"]) == 3
@@ -160,7 +160,7 @@ def test_sarif_with_no_findings_still_lists_the_rules(tmp_path, capsys):
     document = json.loads(out)
     assert code == 0
     assert document["runs"][0]["results"] == []
-    assert len(document["runs"][0]["tool"]["driver"]["rules"]) == 10
+    assert len(document["runs"][0]["tool"]["driver"]["rules"]) == 11
 
 
 def test_output_option_writes_the_report_to_a_file(tmp_path, capsys):

@@ -258,3 +258,37 @@ def test_every_rule_module_is_parseable_by_itself():
     package = REPO / "packages" / "airflow-trap-check" / "src" / "airflow_trap_check"
     for path in package.rglob("*.py"):
         ast.parse(path.read_text(), filename=str(path))
+
+
+HTTP_RETRIED = """\
+    import requests
+    from airflow.decorators import dag, task
+
+    @dag(schedule=None, catchup=False, max_active_runs=1, default_args={"retries": 2})
+    def d():
+        @task
+        def download():
+            requests.get("https://example.org/f.parquet", timeout=9).raise_for_status()
+
+        download()
+    """
+
+
+@pytest.mark.parametrize(
+    ("select", "reported"),
+    [(None, False), (["TP"], False), (["TP01"], False), (["TP011"], True), (["ALL"], True)],
+)
+def test_http_error_advice_is_off_unless_chosen_by_code_or_all(tmp_path, select, reported):
+    (tmp_path / "RUNBOOK.md").write_text("# Runbook\n")
+    (tmp_path / "dag.py").write_text(textwrap.dedent(HTTP_RETRIED))
+    result = check_paths([tmp_path], Options(select=select, isolated=True))
+    assert ("TP011" in {f.code for f in result.findings}) is reported
+
+
+def test_an_undeclared_import_is_only_reported_when_the_project_declares_requirements(tmp_path):
+    source = "from airflow import DAG\nimport great_expectations\n"
+    assert findings(tmp_path, source) == set()  # nothing is known about what is installed
+    (tmp_path / "requirements.txt").write_text("great-expectations==1.0\n")
+    assert findings(tmp_path, source) == set()
+    (tmp_path / "requirements.txt").write_text("pandas\n")
+    assert findings(tmp_path, source) == {("TP007", 2)}

@@ -10,8 +10,9 @@ operators and TaskFlow are understood alike.
 
 Rules: TP001 wall clock as a data boundary, TP002 catchup over a long history, TP003 appending
 (or whole-table replacing) loads, TP004 delete scope that does not match the re-inserted file,
-TP005 literal secrets, TP006 dbt able to run twice at once, TP007 import-time work or a file
-that does not parse, TP008 host paths, TP009 retry misuse, TP010 no runbook.
+TP005 literal secrets, TP006 dbt able to run twice at once, TP007 import-time work, an import
+that cannot resolve, or a file that does not parse, TP008 host paths, TP009 retry misuse, TP010
+no runbook; TP011 (advice, off by default) HTTP errors retried like network faults.
 
 Configuration, in the nearest pyproject.toml above a checked file::
 

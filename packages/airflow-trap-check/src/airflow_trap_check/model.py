@@ -11,6 +11,9 @@ class Rule:
     name: str
     summary: str
     hint: str
+    # Advice is off unless selected by its exact code or ALL: it flags a habit worth improving,
+    # not a trap that breaks runs.
+    default: bool = True
 
 
 RULES: tuple[Rule, ...] = (
@@ -64,10 +67,11 @@ RULES: tuple[Rule, ...] = (
     Rule(
         "TP007",
         "import-time-hazard",
-        "The file fails to parse, or does network, database, Variable or hook work when the "
-        "scheduler imports it.",
+        "The file fails to parse, imports what cannot resolve where it is deployed, or does "
+        "network, database, Variable or hook work when the scheduler imports it.",
         "Move the call into a task (or use a Jinja template such as {{ var.value.x }} / "
-        "{{ conn.x }}) so it runs when the task runs, not on every parse.",
+        "{{ conn.x }}) so it runs when the task runs, not on every parse; import project modules "
+        "by their place in the dags or plugins folder, and declare what must be installed.",
     ),
     Rule(
         "TP008",
@@ -79,9 +83,10 @@ RULES: tuple[Rule, ...] = (
     Rule(
         "TP009",
         "retry-misuse",
-        "A task retries too often, or retries failures that cannot be transient.",
-        "Keep retries at 3 or fewer and fail fast on permanent errors: raise AirflowFailException "
-        "for 4xx such as 403/404 (or attach a retry_policy) so only transient errors are retried.",
+        "A task retries more than 3 times, or retries although its failures can only be "
+        "deterministic (dbt test).",
+        "Keep retries at 3 or fewer, and none on tasks that can only fail the same way again "
+        "(a failing dbt test): raise AirflowFailException for permanent errors.",
     ),
     Rule(
         "TP010",
@@ -90,10 +95,21 @@ RULES: tuple[Rule, ...] = (
         "Add a RUNBOOK.md next to the DAG (or at the repository root) saying how to rerun, "
         "backfill and recover it.",
     ),
+    Rule(
+        "TP011",
+        "http-error-retried",
+        "Advice (off by default): a download retries (3 times or fewer) without telling a "
+        "permanent HTTP error such as 403/404 from a transient one, so a month that is not "
+        "published yet burns its retries before failing.",
+        "Raise AirflowFailException (or AirflowSkipException) for 403/404, or attach a "
+        "retry_policy, so only network errors, timeouts and 5xx are retried.",
+        default=False,
+    ),
 )
 
 RULES_BY_CODE = {rule.code: rule for rule in RULES}
 ALL_CODES = tuple(rule.code for rule in RULES)
+DEFAULT_CODES = frozenset(rule.code for rule in RULES if rule.default)
 
 
 @dataclass(frozen=True, order=True)
@@ -120,7 +136,8 @@ class Finding:
 def codes_matching(patterns: list[str]) -> set[str]:
     """Expand codes and prefixes (``TP00``, ``TP``, ``ALL``) to concrete codes.
 
-    Raises ``ValueError`` naming any pattern that matches no rule.
+    A prefix stands for the rules that are on by default; advice is chosen by its own code or
+    ``ALL``. Raises ``ValueError`` naming any pattern that matches no rule.
     """
     selected: set[str] = set()
     for raw in patterns:
@@ -130,8 +147,13 @@ def codes_matching(patterns: list[str]) -> set[str]:
         if pattern == "ALL":
             selected.update(ALL_CODES)
             continue
-        matched = {code for code in ALL_CODES if code.startswith(pattern)}
+        if pattern in RULES_BY_CODE:
+            selected.add(pattern)
+            continue
+        matched = {code for code in DEFAULT_CODES if code.startswith(pattern)}
         if not matched:
-            raise ValueError(f"unknown rule code {raw.strip()!r} (known: TP001..TP010)")
+            raise ValueError(
+                f"unknown rule code {raw.strip()!r} (known: {ALL_CODES[0]}..{ALL_CODES[-1]})"
+            )
         selected |= matched
     return selected

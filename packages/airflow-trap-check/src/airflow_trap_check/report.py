@@ -7,7 +7,7 @@ from collections import Counter
 from importlib import metadata
 from pathlib import Path
 
-from airflow_trap_check.model import RULES, Finding
+from airflow_trap_check.model import RULES, Finding, Rule
 
 DISTRIBUTION = "airflow-trap-check"
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -44,7 +44,7 @@ def sarif(findings: list[Finding]) -> str:
                 "shortDescription": {"text": rule.summary},
                 "fullDescription": {"text": rule.summary},
                 "help": {"text": rule.hint},
-                "defaultConfiguration": {"level": "warning"},
+                "defaultConfiguration": {"level": _level(rule), "enabled": rule.default},
             }
             for rule in RULES
         ],
@@ -61,7 +61,7 @@ def sarif(findings: list[Finding]) -> str:
             {
                 "ruleId": f.code,
                 "ruleIndex": index[f.code],
-                "level": "warning",
+                "level": _level(RULES[index[f.code]]),
                 "message": {"text": f"{f.message}. Hint: {f.hint}"},
                 "locations": [
                     {
@@ -81,6 +81,11 @@ def sarif(findings: list[Finding]) -> str:
         ],
     }
     return json.dumps(document, indent=2) + "\n"
+
+
+def _level(rule: Rule) -> str:
+    # code scanning shows notes apart from warnings: advice should not read like a trap
+    return "warning" if rule.default else "note"
 
 
 def _uri(path: str) -> str:

@@ -13,13 +13,14 @@ from airflow_trap_check import config as config_module
 from airflow_trap_check.base import FileContext
 from airflow_trap_check.config import DEFAULT_RUNBOOK, Config, find_config, load_config
 from airflow_trap_check.dags import AirflowModel
-from airflow_trap_check.model import ALL_CODES, RULES_BY_CODE, Finding, codes_matching
+from airflow_trap_check.model import DEFAULT_CODES, RULES_BY_CODE, Finding, codes_matching
 from airflow_trap_check.rules import (
     catchup,
     clock,
     concurrency,
     credentials,
     import_time,
+    imports,
     loads,
     paths,
     retries,
@@ -35,8 +36,9 @@ RULE_MODULES: tuple[tuple[tuple[str, ...], Callable[[FileContext], None]], ...] 
     (("TP005",), credentials.check),
     (("TP006",), concurrency.check),
     (("TP007",), import_time.check),
+    (("TP007",), imports.check),
     (("TP008",), paths.check),
-    (("TP009",), retries.check),
+    (("TP009", "TP011"), retries.check),
     (("TP010",), runbook.check),
 )
 _SKIP_DIRS = frozenset(
@@ -121,7 +123,7 @@ _DEFAULT_CONFIG = Config()
 
 def check_file(
     path: Path,
-    selected: set[str] | frozenset[str] = frozenset(ALL_CODES),
+    selected: set[str] | frozenset[str] = DEFAULT_CODES,
     runbook_name: str = DEFAULT_RUNBOOK,
     errors: list[str] | None = None,
 ) -> list[Finding]:
@@ -189,11 +191,12 @@ def _clear_caches() -> None:
     catchup._PROJECT_DEFAULTS.clear()
     concurrency._PROJECT_POOLS.clear()
     loads._SQL_FILES.cache.clear()
+    imports.clear_cache()
 
 
 def _selected(cfg: Config, options: Options) -> set[str]:
     chosen = options.select if options.select is not None else cfg.select
-    selected = codes_matching(list(chosen)) if chosen is not None else set(ALL_CODES)
+    selected = codes_matching(list(chosen)) if chosen is not None else set(DEFAULT_CODES)
     return selected - codes_matching([*cfg.ignore, *options.ignore])
 
 

@@ -59,7 +59,12 @@ _FILE_READ = re.compile(
     r"read_parquet|read_csv|read_json|read_table|ParquetFile|pq\.|urlretrieve|\.parquet|\.csv|"
     r"copy_expert|copy_from|bulk_load|\bCOPY\b|iter_batches|open\(",
 )
-_FILTER_METHODS = frozenset({"between", "isin", "query", "filter", "where", "loc", "mask"})
+# pandas/polars row filters; the comparison methods (`.dt.strftime("%Y-%m").eq(month)`) count
+# like the operators they stand for
+_FILTER_METHODS = frozenset(
+    {"between", "isin", "query", "filter", "where", "loc", "mask"}
+    | {"eq", "ne", "lt", "le", "gt", "ge", "is_between", "is_in"}
+)
 _APPEND_METHODS = frozenset({"insert_rows", "insert_rows_json", "bulk_insert_rows"})
 _BIGQUERY_LOADS = frozenset(
     {
@@ -464,7 +469,17 @@ def _filtered(
         ):
             candidate = node
         if candidate is not None and not isinstance(candidate, FUNCTION_TYPES):
-            text = src.segment(candidate).lower()
+            text = _filter_text(src, candidate).lower()
             if any(column in text for column in columns):
                 return True
     return False
+
+
+def _filter_text(src: SourceFile, node: ast.AST) -> str:
+    """The filter's source, with the values of the names it uses: ``pickup.dt.month == m``
+    filters on the pickup column when ``pickup = frame["tpep_pickup_datetime"]``."""
+    parts = [src.segment(node)]
+    scope = src.scope_of(node)
+    for name in {n.id for n in ast.walk(node) if isinstance(n, ast.Name)}:
+        parts.extend(src.segment(binding.value) for binding in src.lookup(name, scope))
+    return " ".join(parts)

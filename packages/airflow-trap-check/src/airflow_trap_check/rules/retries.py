@@ -1,12 +1,16 @@
-"""TP009: retries that hide failures or repeat ones that cannot heal.
+"""TP009: retries that hide failures or repeat ones that cannot heal; TP011 the softer advice.
 
-``retries`` above 3 is reported where it is set (operator or decorator argument, ``.override``,
-``.partial``, or a default_args-style dict). A task whose effective retries (its own argument,
-then its task group's and DAG's default_args; Airflow's default is 0) are above zero is reported
-when it downloads with ``raise_for_status()``, ``urlretrieve``/``urlopen``, ``wget`` or
-``curl --fail``, or raises on ``status_code != 200``, and has no fail-fast path for permanent
-HTTP errors: no AirflowFailException/AirflowSkipException, no check of 403/404 (or of 4xx), and
-no ``retry_policy`` on the task.
+TP009: ``retries`` above 3, reported where it is set (operator or decorator argument,
+``.override``, ``.partial``, or a default_args-style dict); and any retries on a task whose
+failures are all deterministic: ``dbt test`` (in a bash command or a dbt test operator), which
+fails the same way on every try.
+
+TP011 (advice, off by default): a task whose effective retries (its own argument, then its task
+group's and DAG's default_args; Airflow's default is 0) are above zero, that downloads with
+``raise_for_status()``, ``urlretrieve``/``urlopen``, ``wget`` or ``curl --fail``, or raises on
+``status_code != 200``, and has no fail-fast path for permanent HTTP errors: no
+AirflowFailException/AirflowSkipException, no check of 403/404 (or of 4xx), and no
+``retry_policy`` on the task. With retries of 3 or fewer that costs minutes, not correctness.
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ import ast
 import re
 
 from airflow_trap_check.base import FileContext
-from airflow_trap_check.dags import Unit
+from airflow_trap_check.dags import TaskDef, Unit
 
 _MAX_RETRIES = 3
 _FAIL_FAST_NAMES = frozenset(
@@ -23,13 +27,40 @@ _FAIL_FAST_NAMES = frozenset(
 )
 _SHELL_DOWNLOAD = re.compile(r"\bwget\s|\bcurl\s+(?:[^|;&]*\s)?(-[a-zA-Z]*f[a-zA-Z]*|--fail)\b")
 _SHELL_FAIL_FAST = re.compile(r"\b40[34]\b|--retry\b")
+_DBT_TEST_COMMAND = re.compile(r"\bdbt\s+(?:-\S+\s+)*test\b")
+_DBT_TEST_OPERATOR = re.compile(r"Dbt\w*Test\w*Operator$")
 
 
 def check(ctx: FileContext) -> None:
     _too_many(ctx)
+    for task in ctx.model.tasks:
+        _deterministic_failures_retried(ctx, task)
     for unit in ctx.model.units:
         if unit.task is not None:
             _permanent_failures_retried(ctx, unit)
+
+
+def _retries(ctx: FileContext, task: TaskDef) -> int:
+    """The task's effective retries: its own, then its group's and DAG's default_args."""
+    retries = ctx.src.constant(ctx.model.task_setting(task, "retries"))
+    return retries if isinstance(retries, int) and not isinstance(retries, bool) else 0
+
+
+def _deterministic_failures_retried(ctx: FileContext, task: TaskDef) -> None:
+    if task.is_taskflow:
+        return
+    command = ctx.src.string(task.kwargs.get("bash_command")) or ""
+    if not (_DBT_TEST_COMMAND.search(command) or _DBT_TEST_OPERATOR.search(task.operator)):
+        return
+    retries = _retries(ctx, task)
+    if retries <= 0 or ctx.model.task_setting(task, "retry_policy") is not None:
+        return
+    ctx.report(
+        "TP009",
+        task.node,
+        f"task `{task.label}` runs dbt test with retries={retries}: a failing test fails the same "
+        "way on every try, so the retries only delay the alert",
+    )
 
 
 def _too_many(ctx: FileContext) -> None:
@@ -71,10 +102,8 @@ def _permanent_failures_retried(ctx: FileContext, unit: Unit) -> None:
     src = ctx.src
     task = unit.task
     assert task is not None
-    retries = src.constant(ctx.model.task_setting(task, "retries"))
-    if not isinstance(retries, int) or isinstance(retries, bool) or retries <= 0:
-        return
-    if ctx.model.task_setting(task, "retry_policy") is not None:
+    retries = _retries(ctx, task)
+    if retries <= 0 or ctx.model.task_setting(task, "retry_policy") is not None:
         return
     site: ast.AST | None = None
     what = ""
@@ -100,7 +129,7 @@ def _permanent_failures_retried(ctx: FileContext, unit: Unit) -> None:
     if site is None:
         return
     ctx.report(
-        "TP009",
+        "TP011",
         site,
         f"{what} makes a 403/404 (month not published, no access) fail like a network blip, and "
         f"task `{unit.name}` retries it {retries} time(s): no fail-fast path for permanent errors",

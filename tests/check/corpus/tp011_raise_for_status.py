@@ -1,4 +1,4 @@
-# expect: TP009@21
+# expect: TP011@21
 """A download that retries a 404 (month not yet published) as if it were a network blip."""
 
 from datetime import datetime, timedelta
@@ -18,7 +18,7 @@ def tp009_raise_for_status():
     def download(data_interval_start=None):
         url = f"https://example.org/trips_{data_interval_start:%Y-%m}.parquet"
         response = requests.get(url, timeout=60)
-        response.raise_for_status()  # <- TP009
+        response.raise_for_status()  # <- TP011
         return len(response.content)
 
     download()

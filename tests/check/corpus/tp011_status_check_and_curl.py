@@ -1,4 +1,4 @@
-# expect: TP009@14, TP009@29
+# expect: TP011@14, TP011@29
 """Raising on any non-200 and curl --fail both retry permanent HTTP errors."""
 
 from datetime import datetime, timedelta
@@ -11,7 +11,7 @@ from airflow.operators.python import PythonOperator
 
 def fetch(ds=None, **_):
     response = requests.get(f"https://example.org/export/{ds}.csv", timeout=60)
-    if response.status_code != 200:  # <- TP009
+    if response.status_code != 200:  # <- TP011
         raise Exception(f"download failed: {response.status_code}")
     return response.text
 
@@ -26,5 +26,5 @@ with DAG(
     PythonOperator(task_id="fetch", python_callable=fetch)
     BashOperator(
         task_id="fetch_shell",
-        bash_command="curl -fsSL https://example.org/export/{{ ds }}.csv -o export.csv",  # <- TP009
+        bash_command="curl -fsSL https://example.org/export/{{ ds }}.csv -o export.csv",  # <- TP011
     )

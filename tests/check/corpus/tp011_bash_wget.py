@@ -1,4 +1,4 @@
-# expect: TP009@17
+# expect: TP011@17
 """wget exits non-zero on a 404, so the retries repeat a permanent failure."""
 
 from datetime import datetime
@@ -14,7 +14,7 @@ with DAG(
 ) as dag:
     BashOperator(
         task_id="download",
-        bash_command="wget -q https://example.org/trips_{{ ds }}.csv -O trips.csv",  # <- TP009
+        bash_command="wget -q https://example.org/trips_{{ ds }}.csv -O trips.csv",  # <- TP011
         retries=2,
     )
     BashOperator(
