@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from airflow_trap_check import config as config_module
+from airflow_trap_check import scripts
 from airflow_trap_check.base import FileContext
 from airflow_trap_check.config import DEFAULT_RUNBOOK, Config, find_config, load_config
 from airflow_trap_check.dags import AirflowModel
@@ -162,6 +163,11 @@ def check_file(
         except Exception as error:  # one rule failing on odd code must not stop the others
             if errors is not None:
                 errors.append(f"{display}: {codes[0]} could not finish ({error!r})")
+    try:
+        scripts.check(ctx, selected)
+    except (OSError, ValueError) as error:  # an unreadable script must not stop the file's rules
+        if errors is not None:
+            errors.append(f"{display}: scripts its tasks run could not be read ({error})")
     kept = [f for f in ctx.findings if f.code in selected]
     return _unsuppressed([_character_column(f, lines) for f in kept], lines)
 
