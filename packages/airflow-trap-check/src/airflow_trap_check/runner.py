@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from airflow_trap_check import config as config_module
-from airflow_trap_check import scripts
+from airflow_trap_check import reach
 from airflow_trap_check.base import FileContext
 from airflow_trap_check.config import DEFAULT_RUNBOOK, Config, find_config, load_config
 from airflow_trap_check.dags import AirflowModel
@@ -115,7 +115,8 @@ def check_paths(targets: Iterable[Path | str], options: Options | None = None) -
             runbook_name = options.runbook_name or cfg.runbook_name or DEFAULT_RUNBOOK
             selected = _selected(cfg, options)
             findings.extend(check_file(file, selected, runbook_name, errors))
-    unique = {(f.path, f.line, f.code): f for f in findings}
+    # one line can hold several distinct findings of a code (an import reaching two secrets)
+    unique = {(f.path, f.line, f.code, f.message): f for f in findings}
     return Result(sorted(unique.values()), files, errors)
 
 
@@ -164,10 +165,10 @@ def check_file(
             if errors is not None:
                 errors.append(f"{display}: {codes[0]} could not finish ({error!r})")
     try:
-        scripts.check(ctx, selected)
-    except (OSError, ValueError) as error:  # an unreadable script must not stop the file's rules
+        reach.check(ctx, selected)
+    except (OSError, ValueError) as error:  # an unreadable helper must not stop the file's rules
         if errors is not None:
-            errors.append(f"{display}: scripts its tasks run could not be read ({error})")
+            errors.append(f"{display}: project code it reaches could not be read ({error})")
     kept = [f for f in ctx.findings if f.code in selected]
     return _unsuppressed([_character_column(f, lines) for f in kept], lines)
 
@@ -198,6 +199,7 @@ def _clear_caches() -> None:
     concurrency._PROJECT_POOLS.clear()
     loads._SQL_FILES.cache.clear()
     imports.clear_cache()
+    reach.clear_cache()
 
 
 def _selected(cfg: Config, options: Options) -> set[str]:

@@ -1,7 +1,8 @@
 """TP005: secrets written into the DAG file.
 
 Three ways a secret shows: a string given to a name that means secret (``password=``,
-``"api_key":``, ``TOKEN =``, a default value, ``os.environ["PGPASSWORD"] = ...``), credentials
+``"api_key":``, ``TOKEN =``, a default value, ``os.environ["PGPASSWORD"] = ...``, the fallback of a
+lookup such as ``os.getenv("DB_PASSWORD", "airflow")``), credentials
 inside a URI or DSN (``postgresql://user:pw@host``, ``password=... `` in a connection string or
 a command line), and token formats that are recognisable on their own (AWS keys, GitHub/Slack
 tokens, private keys, JWTs, bearer tokens). Templates (``{{ conn.x.password }}``), environment
@@ -15,7 +16,7 @@ import ast
 import itertools
 import re
 
-from airflow_trap_check.base import FileContext, is_docstring, is_pattern
+from airflow_trap_check.base import FileContext, is_docstring, is_pattern, keyword_value
 
 _SECRET_TOKENS = frozenset(
     {
@@ -223,6 +224,13 @@ def _named_values(node: ast.AST):
         for key, value in zip(node.keys, node.values, strict=True):
             if isinstance(key, ast.Constant) and isinstance(key.value, str):
                 yield key.value, value
+    elif isinstance(node, ast.Call) and node.args and isinstance(node.args[0], ast.Constant):
+        # a lookup with a literal fallback: os.getenv("DB_PASSWORD", "airflow"),
+        # config.get("database.password", "s3cret"), decouple's config("PASS", default=...)
+        name = node.args[0].value
+        fallback = node.args[1] if len(node.args) > 1 else keyword_value(node, "default")
+        if isinstance(name, str) and fallback is not None:
+            yield name, fallback
     elif isinstance(node, ast.arguments):
         positional = [*node.posonlyargs, *node.args]
         for arg, default in zip(

@@ -177,7 +177,7 @@ def _unresolvable(
     if module == "airflow.dags" or module.startswith("airflow.dags."):
         return "is no module: the dags folder is on sys.path itself, import from it directly"
     top = module.split(".")[0]
-    if top in sys.stdlib_module_names or top in _AIRFLOW_IMAGE_MODULES or top == "__future__":
+    if top in sys.stdlib_module_names or is_installed_with_airflow(top) or top == "__future__":
         return None
     if _in_project(ctx, top):
         return None
@@ -191,18 +191,36 @@ def _unresolvable(
 
 
 def _in_project(ctx: FileContext, top: str) -> bool:
+    return any(has_module(folder, top) for folder in module_folders(ctx))
+
+
+def module_folders(ctx: FileContext) -> list[Path]:
+    """Folders the scheduler and workers import project modules from, nearest first.
+
+    The DAG's own folder and those above it inside the project, the plugins folder beside any of
+    them (Airflow puts the plugins folder on sys.path, and it sits next to the dags folder in an
+    Airflow home), and the project's usual source folders.
+    """
     here = ctx.src.path.parent.resolve()
     folders = [here, *here.parents]
-    if ctx.project_root is not None:
-        root = ctx.project_root
-        folders = [f for f in folders if f == root or root in f.parents]
-        folders += [root / name for name in ("dags", "plugins", "include", "src", "config")]
-    return any(_has_module(folder, top) for folder in folders)
+    if ctx.project_root is None:
+        return folders
+    root = ctx.project_root
+    inside = [f for f in folders if f == root or root in f.parents]
+    return [
+        *inside,
+        *(f / "plugins" for f in inside if f != root),
+        *(root / name for name in ("dags", "plugins", "include", "src", "config")),
+    ]
 
 
 @cache
-def _has_module(folder: Path, top: str) -> bool:
+def has_module(folder: Path, top: str) -> bool:
     return (folder / f"{top}.py").is_file() or (folder / top).is_dir()
+
+
+def is_installed_with_airflow(top: str) -> bool:
+    return top in _AIRFLOW_IMAGE_MODULES
 
 
 def _distribution(top: str) -> str:
@@ -241,5 +259,5 @@ def _declared(root: Path) -> frozenset[str] | None:
 
 
 def clear_cache() -> None:
-    _has_module.cache_clear()
+    has_module.cache_clear()
     _declared.cache_clear()

@@ -13,6 +13,7 @@ import ast
 import re
 
 from airflow_trap_check.base import FileContext, in_output, is_docstring, is_pattern
+from airflow_trap_check.source import SourceFile
 
 _HOST_PATH = re.compile(
     r"(?:^|(?<=[\s'\"=:,;(|>]))"
@@ -20,6 +21,7 @@ _HOST_PATH = re.compile(
     r"/home/[^/\s'\"{}]+\S*|~/\S+|[A-Za-z]:\\\S*|[A-Za-z]:/(?!/)\S*)"
 )
 _URL = re.compile(r"^[a-z][a-z0-9+.-]*://", re.IGNORECASE)
+_AIRFLOW_DEFAULT_HOME = "~/airflow"
 
 
 def check(ctx: FileContext) -> None:
@@ -33,7 +35,7 @@ def check(ctx: FileContext) -> None:
             if is_docstring(src, node) or in_output(src, node) or is_pattern(src, node):
                 continue
             text = src.string(node) or ""
-            if _URL.match(text.strip()):
+            if _URL.match(text.strip()) or _airflow_home_default(src, node, text):
                 continue
             match = _HOST_PATH.search(text)
             if match:
@@ -53,7 +55,7 @@ def check(ctx: FileContext) -> None:
                 else:
                     target = node.args[0] if node.args else None
                 text = src.string(target) if target is not None else None
-                if (text or "").startswith("~"):
+                if (text or "").startswith("~") and not _airflow_home_default(src, node, text):
                     ctx.report(
                         "TP008",
                         node,
@@ -66,3 +68,11 @@ def check(ctx: FileContext) -> None:
                     node,
                     "`Path.home()` ties the path to the home directory of whoever runs the task",
                 )
+
+
+def _airflow_home_default(src: SourceFile, node: ast.AST, text: str | None) -> bool:
+    """``~/airflow`` standing in for an unset AIRFLOW_HOME: Airflow's own rule, not a host path."""
+    if (text or "").rstrip("/") != _AIRFLOW_DEFAULT_HOME:
+        return False
+    statement = next(a for a in (node, *src.ancestors(node)) if isinstance(a, ast.stmt))
+    return "AIRFLOW_HOME" in ast.unparse(statement)
