@@ -18,7 +18,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from taxi_pipeline.check import check_paths
+from airflow_trap_check import check_paths
 
 CORPUS = Path(__file__).resolve().parent.parent / "tests" / "check" / "corpus"
 _YEAR = re.compile(r"\b20(1\d|2[0-4])\b")

@@ -473,7 +473,8 @@ def build_parser() -> argparse.ArgumentParser:
     mirror.add_argument("--port", type=int, default=8765, help="(default: 8765)")
     mirror.set_defaults(handler=cmd_mirror)
 
-    # Listed for --help only: main() hands `check` and its arguments to the checker's own parser.
+    # Listed for --help only: main() hands `check` and its arguments to the checker's own parser
+    # (the airflow-trap-check distribution, packages/airflow-trap-check).
     sub.add_parser(
         "check",
         help="find the ten classic traps in Airflow DAG files (static, nothing executed)",
@@ -485,9 +486,9 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] == ["check"]:
-        from taxi_pipeline.check.cli import main as check_main
+        from airflow_trap_check.cli import main as check_main
 
-        return check_main(argv[1:])
+        return check_main(argv[1:], prog="taxi-pipeline check")
     parser = build_parser()
     args = parser.parse_args(argv)
     logging.basicConfig(

@@ -9,8 +9,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
-
-from taxi_pipeline.check.cli import main
+from airflow_trap_check.cli import main
 
 CLEAN_DAG = textwrap.dedent(
     """\
@@ -93,19 +92,19 @@ def test_exit_2_on_usage_errors(args, tmp_path, capsys, monkeypatch):
     monkeypatch.chdir(tmp_path)
     code, _, err = run(args, capsys)
     assert code == 2
-    assert "usage: taxi-pipeline check" in err
+    assert "usage: airflow-trap-check" in err
 
 
 def test_help_exits_0(capsys):
     code, out, _ = run(["--help"], capsys)
     assert code == 0
-    assert "taxi-pipeline check" in out
+    assert "airflow-trap-check" in out
 
 
 def test_list_rules(capsys):
     code, out, _ = run(["--list-rules"], capsys)
     assert code == 0
-    assert [line.split()[0] for line in out.splitlines()] == [f"TP{n:03d}" for n in range(1, 11)]
+    assert [line.split()[0] for line in out.splitlines()] == [f"TP{n:03d}" for n in range(1, 12)]
 
 
 def test_json_output_is_a_list_of_findings(tmp_path, capsys):
@@ -137,9 +136,9 @@ def test_sarif_output_is_well_formed(tmp_path, capsys, monkeypatch):
     assert document["$schema"].endswith("sarif-2.1.0.json")
     (run_,) = document["runs"]
     driver = run_["tool"]["driver"]
-    assert driver["name"] == "taxi-pipeline check"
+    assert driver["name"] == "airflow-trap-check"
     rule_ids = [rule["id"] for rule in driver["rules"]]
-    assert rule_ids == [f"TP{n:03d}" for n in range(1, 11)]
+    assert rule_ids == [f"TP{n:03d}" for n in range(1, 12)]
     for rule in driver["rules"]:
         assert rule["shortDescription"]["text"] and rule["help"]["text"]
     assert len(run_["results"]) == 3
@@ -161,7 +160,7 @@ def test_sarif_with_no_findings_still_lists_the_rules(tmp_path, capsys):
     document = json.loads(out)
     assert code == 0
     assert document["runs"][0]["results"] == []
-    assert len(document["runs"][0]["tool"]["driver"]["rules"]) == 10
+    assert len(document["runs"][0]["tool"]["driver"]["rules"]) == 11
 
 
 def test_output_option_writes_the_report_to_a_file(tmp_path, capsys):
@@ -221,7 +220,7 @@ def test_pyproject_configuration_is_found_by_walking_up(tmp_path, capsys):
             [project]
             name = "x"
 
-            [tool.taxi-pipeline.check]
+            [tool.airflow-trap-check]
             ignore = ["TP009"]
             exclude = ["dags/legacy"]
             runbook-name = "OPS.md"
@@ -262,11 +261,19 @@ def test_pyproject_configuration_is_found_by_walking_up(tmp_path, capsys):
     ],
 )
 def test_bad_configuration_is_a_usage_error(section, tmp_path, capsys):
-    (tmp_path / "pyproject.toml").write_text(f"[tool.taxi-pipeline.check]\n{section}\n")
+    (tmp_path / "pyproject.toml").write_text(f"[tool.airflow-trap-check]\n{section}\n")
     (tmp_path / "dag.py").write_text(CLEAN_DAG)
     code, _, err = run([str(tmp_path)], capsys)
     assert code == 2
     assert "pyproject.toml" in err or "TOML" in err
+
+
+def test_the_older_section_name_is_still_read(tmp_path, capsys):
+    (tmp_path / "pyproject.toml").write_text('[tool.taxi-pipeline.check]\nignore = ["TP008"]\n')
+    (tmp_path / "traps.py").write_text(TRAPS_DAG)
+    code, out, _ = run(["--format", "json", str(tmp_path)], capsys)
+    assert code == 1
+    assert "TP008" not in {f["code"] for f in json.loads(out)}
 
 
 def test_exclude_from_the_command_line(tmp_path, capsys, monkeypatch):
@@ -291,10 +298,20 @@ def test_a_file_that_does_not_parse_is_tp007(tmp_path, capsys):
 def test_python_dash_m_entry_point(tmp_path):
     root = project(tmp_path, {"traps.py": TRAPS_DAG})
     completed = subprocess.run(
-        [sys.executable, "-m", "taxi_pipeline.check", "--format", "json", str(root)],
+        [sys.executable, "-m", "airflow_trap_check", "--format", "json", str(root)],
         capture_output=True,
         text=True,
         check=False,
     )
     assert completed.returncode == 1
     assert len(json.loads(completed.stdout)) == 3
+
+
+def test_taxi_pipeline_check_hands_over_to_the_checker_under_its_own_name(tmp_path, capsys):
+    from taxi_pipeline.cli import main as taxi_pipeline
+
+    root = project(tmp_path, {"traps.py": TRAPS_DAG})
+    assert taxi_pipeline(["check", "--format", "json", str(root)]) == 1
+    assert len(json.loads(capsys.readouterr().out)) == 3
+    assert taxi_pipeline(["check", "--no-such-flag"]) == 2
+    assert "usage: taxi-pipeline check" in capsys.readouterr().err

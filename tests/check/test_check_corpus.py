@@ -6,8 +6,7 @@ import re
 from pathlib import Path
 
 import pytest
-
-from taxi_pipeline.check import RULES, check_paths
+from airflow_trap_check import RULES, check_paths
 
 CORPUS = Path(__file__).parent / "corpus"
 FILES = sorted(CORPUS.rglob("*.py"))

@@ -8,14 +8,12 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-import yaml
-
-from taxi_pipeline.check import Options, check_paths
-from taxi_pipeline.check import sql as sql_text
-from taxi_pipeline.check.dags import AirflowModel
-from taxi_pipeline.check.rules.catchup import cron_interval
-from taxi_pipeline.check.rules.credentials import is_secret_name
-from taxi_pipeline.check.source import parse
+from airflow_trap_check import Options, check_paths
+from airflow_trap_check import sql as sql_text
+from airflow_trap_check.dags import AirflowModel
+from airflow_trap_check.rules.catchup import cron_interval
+from airflow_trap_check.rules.credentials import is_secret_name
+from airflow_trap_check.source import parse
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -256,15 +254,41 @@ def test_check_paths_api_with_options(tmp_path):
     assert {f.code for f in only.findings} == {"TP010"}
 
 
-def test_pre_commit_hook_definition():
-    hooks = yaml.safe_load((REPO / ".pre-commit-hooks.yaml").read_text())
-    (hook,) = [h for h in hooks if h["id"] == "taxi-pipeline-check"]
-    assert hook["language"] == "python"
-    assert "taxi_pipeline.check" in hook["entry"] or "taxi-pipeline check" in hook["entry"]
-    assert hook["types"] == ["python"]
-
-
 def test_every_rule_module_is_parseable_by_itself():
-    package = REPO / "src" / "taxi_pipeline" / "check"
+    package = REPO / "packages" / "airflow-trap-check" / "src" / "airflow_trap_check"
     for path in package.rglob("*.py"):
         ast.parse(path.read_text(), filename=str(path))
+
+
+HTTP_RETRIED = """\
+    import requests
+    from airflow.decorators import dag, task
+
+    @dag(schedule=None, catchup=False, max_active_runs=1, default_args={"retries": 2})
+    def d():
+        @task
+        def download():
+            requests.get("https://example.org/f.parquet", timeout=9).raise_for_status()
+
+        download()
+    """
+
+
+@pytest.mark.parametrize(
+    ("select", "reported"),
+    [(None, False), (["TP"], False), (["TP01"], False), (["TP011"], True), (["ALL"], True)],
+)
+def test_http_error_advice_is_off_unless_chosen_by_code_or_all(tmp_path, select, reported):
+    (tmp_path / "RUNBOOK.md").write_text("# Runbook\n")
+    (tmp_path / "dag.py").write_text(textwrap.dedent(HTTP_RETRIED))
+    result = check_paths([tmp_path], Options(select=select, isolated=True))
+    assert ("TP011" in {f.code for f in result.findings}) is reported
+
+
+def test_an_undeclared_import_is_only_reported_when_the_project_declares_requirements(tmp_path):
+    source = "from airflow import DAG\nimport great_expectations\n"
+    assert findings(tmp_path, source) == set()  # nothing is known about what is installed
+    (tmp_path / "requirements.txt").write_text("great-expectations==1.0\n")
+    assert findings(tmp_path, source) == set()
+    (tmp_path / "requirements.txt").write_text("pandas\n")
+    assert findings(tmp_path, source) == {("TP007", 2)}

@@ -1,4 +1,4 @@
-# expect: TP001@15, TP009@23, TP005@29, TP003@31, TP002@34
+# expect: TP001@15, TP011@23, TP005@29, TP003@31, TP002@34
 """A typical course ingestion DAG that collects several traps at once."""
 
 import os
@@ -20,7 +20,7 @@ default_args = {"owner": "student", "depends_on_past": False, "retries": 1}
 
 def download(url, path):
     response = requests.get(url, timeout=120)
-    response.raise_for_status()  # <- TP009
+    response.raise_for_status()  # <- TP011
     with open(path, "wb") as handle:
         handle.write(response.content)
 

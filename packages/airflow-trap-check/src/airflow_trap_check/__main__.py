@@ -1,0 +1,3 @@
+from airflow_trap_check.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,88 @@
+"""What every rule receives, and helpers several rules share."""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from airflow_trap_check.dags import AirflowModel
+from airflow_trap_check.model import RULES_BY_CODE, Finding
+from airflow_trap_check.source import SourceFile
+
+_LOG_METHODS = frozenset(
+    {"debug", "info", "warning", "warn", "error", "exception", "critical", "log", "fatal"}
+)
+
+
+@dataclass
+class FileContext:
+    src: SourceFile
+    model: AirflowModel
+    display_path: str
+    runbook_name: str
+    project_root: Path | None
+    findings: list[Finding] = field(default_factory=list)
+
+    def report(self, code: str, node: ast.AST, message: str) -> None:
+        line = getattr(node, "lineno", 1)
+        column = getattr(node, "col_offset", 0) + 1
+        # a suppression comment may sit on the last line of a multi-line expression, not a block
+        end_line = (
+            (getattr(node, "end_lineno", line) or line) if isinstance(node, ast.expr) else line
+        )
+        self.findings.append(
+            Finding(
+                self.display_path,
+                line,
+                column,
+                code,
+                message,
+                RULES_BY_CODE[code].hint,
+                end_line,
+            )
+        )
+
+
+def is_output_call(src: SourceFile, call: ast.Call) -> bool:
+    """Logging, printing and warnings: places where a value is only shown, never used."""
+    name = src.call_name(call)
+    if name in {"print", "pprint.pprint", "warnings.warn", "click.echo", "typer.echo"}:
+        return True
+    if name.startswith("logging."):
+        return True
+    func = call.func
+    if isinstance(func, ast.Attribute) and func.attr in _LOG_METHODS:
+        receiver = (src.qualname(func.value) or "").lower()
+        return "log" in receiver or receiver.endswith(("self", "ti", "task_instance"))
+    return False
+
+
+def is_docstring(src: SourceFile, node: ast.AST) -> bool:
+    parent = src.parents.get(node)
+    return isinstance(parent, ast.Expr) and isinstance(node, ast.Constant | ast.JoinedStr)
+
+
+def in_output(src: SourceFile, node: ast.AST) -> bool:
+    """Whether ``node`` only feeds a log line, an exception message or an assertion."""
+    for ancestor in src.ancestors(node):
+        if isinstance(ancestor, ast.Call) and is_output_call(src, ancestor):
+            return True
+        if isinstance(ancestor, ast.Raise | ast.Assert):
+            return True
+        if isinstance(ancestor, ast.stmt):
+            return False
+    return False
+
+
+def is_pattern(src: SourceFile, node: ast.AST) -> bool:
+    """A regular expression that matches paths or SQL is not a path or SQL being used."""
+    parent = src.parents.get(node)
+    return isinstance(parent, ast.Call) and src.call_name(parent).startswith(("re.", "regex."))
+
+
+def keyword_value(call: ast.Call, name: str) -> ast.expr | None:
+    for kw in call.keywords:
+        if kw.arg == name:
+            return kw.value
+    return None

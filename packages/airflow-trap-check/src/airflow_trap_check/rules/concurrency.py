@@ -1,0 +1,254 @@
+"""TP006: dbt can run in two DAG runs at the same time.
+
+A task runs dbt when its command (BashOperator, @task.bash, DockerOperator, KubernetesPodOperator,
+subprocess/os.system in a python callable) says ``dbt run|build|test|seed|snapshot|...``, when it
+calls ``dbtRunner().invoke``, or when it is a dbt operator (Cosmos ``Dbt*Operator``,
+``DbtTaskGroup``, ``DbtDag``; dbt Cloud is excluded: it queues runs of one job itself).
+It is safe when the DAG has max_active_runs=1 (or max_active_tasks=1), or when the dbt task is
+in a pool of one slot (or has max_active_tis_per_dag=1). A pool's size comes from this file
+(``Pool.create_or_update_pool``, ``airflow pools set``) or from the project (airflow_settings.yaml,
+pools.json, shell scripts, Makefiles, compose files); a pool whose size cannot be found is
+trusted, ``default_pool`` is not.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from airflow_trap_check.base import FileContext, in_output, is_docstring
+from airflow_trap_check.dags import DagDef, TaskDef
+
+DBT_COMMAND = re.compile(
+    r"(?<![\w-])dbt(?:\.exe)?\s+(?:-{1,2}[\w-]+(?:[= ][^\s-]\S*)?\s+)*?"
+    r"(run|build|test|seed|snapshot|compile|run-operation|source|retry|clone|docs\s+generate)\b"
+)
+_POOLS_SET = re.compile(r"airflow\s+pools\s+set\s+['\"]?([\w.-]+)['\"]?\s+(\d+)")
+_SETTINGS_POOL = re.compile(r"pool_name:\s*['\"]?([\w.-]+)['\"]?\s*\n\s*pool_slot:\s*(\d+)")
+_SKIPPED_KWARGS = frozenset(
+    {"task_id", "doc", "doc_md", "doc_rst", "description", "task_display_name"}
+)
+_PROJECT_FILES = re.compile(
+    r"(airflow_settings\.ya?ml|.*pool.*\.(json|ya?ml)|.*\.sh|Makefile|.*compose.*\.ya?ml|"
+    r"Dockerfile|justfile|Taskfile\.ya?ml|.*\.md)$",
+    re.IGNORECASE,
+)
+_SKIP_DIRS = frozenset({".git", ".venv", "venv", "node_modules", "__pycache__", ".tox", "target"})
+_DEFAULT_POOL_SLOTS = 128
+
+
+@dataclass
+class _DbtTask:
+    node: ast.AST
+    label: str
+    how: str
+    task: TaskDef | None
+    settings: dict[str, ast.expr]
+    dag: DagDef | None
+
+
+_PROJECT_POOLS: dict[Path, dict[str, int]] = {}
+
+
+def check(ctx: FileContext) -> None:
+    tasks = _dbt_tasks(ctx)
+    if not tasks:
+        return
+    by_dag: dict[int, list[_DbtTask]] = {}
+    dags: dict[int, DagDef] = {}
+    for task in tasks:
+        if task.dag is not None:
+            by_dag.setdefault(id(task.dag), []).append(task)
+            dags[id(task.dag)] = task.dag
+    for key, dbt_tasks in by_dag.items():
+        dag = dags[key]
+        limit = ctx.src.constant(dag.kwargs.get("max_active_runs"))
+        if limit == 1 or ("max_active_runs" in dag.kwargs and limit is None):
+            continue  # one run at a time, or decided by configuration we cannot see
+        tasks_limit = ctx.src.constant(
+            dag.kwargs.get("max_active_tasks") or dag.kwargs.get("concurrency")
+        )
+        if tasks_limit == 1:
+            continue
+        unsafe = [t for t in dbt_tasks if not _serialised(ctx, t)]
+        if not unsafe:
+            continue
+        first = unsafe[0]
+        runs = "unset (16 by default)" if limit is None else f"= {limit}"
+        ctx.report(
+            "TP006",
+            first.node,
+            f"dbt runs in task `{first.label}` ({first.how}) but max_active_runs is {runs} and "
+            "the task has no one-slot pool: two DAG runs can build the same models at once",
+        )
+
+
+def _dbt_tasks(ctx: FileContext) -> list[_DbtTask]:
+    src, model = ctx.src, ctx.model
+    found: list[_DbtTask] = []
+    for task in model.tasks:
+        how = _runs_dbt(ctx, task)
+        if how:
+            settings = {}
+            for key in ("pool", "max_active_tis_per_dag", "task_concurrency"):
+                value = model.task_setting(task, key)
+                if value is not None:
+                    settings[key] = value
+            node = task.node
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.decorator_list:
+                node = node.decorator_list[0]
+            found.append(_DbtTask(node, task.label, how, task, settings, task.dag))
+    for node in src.nodes:
+        if isinstance(node, ast.Call):
+            last = src.call_name(node).rsplit(".", 1)[-1]
+            if last in {"DbtTaskGroup", "DbtDag"}:
+                settings = {}
+                for key in ("operator_args", "default_args"):
+                    entries = src.dict_entries(_kw(node, key)) or {}
+                    for name in ("pool", "max_active_tis_per_dag"):
+                        if name in entries:
+                            settings.setdefault(name, entries[name])
+                if last == "DbtDag":
+                    dag = next((d for d in model.dags if d.node is node), None)
+                else:
+                    dag = model.dag_of(node, _kw(node, "dag"))
+                label = src.constant(_kw(node, "group_id")) or src.constant(_kw(node, "dag_id"))
+                found.append(
+                    _DbtTask(node, str(label or last), f"Cosmos {last}", None, settings, dag)
+                )
+    return found
+
+
+def _kw(call: ast.Call, name: str) -> ast.expr | None:
+    return next((kw.value for kw in call.keywords if kw.arg == name), None)
+
+
+def _runs_dbt(ctx: FileContext, task: TaskDef) -> str | None:
+    src = ctx.src
+    last = task.operator.rsplit(".", 1)[-1]
+    if last.startswith("Dbt") and "Cloud" not in last:
+        return last
+    roots: list[ast.AST] = list(task.code)
+    if not task.is_taskflow:
+        roots.extend(kw.value for kw in task.node.keywords if kw.arg not in _SKIPPED_KWARGS)  # type: ignore[attr-defined]
+    for root in roots:
+        for node in src.walk(root):
+            if isinstance(node, ast.Call) and src.call_name(node).endswith("dbtRunner"):
+                return "dbtRunner"
+            if isinstance(node, ast.List | ast.Tuple) and _dbt_argv(src, node):
+                return "dbt command"
+            if isinstance(node, ast.Constant | ast.JoinedStr | ast.Name | ast.BinOp):
+                parent = src.parents.get(node)
+                if isinstance(parent, ast.JoinedStr | ast.FormattedValue | ast.BinOp):
+                    continue
+                if is_docstring(src, node) or in_output(src, node):
+                    continue
+                if isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load):
+                    continue
+                text = src.string(node)
+                if text and DBT_COMMAND.search(text):
+                    return f"`{DBT_COMMAND.search(text).group(0).strip()[:40]}`"  # type: ignore[union-attr]
+    return None
+
+
+def _dbt_argv(src, node: ast.List | ast.Tuple) -> bool:
+    words = [src.constant(e) for e in node.elts]
+    for index, word in enumerate(words):
+        if isinstance(word, str) and (word == "dbt" or word.endswith("/dbt")):
+            rest = [w for w in words[index + 1 :] if isinstance(w, str)]
+            if any(DBT_COMMAND.search("dbt " + w) for w in rest[:4]):
+                return True
+            parent = src.parents.get(node)
+            if isinstance(parent, ast.keyword) and parent.arg in {"cmds", "entrypoint"}:
+                return True
+    return False
+
+
+def _serialised(ctx: FileContext, task: _DbtTask) -> bool:
+    src = ctx.src
+    for key in ("max_active_tis_per_dag", "task_concurrency"):
+        if src.constant(task.settings.get(key)) == 1:
+            return True
+    pool_node = task.settings.get("pool")
+    if pool_node is None:
+        return False
+    pool = src.constant(pool_node)
+    if not isinstance(pool, str):
+        return True  # chosen at run time; cannot be judged here
+    slots = _pool_slots(ctx, pool)
+    return slots is None or slots == 1
+
+
+def _pool_slots(ctx: FileContext, pool: str) -> int | None:
+    if pool == "default_pool":
+        return _DEFAULT_POOL_SLOTS
+    src = ctx.src
+    for node in src.nodes:
+        if isinstance(node, ast.Call):
+            name = src.call_name(node)
+            if name.endswith(("create_or_update_pool", "Pool")):
+                args = [src.constant(a) for a in node.args]
+                named = {kw.arg: src.constant(kw.value) for kw in node.keywords}
+                pool_name = named.get("name", named.get("pool", args[0] if args else None))
+                slots = named.get("slots", args[1] if len(args) > 1 else None)
+                if pool_name == pool and isinstance(slots, int):
+                    return slots
+        elif isinstance(node, ast.Constant) and isinstance(node.value, str):
+            for match in _POOLS_SET.finditer(node.value):
+                if match.group(1) == pool:
+                    return int(match.group(2))
+    if ctx.project_root is not None:
+        return _project_pools(ctx.project_root).get(pool)
+    return None
+
+
+def _project_pools(root: Path) -> dict[str, int]:
+    if root in _PROJECT_POOLS:
+        return _PROJECT_POOLS[root]
+    pools: dict[str, int] = {}
+    root_depth = len(root.parts)
+    for directory, subdirs, files in os.walk(root):
+        subdirs[:] = [d for d in subdirs if d not in _SKIP_DIRS and not d.startswith(".")]
+        if len(Path(directory).parts) - root_depth >= 3:
+            subdirs[:] = []
+        for name in files:
+            if not _PROJECT_FILES.match(name):
+                continue
+            path = Path(directory) / name
+            try:
+                if path.stat().st_size > 500_000:
+                    continue
+                text = path.read_text(errors="replace")
+            except OSError:
+                continue
+            for match in _POOLS_SET.finditer(text):
+                pools.setdefault(match.group(1), int(match.group(2)))
+            for match in _SETTINGS_POOL.finditer(text):
+                pools.setdefault(match.group(1), int(match.group(2)))
+            if name.lower().endswith(".json") and "pool" in name.lower():
+                pools.update({k: v for k, v in _json_pools(text).items() if k not in pools})
+    _PROJECT_POOLS[root] = pools
+    return pools
+
+
+def _json_pools(text: str) -> dict[str, int]:
+    try:
+        data = json.loads(text)
+    except ValueError:
+        return {}
+    pools = {}
+    if isinstance(data, dict):
+        for name, spec in data.items():
+            if isinstance(spec, dict) and isinstance(spec.get("slots"), int):
+                pools[name] = spec["slots"]
+    elif isinstance(data, list):
+        for spec in data:
+            if isinstance(spec, dict) and isinstance(spec.get("slots"), int):
+                name = spec.get("name") or spec.get("pool")
+                if isinstance(name, str):
+                    pools[name] = spec["slots"]
+    return pools

@@ -1,0 +1,303 @@
+"""TP005: secrets written into the DAG file.
+
+Three ways a secret shows: a string given to a name that means secret (``password=``,
+``"api_key":``, ``TOKEN =``, a default value, ``os.environ["PGPASSWORD"] = ...``, the fallback of a
+lookup such as ``os.getenv("DB_PASSWORD", "airflow")``), credentials
+inside a URI or DSN (``postgresql://user:pw@host``, ``password=... `` in a connection string or
+a command line), and token formats that are recognisable on their own (AWS keys, GitHub/Slack
+tokens, private keys, JWTs, bearer tokens). Templates (``{{ conn.x.password }}``), environment
+references (``$PGPASSWORD``), f-string holes, names of variables or connections, file paths and
+obvious placeholders (``<password>``, ``your_token``, ``***``) are not secrets.
+"""
+
+from __future__ import annotations
+
+import ast
+import itertools
+import re
+
+from airflow_trap_check.base import FileContext, is_docstring, is_pattern, keyword_value
+
+_SECRET_TOKENS = frozenset(
+    {
+        "password",
+        "passwd",
+        "pwd",
+        "pass",
+        "passphrase",
+        "secret",
+        "token",
+        "apikey",
+        "accesskey",
+        "secretkey",
+        "privatekey",
+        "credential",
+        "credentials",
+        "bearer",
+    }
+)
+_SECRET_SUFFIXES = ("password", "passwd", "secret", "token", "apikey")
+_KEY_PAIRS = frozenset(
+    {("api", "key"), ("access", "key"), ("secret", "key"), ("private", "key"), ("client", "secret")}
+)
+_NOT_A_VALUE = frozenset(
+    {
+        "id",
+        "ids",
+        "name",
+        "names",
+        "env",
+        "var",
+        "variable",
+        "path",
+        "file",
+        "filename",
+        "dir",
+        "url",
+        "uri",
+        "endpoint",
+        "type",
+        "field",
+        "header",
+        "length",
+        "len",
+        "min",
+        "max",
+        "expiry",
+        "expires",
+        "expiration",
+        "ttl",
+        "prefix",
+        "suffix",
+        "kind",
+        "mode",
+        "method",
+        "param",
+        "column",
+        "col",
+        "conn",
+        "connection",
+        "count",
+        "limit",
+        "size",
+        "location",
+        "arn",
+        "ref",
+        "source",
+        "policy",
+        "required",
+        "enabled",
+        "format",
+        "regex",
+        "pattern",
+        "label",
+        "description",
+        "help",
+        "prompt",
+        "placeholder",
+        "hint",
+        "template",
+        "schema",
+        "table",
+        "bucket",
+        "manager",
+        "backend",
+        "provider",
+        "class",
+        "scope",
+        "scopes",
+        "audience",
+        "issuer",
+        "timeout",
+        "key",
+        "keys",
+        "store",
+        "version",
+        "host",
+        "user",
+        "username",
+        "login",
+    }
+)
+_PLACEHOLDER = re.compile(
+    r"^(<.*>|\*+|x{3,}|\.\.\.|none|null|nil|undefined|changeme|change_me|replace_?me|"
+    r"your[_\- ]?\w*|my[_\- ]?(password|token|secret|api[_\-]?key)|placeholder|dummy|example|"
+    r"fake\w*|todo|tbd|fixme|redacted|hidden|masked|\[.*\]|\(.*\))$",
+    re.IGNORECASE,
+)
+_TEMPLATED = re.compile(r"\{\{|\{%|\$\{|^\$\w|%\(|^\{.*\}$|\{\w*\}")
+_URI = re.compile(r"\b[a-z][a-z0-9+.-]*://(?P<user>[^:/\s@{}$]+):(?P<pw>[^@/\s]+)@", re.IGNORECASE)
+_DSN = re.compile(
+    r"(?:^|[\s;'\"])(?:password|pwd|passwd|pgpassword|mysql_pwd)\s*=\s*"
+    r"(?P<pw>[^\s;'\"{}$%&<>*]{2,})|--password[= ](?P<cli>[^\s;'\"{}$%&<>*-][^\s;'\"{}$%&<>*]+)",
+    re.IGNORECASE,
+)
+_FORMATS = (
+    ("an AWS access key", re.compile(r"\b(AKIA|ASIA)[0-9A-Z]{16}\b")),
+    ("a GitHub token", re.compile(r"\b(gh[pousr]_[A-Za-z0-9]{36,}|github_pat_[A-Za-z0-9_]{40,})")),
+    ("a Slack token", re.compile(r"\bxox[abprs]-[A-Za-z0-9-]{10,}")),
+    ("a Slack webhook", re.compile(r"hooks\.slack\.com/services/T\w+/B\w+/\w+")),
+    ("a Google API key", re.compile(r"\bAIza[0-9A-Za-z_\-]{35}\b")),
+    ("a Stripe key", re.compile(r"\b[sr]k_live_[0-9A-Za-z]{16,}")),
+    ("an API key", re.compile(r"\bsk-(proj-)?[A-Za-z0-9_-]{32,}")),
+    ("a SendGrid key", re.compile(r"\bSG\.[\w-]{20,}\.[\w-]{30,}")),
+    ("a private key", re.compile(r"-----BEGIN ([A-Z]+ )?PRIVATE KEY-----")),
+    ("a JWT", re.compile(r"\beyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}")),
+    ("a bearer token", re.compile(r"\bBearer\s+[A-Za-z0-9._~+/=-]{20,}")),
+    (
+        "basic-auth credentials",
+        re.compile(
+            r"\bBasic\s+(?=[A-Za-z0-9+/][a-z0-9+/]*[A-Z])[A-Za-z0-9+/]{12,}={0,2}(?:[\s'\"]|$)"
+        ),
+    ),
+)
+_RESOURCE_NAME = re.compile(r"[a-z0-9]+(?:[-_/.:][a-z0-9]+)+")
+_NAME_WORDS = ("secret", "password", "token", "key", "cred", "conn", "vault")
+_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
+
+
+def check(ctx: FileContext) -> None:
+    src = ctx.src
+    flagged: set[int] = set()
+
+    def report(node: ast.AST, message: str) -> None:
+        if id(node) not in flagged:
+            flagged.add(id(node))
+            ctx.report("TP005", node, message)
+
+    for node in src.nodes:
+        for key, value in _named_values(node):
+            literal = _literal(value)
+            if literal is not None and is_secret_name(key) and _looks_like_value(literal):
+                report(
+                    value,
+                    f"literal secret for `{key}`: anyone who can read the DAG file or "
+                    "its history has it",
+                )
+    for node in src.nodes:
+        if not isinstance(node, ast.Constant | ast.JoinedStr) or id(node) in flagged:
+            continue
+        if isinstance(src.parents.get(node), ast.JoinedStr) or is_docstring(src, node):
+            continue
+        if is_pattern(src, node):
+            continue
+        text = src.string(node)
+        if not text:
+            continue
+        message = _value_secret(text)
+        if message:
+            report(node, message)
+
+
+def is_secret_name(key: str) -> bool:
+    tokens = [t for t in re.split(r"[^a-z0-9]+", _CAMEL.sub("_", key).lower()) if t]
+    if not tokens or (tokens[-1] in _NOT_A_VALUE and not _pair_at_end(tokens)):
+        return False
+    if any(t in _SECRET_TOKENS for t in tokens):
+        return True
+    # run-together names: PGPASSWORD, dbPassword, clientsecret, authtoken
+    if any(t.endswith(_SECRET_SUFFIXES) or t.startswith(("password", "passwd")) for t in tokens):
+        return True
+    return any(pair in _KEY_PAIRS for pair in itertools.pairwise(tokens))
+
+
+def _pair_at_end(tokens: list[str]) -> bool:
+    return len(tokens) >= 2 and (tokens[-2], tokens[-1]) in _KEY_PAIRS
+
+
+def _named_values(node: ast.AST):
+    """(name, value) pairs where a name says what the value is."""
+    if isinstance(node, ast.Assign):
+        for target in node.targets:
+            name = _target_name(target)
+            if name:
+                yield name, node.value
+    elif isinstance(node, ast.AnnAssign) and node.value is not None:
+        name = _target_name(node.target)
+        if name:
+            yield name, node.value
+    elif isinstance(node, ast.keyword) and node.arg:
+        yield node.arg, node.value
+        if node.arg == "auth" and isinstance(node.value, ast.Tuple) and len(node.value.elts) == 2:
+            yield "password", node.value.elts[1]
+    elif isinstance(node, ast.Dict):
+        for key, value in zip(node.keys, node.values, strict=True):
+            if isinstance(key, ast.Constant) and isinstance(key.value, str):
+                yield key.value, value
+    elif isinstance(node, ast.Call) and node.args and isinstance(node.args[0], ast.Constant):
+        # a lookup with a literal fallback: os.getenv("DB_PASSWORD", "airflow"),
+        # config.get("database.password", "s3cret"), decouple's config("PASS", default=...)
+        name = node.args[0].value
+        fallback = node.args[1] if len(node.args) > 1 else keyword_value(node, "default")
+        if isinstance(name, str) and fallback is not None:
+            yield name, fallback
+    elif isinstance(node, ast.arguments):
+        positional = [*node.posonlyargs, *node.args]
+        for arg, default in zip(
+            positional[len(positional) - len(node.defaults) :], node.defaults, strict=True
+        ):
+            yield arg.arg, default
+        for arg, default in zip(node.kwonlyargs, node.kw_defaults, strict=True):
+            if default is not None:
+                yield arg.arg, default
+
+
+def _target_name(target: ast.AST) -> str | None:
+    if isinstance(target, ast.Name):
+        return target.id
+    if isinstance(target, ast.Attribute):
+        return target.attr
+    if isinstance(target, ast.Subscript):
+        key = target.slice
+        if isinstance(key, ast.Constant) and isinstance(key.value, str):
+            return key.value
+    return None
+
+
+def _literal(node: ast.AST) -> str | None:
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return node.value
+    if isinstance(node, ast.JoinedStr) and all(isinstance(v, ast.Constant) for v in node.values):
+        return "".join(str(v.value) for v in node.values)  # type: ignore[attr-defined]
+    return None
+
+
+def _looks_like_value(text: str) -> bool:
+    value = text.strip()
+    if len(value) < 3 or _PLACEHOLDER.match(value) or _TEMPLATED.search(value):
+        return False
+    if value.count(" ") >= 2:
+        return False  # prose, such as a form label: "Password for the package index"
+    if _RESOURCE_NAME.fullmatch(value) and any(w in value for w in _NAME_WORDS):
+        return False  # "airflow-gke-secrets", "prod/db-password": where a secret lives
+    if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", value):
+        lowered = value.lower()
+        # the name of an environment variable, Variable or connection, not its value
+        if value.isupper() and "_" in value:
+            return False
+        named = "_" in value or value != lowered  # db_password, dbPassword: names of things
+        if named and any(w in lowered for w in ("password", "secret", "token", "key", "conn")):
+            return False
+    if value.startswith(("/", "./", "~/", "../")) or re.search(
+        r"\.(pem|json|key|p12|pfx|txt|crt|cer|ya?ml|env)$", value, re.IGNORECASE
+    ):
+        return False
+    return "://" not in value
+
+
+def _value_secret(text: str) -> str | None:
+    match = _URI.search(text)
+    if match and _looks_like_value(match.group("pw")) and not _TEMPLATED.search(match.group("pw")):
+        scheme = text[match.start() : text.index("://", match.start())]
+        return (
+            f"credentials written into a {scheme}:// URI (user `{match.group('user')}`): "
+            "anyone who can read the DAG file or its history has them"
+        )
+    for match in _DSN.finditer(text):
+        secret = match.group("pw") or match.group("cli")
+        if secret and _looks_like_value(secret):
+            return "literal password in a connection string or command line"
+    for what, pattern in _FORMATS:
+        if pattern.search(text):
+            return f"literal {what} in the DAG file"
+    return None

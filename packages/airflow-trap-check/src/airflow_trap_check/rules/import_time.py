@@ -1,0 +1,276 @@
+"""TP007: work done every time the scheduler parses the file.
+
+Airflow re-imports DAG files every few seconds. Code that runs at import (module level, class
+bodies, decorator arguments, default values, and the bodies of @dag / @task_group functions,
+which run when the DAG object is built) must not reach the network, a database, the metadata
+database (Variable.get, connections) or a hook. Calls to functions of this file are followed,
+so a helper that queries a database and is called at module level is reported where it is
+called. Code under ``if __name__ == "__main__":`` and inside lambdas or task callables is not
+import-time. A file that does not parse is reported here as well (by the runner).
+"""
+
+from __future__ import annotations
+
+import ast
+
+from airflow_trap_check.base import FileContext
+from airflow_trap_check.source import FUNCTION_TYPES, SourceFile
+
+_NETWORK_PREFIXES = (
+    "requests.",
+    "httpx.",
+    "urllib.request.",
+    "urllib3.",
+    "socket.",
+    "wget.",
+    "ftplib.",
+    "smtplib.",
+    "http.client.",
+    "paramiko.",
+    "aiohttp.",
+)
+_NOT_NETWORK = frozenset(
+    {
+        "requests.Session",
+        "requests.session",
+        "requests.adapters.HTTPAdapter",
+        "requests.auth.HTTPBasicAuth",
+        "urllib.request.Request",
+        "urllib3.util.Retry",
+        "urllib3.util.retry.Retry",
+        "urllib3.Retry",
+        "httpx.Timeout",
+        "httpx.Limits",
+        "socket.gethostname",
+        "requests.Request",
+    }
+)
+_DB_MODULES = (
+    "psycopg2",
+    "psycopg",
+    "pymysql",
+    "MySQLdb",
+    "mysql.connector",
+    "sqlite3",
+    "snowflake.connector",
+    "pyodbc",
+    "cx_Oracle",
+    "oracledb",
+    "pymssql",
+    "duckdb",
+    "clickhouse_connect",
+    "redshift_connector",
+    "trino.dbapi",
+    "pg8000",
+    "vertica_python",
+    "teradatasql",
+    "databricks.sql",
+)
+_CLIENTS = {
+    "sqlalchemy.create_engine": "a database engine",
+    "pymongo.MongoClient": "a MongoDB client",
+    "redis.Redis": "a Redis client",
+    "redis.StrictRedis": "a Redis client",
+    "clickhouse_driver.Client": "a ClickHouse client",
+    "cassandra.cluster.Cluster": "a Cassandra client",
+    "elasticsearch.Elasticsearch": "an Elasticsearch client",
+    "boto3.client": "an AWS client",
+    "boto3.resource": "an AWS client",
+    "minio.Minio": "an S3 client",
+    "pandas.read_sql": "a database query",
+    "pandas.read_sql_query": "a database query",
+    "pandas.read_sql_table": "a database query",
+    "pandas.read_gbq": "a BigQuery query",
+    "airflow.settings.Session": "a metadata database session",
+    "airflow.utils.session.create_session": "a metadata database session",
+}
+_READERS = frozenset(
+    {
+        "pandas.read_csv",
+        "pandas.read_parquet",
+        "pandas.read_json",
+        "pandas.read_excel",
+        "pandas.read_html",
+    }
+)
+_METADATA_METHODS = frozenset(
+    {"get_connection", "get_connection_from_secrets", "get_variable_from_secrets", "get_hook"}
+)
+
+
+def check(ctx: FileContext) -> None:
+    src = ctx.src
+    model = ctx.model
+    skipped = {id(t.node) for t in model.tasks if t.is_taskflow} | {
+        id(f) for f in model.dag_functions
+    }
+    clients = _module_clients(src)
+    summaries: dict[int, str | None] = {}
+
+    def function_hazard(func: ast.AST, depth: int = 0) -> str | None:
+        if id(func) in summaries:
+            return summaries[id(func)]
+        summaries[id(func)] = None
+        result = None
+        for node in _runtime_nodes(func.body):  # type: ignore[attr-defined]
+            if isinstance(node, ast.Call):
+                result = _hazard(src, node, clients)
+                if result is None and depth < 4:
+                    for callee in src.local_functions(node):
+                        if id(callee) not in skipped:
+                            inner = function_hazard(callee, depth + 1)
+                            if inner:
+                                result = f"{inner} via `{callee.name}()`"  # type: ignore[attr-defined]
+                                break
+                if result:
+                    break
+        summaries[id(func)] = result
+        return result
+
+    regions: list[list[ast.stmt]] = [src.tree.body]
+    regions.extend(f.body for f in model.dag_functions)  # type: ignore[attr-defined]
+    reported: set[int] = set()
+    for body in regions:
+        for node in _runtime_nodes(body):
+            if not isinstance(node, ast.Call):
+                continue
+            what = _hazard(src, node, clients)
+            if what is None:
+                for callee in src.local_functions(node):
+                    if id(callee) in skipped:
+                        continue
+                    inner = function_hazard(callee)
+                    if inner:
+                        what = f"`{callee.name}()`, which makes {inner}"  # type: ignore[attr-defined]
+                        break
+                else:
+                    continue
+                if what is None:
+                    continue
+            if node.lineno in reported:
+                continue
+            reported.add(node.lineno)
+            ctx.report(
+                "TP007",
+                node,
+                f"{what} runs when the scheduler imports this file, on every parse "
+                "(every ~30 s), not when a task runs",
+            )
+
+
+def _runtime_nodes(body: list[ast.stmt]):
+    """Nodes that execute when ``body`` executes: not nested defs, lambdas or __main__ blocks."""
+    stack: list[ast.AST] = list(reversed(body))
+    while stack:
+        node = stack.pop()
+        if isinstance(node, ast.If) and _is_main_guard(node.test):
+            stack.extend(reversed(node.orelse))
+            continue
+        if isinstance(node, ast.Lambda):
+            continue
+        if isinstance(node, FUNCTION_TYPES):
+            stack.extend(reversed([*node.decorator_list, *node.args.defaults]))
+            stack.extend(d for d in node.args.kw_defaults if d is not None)
+            continue
+        yield node
+        stack.extend(reversed(list(ast.iter_child_nodes(node))))
+
+
+def _is_main_guard(test: ast.expr) -> bool:
+    return (
+        isinstance(test, ast.Compare)
+        and isinstance(test.left, ast.Name)
+        and test.left.id == "__name__"
+        and any(isinstance(c, ast.Constant) and c.value == "__main__" for c in test.comparators)
+    )
+
+
+def _module_clients(src: SourceFile) -> dict[str, str]:
+    """Module-level names bound to hooks, connections and clients, so their methods count too."""
+    clients: dict[str, str] = {}
+    for node in _runtime_nodes(src.tree.body):
+        if (
+            isinstance(node, ast.Assign)
+            and isinstance(node.value, ast.Call)
+            and _opens_something(src, node.value)
+        ):
+            what = _hazard(src, node.value, clients) or _constructor(src, node.value)
+            if what:
+                for target in node.targets:
+                    if isinstance(target, ast.Name):
+                        clients[target.id] = what
+        elif isinstance(node, ast.With):
+            for item in node.items:
+                if isinstance(item.context_expr, ast.Call) and isinstance(
+                    item.optional_vars, ast.Name
+                ):
+                    what = _hazard(src, item.context_expr, clients)
+                    if what:
+                        clients[item.optional_vars.id] = what
+    return clients
+
+
+def _opens_something(src: SourceFile, call: ast.Call) -> bool:
+    """A hook, connection, cursor, engine or client: not a value already fetched with one."""
+    name = src.call_name(call)
+    last = name.rsplit(".", 1)[-1]
+    return (
+        last.endswith("Hook")
+        or last in {"connect", "cursor", "get_conn", "get_sqlalchemy_engine", "Client", "Session"}
+        or last in {"client", "resource", "session"}
+        or (name in _CLIENTS and not name.startswith("pandas."))
+    )
+
+
+def _constructor(src: SourceFile, call: ast.Call) -> str | None:
+    name = src.call_name(call)
+    if name in {"requests.Session", "requests.session", "httpx.Client"}:
+        return "an HTTP session"
+    return None
+
+
+def _hazard(src: SourceFile, call: ast.Call, clients: dict[str, str]) -> str | None:
+    name = src.call_name(call)
+    last = name.rsplit(".", 1)[-1]
+    func = call.func
+    if isinstance(func, ast.Attribute):
+        receiver = src.qualname(func.value) or ""
+        if receiver.endswith("Variable") and func.attr in {
+            "get",
+            "setdefault",
+            "set",
+            "get_variable_from_secrets",
+        }:
+            return f"`Variable.{func.attr}()` (a metadata database or secrets backend read)"
+        if func.attr in _METADATA_METHODS:
+            return f"`{func.attr}()` (a connection lookup)"
+        if (
+            isinstance(func.value, ast.Name)
+            and func.value.id in clients
+            and func.attr not in {"close", "commit", "rollback", "dispose"}
+        ):
+            return f"`{func.value.id}.{func.attr}()` on {clients[func.value.id]}"
+        if isinstance(func.value, ast.Call):
+            inner = _hazard(src, func.value, clients)
+            if inner:
+                return inner
+    if last.endswith("Hook") and last[0].isupper():
+        return f"the hook `{last}`"
+    if (
+        name.startswith(_NETWORK_PREFIXES)
+        and name not in _NOT_NETWORK
+        and not name.startswith(("requests.exceptions", "httpx.HTTP", "socket.error"))
+    ):
+        return f"a network call (`{name}()`)"
+    module = name.rsplit(".", 1)[0]
+    if last == "connect" and module in _DB_MODULES:
+        return f"a database connection (`{name}()`)"
+    if name in _CLIENTS:
+        return f"{_CLIENTS[name]} (`{last}()`)"
+    if name.startswith("google.cloud.") and last == "Client":
+        return f"a Google Cloud client (`{name}()`)"
+    if name in _READERS and call.args:
+        first = src.string(call.args[0]) or ""
+        if first.startswith(("http://", "https://", "s3://", "gs://", "ftp://")):
+            return f"a download (`{name}()`)"
+    return None

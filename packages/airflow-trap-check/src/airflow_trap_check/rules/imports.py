@@ -1,0 +1,263 @@
+"""TP007: module-level imports that cannot resolve where the DAG is deployed.
+
+The scheduler imports a DAG file with the dags folder, plugins folder and installed packages on
+``sys.path``. An import fails there, and the DAG silently disappears, when it names:
+
+- a module under ``airflow.dags`` (the dags folder is on the path itself, it is no package);
+- a module found only through ``sys.path.insert``/``append`` of an absolute host path (a
+  laptop's checkout, ``/home/...``), which the workers do not have;
+- a module that is neither in the project nor among the packages the project declares
+  (requirements*.txt, pyproject.toml) or the Airflow image brings. Without any declaration
+  nothing is known about what is installed, and this case is not reported.
+
+Imports guarded by ``try: ... except ImportError`` and imports inside functions (they run when
+the task runs) are left alone.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+import sys
+import tomllib
+from functools import cache
+from pathlib import Path
+
+from airflow_trap_check.base import FileContext
+
+# Where Airflow installations put their own home; a path under them exists on every worker.
+_AIRFLOW_HOMES = ("/opt/airflow", "/usr/local/airflow", "/home/airflow")
+# Top-level modules the apache/airflow and Astro images install besides Airflow itself.
+_AIRFLOW_IMAGE_MODULES = frozenset(
+    {
+        "airflow",
+        "pendulum",
+        "sqlalchemy",
+        "alembic",
+        "jinja2",
+        "markupsafe",
+        "requests",
+        "urllib3",
+        "certifi",
+        "idna",
+        "dateutil",
+        "yaml",
+        "attr",
+        "attrs",
+        "pydantic",
+        "pluggy",
+        "packaging",
+        "rich",
+        "lazy_object_proxy",
+        "tenacity",
+        "croniter",
+        "cron_descriptor",
+        "slugify",
+        "tabulate",
+        "termcolor",
+        "psutil",
+        "setproctitle",
+        "sqlalchemy_utils",
+        "flask",
+        "werkzeug",
+        "itsdangerous",
+        "click",
+        "colorlog",
+        "httpx",
+        "fastapi",
+        "uvicorn",
+        "structlog",
+        "msgspec",
+        "methodtools",
+        "cryptography",
+        "jwt",
+        "google",
+        "boto3",
+        "botocore",
+        "s3transfer",
+        "pandas",
+        "numpy",
+        "pyarrow",
+        "psycopg2",
+        "psycopg",
+        "redis",
+        "celery",
+        "kombu",
+        "kubernetes",
+        "docker",
+        "paramiko",
+        "sshtunnel",
+        "cosmos",
+        "dbt",
+        "astronomer",
+        "openlineage",
+        "grpc",
+        "protobuf",
+        "typing_extensions",
+        "six",
+        "json_merge_patch",
+        "jsonschema",
+    }
+)
+# Import names whose distribution is called something else.
+_DISTRIBUTION_OF = {
+    "yaml": "pyyaml",
+    "sklearn": "scikit-learn",
+    "bs4": "beautifulsoup4",
+    "PIL": "pillow",
+    "dateutil": "python-dateutil",
+    "dotenv": "python-dotenv",
+    "psycopg2": "psycopg2-binary",
+    "cv2": "opencv-python",
+    "jwt": "pyjwt",
+    "pyspark": "pyspark",
+    "kafka": "kafka-python",
+    "snowflake": "snowflake-connector-python",
+    "MySQLdb": "mysqlclient",
+}
+_REQUIREMENT_NAME = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)")
+
+
+def check(ctx: FileContext) -> None:
+    src = ctx.src
+    host_paths: list[tuple[ast.AST, str]] = []
+    for statement in _module_statements(src.tree.body):
+        inserted = _host_path_inserted(statement)
+        if inserted is not None:
+            host_paths.append((statement, inserted))
+            continue
+        for module, node in _imported_modules(statement):
+            problem = _unresolvable(ctx, module, host_paths)
+            if problem:
+                ctx.report("TP007", node, f"`{module}` {problem}, so the DAG fails to import")
+
+
+def _module_statements(body: list[ast.stmt]):
+    """Statements run at import, skipping ``try`` blocks that handle ImportError."""
+    for statement in body:
+        if isinstance(statement, ast.Try):
+            handled = {ast.unparse(h.type) for h in statement.handlers if h.type is not None}
+            if any("ImportError" in name or "Exception" in name for name in handled):
+                continue
+            yield from _module_statements(statement.body)
+        elif isinstance(statement, ast.If) and "__main__" not in ast.unparse(statement.test):
+            yield from _module_statements(statement.body)
+            yield from _module_statements(statement.orelse)
+        else:
+            yield statement
+
+
+def _host_path_inserted(statement: ast.stmt) -> str | None:
+    if not (isinstance(statement, ast.Expr) and isinstance(statement.value, ast.Call)):
+        return None
+    call = statement.value
+    name = ast.unparse(call.func)
+    if name not in {"sys.path.insert", "sys.path.append"} or not call.args:
+        return None
+    value = call.args[-1]
+    if not (isinstance(value, ast.Constant) and isinstance(value.value, str)):
+        return None
+    path = value.value
+    if not (path.startswith("/") or re.match(r"^[A-Za-z]:[\\/]", path)):
+        return None
+    return None if path.startswith(_AIRFLOW_HOMES) else path
+
+
+def _imported_modules(statement: ast.stmt) -> list[tuple[str, ast.AST]]:
+    if isinstance(statement, ast.Import):
+        return [(alias.name, statement) for alias in statement.names]
+    if isinstance(statement, ast.ImportFrom) and statement.module and statement.level == 0:
+        return [(statement.module, statement)]
+    return []
+
+
+def _unresolvable(
+    ctx: FileContext, module: str, host_paths: list[tuple[ast.AST, str]]
+) -> str | None:
+    if module == "airflow.dags" or module.startswith("airflow.dags."):
+        return "is no module: the dags folder is on sys.path itself, import from it directly"
+    top = module.split(".")[0]
+    if top in sys.stdlib_module_names or is_installed_with_airflow(top) or top == "__future__":
+        return None
+    if _in_project(ctx, top):
+        return None
+    if host_paths:
+        _, path = host_paths[-1]
+        return f"is found only through sys.path entry {path!r}, a path of one machine"
+    declared = _declared(ctx.project_root) if ctx.project_root else None
+    if declared is None or _distribution(top) in declared:
+        return None
+    return "is neither in the project nor a declared requirement (requirements.txt, pyproject)"
+
+
+def _in_project(ctx: FileContext, top: str) -> bool:
+    return any(has_module(folder, top) for folder in module_folders(ctx))
+
+
+def module_folders(ctx: FileContext) -> list[Path]:
+    """Folders the scheduler and workers import project modules from, nearest first.
+
+    The DAG's own folder and those above it inside the project, the plugins folder beside any of
+    them (Airflow puts the plugins folder on sys.path, and it sits next to the dags folder in an
+    Airflow home), and the project's usual source folders.
+    """
+    here = ctx.src.path.parent.resolve()
+    folders = [here, *here.parents]
+    if ctx.project_root is None:
+        return folders
+    root = ctx.project_root
+    inside = [f for f in folders if f == root or root in f.parents]
+    return [
+        *inside,
+        *(f / "plugins" for f in inside if f != root),
+        *(root / name for name in ("dags", "plugins", "include", "src", "config")),
+    ]
+
+
+@cache
+def has_module(folder: Path, top: str) -> bool:
+    return (folder / f"{top}.py").is_file() or (folder / top).is_dir()
+
+
+def is_installed_with_airflow(top: str) -> bool:
+    return top in _AIRFLOW_IMAGE_MODULES
+
+
+def _distribution(top: str) -> str:
+    return _normalise(_DISTRIBUTION_OF.get(top, top))
+
+
+def _normalise(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+@cache
+def _declared(root: Path) -> frozenset[str] | None:
+    """Distributions the project says it installs, or None when it says nothing."""
+    names: set[str] = set()
+    found = False
+    for requirements in sorted(root.glob("requirements*.txt")):
+        found = True
+        for line in requirements.read_text(errors="replace").splitlines():
+            match = _REQUIREMENT_NAME.match(line)
+            if match and not line.lstrip().startswith(("#", "-")):
+                names.add(_normalise(match.group(1)))
+    pyproject = root / "pyproject.toml"
+    if pyproject.is_file():
+        try:
+            data = tomllib.loads(pyproject.read_text(errors="replace"))
+        except tomllib.TOMLDecodeError:
+            data = {}
+        dependencies = data.get("project", {}).get("dependencies")
+        if isinstance(dependencies, list):
+            found = True
+            for requirement in dependencies:
+                match = _REQUIREMENT_NAME.match(str(requirement))
+                if match:
+                    names.add(_normalise(match.group(1)))
+    return frozenset(names) if found else None
+
+
+def clear_cache() -> None:
+    has_module.cache_clear()
+    _declared.cache_clear()

@@ -1,0 +1,485 @@
+"""TP003 and TP004: loads that are not idempotent per run.
+
+Each task is judged on its own code: the operator's arguments, or the python callable / TaskFlow
+body together with the functions of this file it calls. Its SQL is read from string literals,
+f-strings, variables, helper return values and .sql files next to the DAG. An append (INSERT,
+COPY, to_sql(if_exists="append"), insert_rows, BigQuery/Spark/Delta append modes, transfer
+operators) needs a guard scoped to the run on the same table in the same task: a DELETE whose
+WHERE is parameterised, MERGE, ON CONFLICT / ON DUPLICATE KEY / NOT EXISTS, INSERT OVERWRITE
+or a partition swap. Replacing a whole table (if_exists="replace", TRUNCATE, DROP, DELETE with
+no WHERE, WRITE_TRUNCATE) is idempotent but wipes other periods, so it is reported when the task
+is parameterised by a period. Staging tables (read back by a later statement in the same task,
+or named stg/staging/tmp/temp) and log/audit tables are left alone.
+
+TP004 is the subtler case: the DELETE is scoped by an event-time column (pickup date...) while
+the whole downloaded file is inserted again without being filtered on that column, so rows
+dated outside the run's window are never deleted and pile up on each rerun.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from airflow_trap_check import sql
+from airflow_trap_check.base import (
+    FileContext,
+    in_output,
+    is_docstring,
+    is_pattern,
+    keyword_value,
+)
+from airflow_trap_check.dags import Unit
+from airflow_trap_check.source import FUNCTION_TYPES, SourceFile
+
+_STAGING = re.compile(
+    r"(^|_)(stg|stage|staging|tmp|temp|temporary|scratch|landing|incoming)(_|$|\d)"
+)
+_LOG_TABLE = re.compile(r"(^|_)(log|logs|audit|audit_log|etl_runs|job_runs|run_log|load_history)$")
+_PERIOD = re.compile(
+    r"\b(data_interval_start|data_interval_end|logical_date|execution_date|next_ds|prev_ds|"
+    r"ds_nodash|ds|month|months|year_month|yearmonth|yyyymm|yyyy_mm|period|run_date|"
+    r"partition_date|date_str|target_date|process_date|load_date|batch_date)\b"
+    r"|%Y-?%m(?!-?%d[ T_:-]*%H)|\{\{\s*(ds|ts|data_interval|logical_date|execution_date|"
+    r"macros|params\.\w*(date|day|month|year|period|ds))",
+    re.IGNORECASE,
+)
+_EVENT_COLUMN = re.compile(
+    r"\b\w*(pickup|dropoff)\w*\b|\b\w*(_datetime|_timestamp|_time|_ts|_at)\b|"
+    r"\b(event|trip|order|transaction|created|updated|pickup|dropoff)_?(date|day)\b",
+    re.IGNORECASE,
+)
+_SOURCE_SCOPE = re.compile(
+    r"\b\w*(source|file|load|ingest|batch|run|partition)\w*\s*(=|in\b|like)",
+    re.IGNORECASE,
+)
+_FILE_READ = re.compile(
+    r"read_parquet|read_csv|read_json|read_table|ParquetFile|pq\.|urlretrieve|\.parquet|\.csv|"
+    r"copy_expert|copy_from|bulk_load|\bCOPY\b|iter_batches|open\(",
+)
+# pandas/polars row filters; the comparison methods (`.dt.strftime("%Y-%m").eq(month)`) count
+# like the operators they stand for
+_FILTER_METHODS = frozenset(
+    {"between", "isin", "query", "filter", "where", "loc", "mask"}
+    | {"eq", "ne", "lt", "le", "gt", "ge", "is_between", "is_in"}
+)
+_APPEND_METHODS = frozenset({"insert_rows", "insert_rows_json", "bulk_insert_rows"})
+_BIGQUERY_LOADS = frozenset(
+    {
+        "load_table_from_dataframe",
+        "load_table_from_uri",
+        "load_table_from_file",
+        "load_table_from_json",
+    }
+)
+_TRANSFER_APPEND = frozenset(
+    {
+        "S3ToRedshiftOperator",
+        "S3ToSnowflakeOperator",
+        "CopyFromExternalStageToSnowflakeOperator",
+        "S3ToSqlOperator",
+        "GenericTransfer",
+        "GCSToBigQueryOperator",
+        "BigQueryInsertJobOperator",
+        "BigQueryExecuteQueryOperator",
+        "BigQueryOperator",
+    }
+)
+
+
+@dataclass
+class Write:
+    node: ast.AST
+    kind: str  # append, replace, guard
+    table: str | None
+    detail: str
+    loads: bool = True  # False for TRUNCATE/DROP: they only wipe, the rows come from elsewhere
+
+
+@dataclass
+class SqlText:
+    node: ast.AST
+    text: str
+
+
+class _SqlFiles:
+    """.sql files named by a task, read once per directory."""
+
+    def __init__(self) -> None:
+        self.cache: dict[Path, str | None] = {}
+
+    def read(self, name: str, bases: list[Path]) -> str | None:
+        for base in bases:
+            path = (base / name).resolve()
+            if path not in self.cache:
+                try:
+                    self.cache[path] = path.read_text(errors="replace")[:200_000]
+                except OSError:
+                    self.cache[path] = None
+            if self.cache[path] is not None:
+                return self.cache[path]
+        return None
+
+
+_SQL_FILES = _SqlFiles()
+
+
+def check(ctx: FileContext) -> None:
+    for unit in ctx.model.units:
+        _check_unit(ctx, unit)
+
+
+def _check_unit(ctx: FileContext, unit: Unit) -> None:
+    src = ctx.src
+    texts = _sql_texts(ctx, unit)
+    writes: list[Write] = []
+    parsed: list[tuple[SqlText, sql.Statement]] = []
+    for item in texts:
+        for statement in sql.statements(item.text):
+            parsed.append((item, statement))
+    unique: dict[str, tuple[SqlText, sql.Statement]] = {}
+    # report at the literal rather than at a variable holding it
+    parsed.sort(key=lambda pair: isinstance(pair[0].node, ast.Name | ast.Attribute))
+    for item, statement in parsed:
+        unique.setdefault(statement.text.lower(), (item, statement))
+    parsed = list(unique.values())
+    for item, statement in parsed:
+        if statement.kind == "append":
+            verb = statement.text.split()[0].upper()
+            writes.append(Write(item.node, "append", statement.table, verb))
+        elif statement.kind in {"upsert", "merge", "scoped_delete", "partition"}:
+            writes.append(Write(item.node, "guard", statement.table, statement.kind))
+        elif statement.kind == "replace":
+            verb = statement.text.split()[0].upper()
+            writes.append(Write(item.node, "replace", statement.table, verb, loads=False))
+    writes.extend(_api_writes(src, unit))
+    if not writes:
+        return
+
+    sources: set[str] = set()
+    for _, statement in parsed:
+        if statement.kind in {"append", "merge", "select", "upsert"}:
+            sources |= sql.source_tables(statement.text)
+    unit_text = unit.text
+    existence_checked = _existence_checked(unit, parsed)
+
+    reported: set[int] = set()
+    deletes = [
+        (item, s)
+        for item, s in parsed
+        if s.kind == "scoped_delete" and _EVENT_COLUMN.search(s.where)
+    ]
+    appends = [w for w in writes if w.kind == "append" and not _exempt(w.table, sources)]
+    for item, delete in deletes:
+        if _SOURCE_SCOPE.search(delete.where) or not _FILE_READ.search(unit_text):
+            continue
+        targets = [w for w in appends if sql.same_table(w.table, delete.table)]
+        if not targets:
+            continue
+        columns = {m.group(0).lower() for m in _EVENT_COLUMN.finditer(delete.where)}
+        if _filtered(src, unit, parsed, columns):
+            continue
+        column = sorted(columns)[0]
+        ctx.report(
+            "TP004",
+            item.node,
+            f"DELETE on `{delete.table or 'the table'}` is scoped by `{column}` but task "
+            f"`{unit.name}` re-inserts the whole file without filtering on it: rows dated "
+            "outside that window survive the delete and are duplicated on every rerun",
+        )
+        reported.update(id(w) for w in targets)
+
+    for write in appends:
+        if id(write) in reported or write.table in existence_checked:
+            continue
+        if any(
+            g.kind in {"guard", "replace"} and sql.same_table(g.table, write.table)
+            for g in writes
+            if g is not write
+        ):
+            continue
+        if _LOG_TABLE.search(write.table or ""):
+            continue
+        ctx.report(
+            "TP003",
+            write.node,
+            f"{write.detail} appends to {_name(write.table)} and nothing in task `{unit.name}` "
+            "first removes what an earlier try of the same run wrote: a retry or backfill loads "
+            "the rows twice",
+        )
+    if _PERIOD.search(unit_text):
+        for write in writes:
+            if write.kind != "replace" or _exempt(write.table, sources):
+                continue
+            if not write.loads and not any(
+                w.kind == "append" and sql.same_table(w.table, write.table) for w in writes
+            ):
+                continue  # a task that only drops or truncates is not a load
+            if any(g.kind == "guard" and sql.same_table(g.table, write.table) for g in writes):
+                continue
+            if write.table is None and sources:
+                continue  # an unnamed table next to statements reading one: likely staging
+            ctx.report(
+                "TP003",
+                write.node,
+                f"{write.detail} replaces all of {_name(write.table)} although task `{unit.name}` "
+                "loads one period: each run wipes the other months",
+            )
+
+
+def _name(table: str | None) -> str:
+    return f"`{table}`" if table else "its table"
+
+
+def _exempt(table: str | None, sources: set[str]) -> bool:
+    return table is not None and (bool(_STAGING.search(table)) or table in sources)
+
+
+def _sql_texts(ctx: FileContext, unit: Unit) -> list[SqlText]:
+    src = ctx.src
+    texts: list[SqlText] = []
+    seen: set[int] = set()
+    for node in unit.walk():
+        if isinstance(node, ast.Constant | ast.JoinedStr | ast.BinOp | ast.Name | ast.Attribute):
+            if isinstance(node, ast.BinOp) and not isinstance(node.op, ast.Add | ast.Mod):
+                continue
+            if isinstance(node, ast.Name | ast.Attribute) and not isinstance(
+                getattr(node, "ctx", None), ast.Load
+            ):
+                continue
+            parent = src.parents.get(node)
+            if isinstance(parent, ast.JoinedStr | ast.FormattedValue):
+                continue
+            if isinstance(parent, ast.BinOp) and isinstance(parent.op, ast.Add | ast.Mod):
+                continue
+            if isinstance(node, ast.Attribute) and isinstance(parent, ast.Attribute):
+                continue
+            if is_docstring(src, node) or in_output(src, node) or is_pattern(src, node):
+                continue
+            root = src.string_root(node)
+            if id(root) in seen:
+                continue
+            seen.add(id(root))
+            text = src.string(root)
+            if not text:
+                continue
+            stripped = text.strip()
+            if stripped.endswith(".sql") and " " not in stripped and "\n" not in stripped:
+                content = _SQL_FILES.read(stripped, _sql_bases(ctx))
+                if content:
+                    texts.append(SqlText(node, content))
+                continue
+            texts.append(SqlText(node, text))
+    return texts
+
+
+def _sql_bases(ctx: FileContext) -> list[Path]:
+    here = ctx.src.path.parent
+    bases = [here, here / "sql", here / "include" / "sql"]
+    for dag in ctx.model.dags:
+        paths = dag.kwargs.get("template_searchpath")
+        values = paths.elts if isinstance(paths, ast.List | ast.Tuple) else [paths]
+        for value in values:
+            text = ctx.src.string(value) if value is not None else None
+            if text and "{" not in text:
+                bases.append(Path(text) if Path(text).is_absolute() else here / text)
+    if ctx.project_root is not None:
+        root = ctx.project_root
+        bases.extend([root, root / "sql", root / "include" / "sql", root / "dags" / "sql"])
+    return bases
+
+
+def _api_writes(src: SourceFile, unit: Unit) -> list[Write]:
+    writes: list[Write] = []
+    unit_text = unit.text
+    overwrite_partitions = "partitionOverwriteMode" in unit_text or "replaceWhere" in unit_text
+    for node in unit.walk():
+        if not isinstance(node, ast.Call):
+            continue
+        method = node.func.attr if isinstance(node.func, ast.Attribute) else ""
+        name = src.call_name(node)
+        last = name.rsplit(".", 1)[-1]
+        if method in {"to_sql", "to_gbq"} or name in {"pandas_gbq.to_gbq"}:
+            table = _table_arg(src, node, 0 if method else 1, ("name", "destination_table"))
+            mode = src.constant(keyword_value(node, "if_exists"))
+            custom = keyword_value(node, "method")
+            if isinstance(custom, ast.Name | ast.Attribute | ast.Lambda):
+                writes.append(Write(node, "guard", table, "to_sql(method=...)"))
+            elif mode == "append":
+                writes.append(Write(node, "append", table, f'{method or last}(if_exists="append")'))
+            elif mode == "replace":
+                writes.append(
+                    Write(node, "replace", table, f'{method or last}(if_exists="replace")')
+                )
+        elif keyword_value(node, "if_exists") is not None:
+            # project helpers that wrap to_sql keep its if_exists contract
+            mode = src.constant(keyword_value(node, "if_exists"))
+            table = _table_arg(src, node, 99, ("table_name", "table", "name"))
+            if mode in {"append", "replace"}:
+                kind = "append" if mode == "append" else "replace"
+                writes.append(Write(node, kind, table, f'{last}(if_exists="{mode}")'))
+        elif method in _APPEND_METHODS:
+            table = _table_arg(src, node, 0, ("table", "table_name"))
+            if src.constant(keyword_value(node, "replace")) is True:
+                writes.append(Write(node, "guard", table, f"{method}(replace=True)"))
+            else:
+                writes.append(Write(node, "append", table, f"{method}()"))
+        elif method in {"bulk_load", "copy_records_to_table", "copy_to_table"}:
+            writes.append(
+                Write(node, "append", _table_arg(src, node, 0, ("table",)), f"{method}()")
+            )
+        elif method == "copy_from":
+            writes.append(
+                Write(node, "append", _table_arg(src, node, 1, ("table",)), "copy_from()")
+            )
+        elif last == "write_pandas":
+            table = _table_arg(src, node, 2, ("table_name",))
+            overwrite = src.constant(keyword_value(node, "overwrite")) is True
+            writes.append(
+                Write(node, "replace" if overwrite else "append", table, "write_pandas()")
+            )
+        elif method in _BIGQUERY_LOADS:
+            table = _table_arg(src, node, 1, ("destination",))
+            kind = "replace" if "WRITE_TRUNCATE" in unit_text else "append"
+            if table and "$" in table:
+                kind = "guard"
+            writes.append(Write(node, kind, table, f"{method}()"))
+        elif method == "mode" and node.args:
+            mode = src.constant(node.args[0])
+            if mode == "append":
+                writes.append(Write(node, "append", None, 'mode("append")'))
+            elif mode == "overwrite":
+                kind = "guard" if overwrite_partitions else "replace"
+                writes.append(Write(node, kind, None, 'mode("overwrite")'))
+        elif last == "write_deltalake":
+            mode = src.constant(keyword_value(node, "mode"))
+            if mode == "append":
+                writes.append(Write(node, "append", None, 'write_deltalake(mode="append")'))
+            elif mode == "overwrite":
+                scoped = keyword_value(node, "predicate") or keyword_value(
+                    node, "partition_filters"
+                )
+                kind = "guard" if scoped is not None else "replace"
+                writes.append(Write(node, kind, None, 'write_deltalake(mode="overwrite")'))
+        elif last in _TRANSFER_APPEND and node is (unit.task.node if unit.task else None):
+            writes.extend(_transfer_writes(src, node, last))
+    return writes
+
+
+def _transfer_writes(src: SourceFile, call: ast.Call, operator: str) -> list[Write]:
+    table = None
+    partition = False  # BigQuery "table$YYYYMMDD" writes one partition only
+    for key in (
+        "table",
+        "destination_table",
+        "destination_project_dataset_table",
+        "snowflake_table",
+    ):
+        value = keyword_value(call, key)
+        if value is not None:
+            raw = src.string(value) or ""
+            table, partition = sql.clean_table(raw), "$" in raw
+            break
+    if operator == "S3ToRedshiftOperator":
+        method = src.constant(keyword_value(call, "method")) or "APPEND"
+        kinds = {"APPEND": "append", "UPSERT": "guard", "REPLACE": "replace"}
+        return [Write(call, kinds.get(str(method).upper(), "guard"), table, f"{operator}")]
+    if operator in {"S3ToSnowflakeOperator", "CopyFromExternalStageToSnowflakeOperator"}:
+        return [Write(call, "append", table, operator)]
+    if operator in {"S3ToSqlOperator", "GenericTransfer"}:
+        return [Write(call, "append", table, operator)]
+    disposition = _find_disposition(src, call)
+    if disposition == "WRITE_APPEND":
+        return [Write(call, "append", table, f"{operator}(WRITE_APPEND)")]
+    if disposition == "WRITE_TRUNCATE":
+        kind = "guard" if partition else "replace"
+        return [Write(call, kind, table, f"{operator}(WRITE_TRUNCATE)")]
+    return []
+
+
+def _find_disposition(src: SourceFile, call: ast.Call) -> str | None:
+    for node in ast.walk(call):
+        if isinstance(node, ast.keyword) and node.arg == "write_disposition":
+            value = src.constant(node.value)
+            return str(value).upper() if value else None
+        if isinstance(node, ast.Dict):
+            for key, value in zip(node.keys, node.values, strict=True):
+                if isinstance(key, ast.Constant) and key.value in {
+                    "writeDisposition",
+                    "write_disposition",
+                }:
+                    found = src.constant(value)
+                    return str(found).upper() if found else None
+    return None
+
+
+def _table_arg(src: SourceFile, call: ast.Call, index: int, names: tuple[str, ...]) -> str | None:
+    for name in names:
+        value = keyword_value(call, name)
+        if value is not None:
+            return sql.clean_table(src.string(value))
+    if len(call.args) > index:
+        return sql.clean_table(src.string(call.args[index]))
+    return None
+
+
+def _existence_checked(unit: Unit, parsed: list[tuple[SqlText, sql.Statement]]) -> set[str]:
+    """Tables the task first looks up for the run's rows before deciding to skip."""
+    early_exit = False
+    for node in unit.walk():
+        if isinstance(node, ast.If):
+            for sub in ast.walk(node):
+                if isinstance(sub, ast.Return) or (
+                    isinstance(sub, ast.Raise) and "Skip" in ast.unparse(sub)
+                ):
+                    early_exit = True
+    if not early_exit:
+        return set()
+    checked = set()
+    for _, statement in parsed:
+        if statement.kind == "select" and sql.PLACEHOLDER.search(statement.where or ""):
+            checked |= sql.source_tables(statement.text)
+    return checked
+
+
+def _filtered(
+    src: SourceFile, unit: Unit, parsed: list[tuple[SqlText, sql.Statement]], columns: set[str]
+) -> bool:
+    """Whether the rows are filtered on one of ``columns`` before they are written."""
+    for _, statement in parsed:
+        if statement.kind == "append" and " where " in statement.text.lower():
+            where = statement.text.lower().split(" where ", 1)[1]
+            if any(column in where for column in columns):
+                return True
+    for node in unit.walk():
+        candidate = None
+        if isinstance(node, ast.Compare):
+            candidate = node
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+            if node.func.attr in _FILTER_METHODS:
+                candidate = node
+        elif isinstance(node, ast.keyword) and node.arg == "filters":
+            candidate = node.value
+        elif (
+            isinstance(node, ast.Subscript)
+            and isinstance(node.value, ast.Attribute)
+            and node.value.attr == "loc"
+        ):
+            candidate = node
+        if candidate is not None and not isinstance(candidate, FUNCTION_TYPES):
+            text = _filter_text(src, candidate).lower()
+            if any(column in text for column in columns):
+                return True
+    return False
+
+
+def _filter_text(src: SourceFile, node: ast.AST) -> str:
+    """The filter's source, with the values of the names it uses: ``pickup.dt.month == m``
+    filters on the pickup column when ``pickup = frame["tpep_pickup_datetime"]``."""
+    parts = [src.segment(node)]
+    scope = src.scope_of(node)
+    for name in {n.id for n in ast.walk(node) if isinstance(n, ast.Name)}:
+        parts.extend(src.segment(binding.value) for binding in src.lookup(name, scope))
+    return " ".join(parts)

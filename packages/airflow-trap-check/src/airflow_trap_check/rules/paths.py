@@ -1,0 +1,78 @@
+"""TP008: paths that exist on one machine only.
+
+Strings (including f-strings, defaults and shell commands) that hold an absolute ``/tmp`` path,
+a home directory (``/Users/<name>``, ``/home/<name>``, ``~/...``), or a Windows drive path, and
+``expanduser("~...")`` / ``Path.home()`` calls. A worker's /tmp is not shared with the next task's
+worker, and a home directory is not there in a container or on a colleague's machine. URLs
+(``s3://bucket/tmp/x``), docstrings and log messages are not paths being used.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+
+from airflow_trap_check.base import FileContext, in_output, is_docstring, is_pattern
+from airflow_trap_check.source import SourceFile
+
+_HOST_PATH = re.compile(
+    r"(?:^|(?<=[\s'\"=:,;(|>]))"
+    r"(?P<path>/tmp(?=/|$|[\s'\";])\S*|/private/tmp/\S*|/var/tmp/\S*|/Users/[^/\s'\"]+\S*|"
+    r"/home/[^/\s'\"{}]+\S*|~/\S+|[A-Za-z]:\\\S*|[A-Za-z]:/(?!/)\S*)"
+)
+_URL = re.compile(r"^[a-z][a-z0-9+.-]*://", re.IGNORECASE)
+_AIRFLOW_DEFAULT_HOME = "~/airflow"
+
+
+def check(ctx: FileContext) -> None:
+    src = ctx.src
+    for node in src.nodes:
+        if isinstance(node, ast.Constant | ast.JoinedStr):
+            if not isinstance(node, ast.JoinedStr) and not isinstance(node.value, str):
+                continue
+            if isinstance(src.parents.get(node), ast.JoinedStr):
+                continue
+            if is_docstring(src, node) or in_output(src, node) or is_pattern(src, node):
+                continue
+            text = src.string(node) or ""
+            if _URL.match(text.strip()) or _airflow_home_default(src, node, text):
+                continue
+            match = _HOST_PATH.search(text)
+            if match:
+                path = match.group("path").rstrip("'\",;)")
+                shown = path if len(path) <= 50 else path[:47] + "..."
+                ctx.report(
+                    "TP008",
+                    node,
+                    f"host path `{shown}` only exists on the machine it was written for; another "
+                    "worker, a container or a colleague will not see the same file",
+                )
+        elif isinstance(node, ast.Call):
+            name = src.call_name(node)
+            if name.endswith("expanduser") and name.startswith(("os.path", "posixpath", ".")):
+                if name == ".expanduser" and not node.args:
+                    target = node.func.value  # type: ignore[attr-defined]
+                else:
+                    target = node.args[0] if node.args else None
+                text = src.string(target) if target is not None else None
+                if (text or "").startswith("~") and not _airflow_home_default(src, node, text):
+                    ctx.report(
+                        "TP008",
+                        node,
+                        "`expanduser()` ties the path to the home directory of whoever runs the "
+                        "task",
+                    )
+            elif name.endswith("Path.home"):
+                ctx.report(
+                    "TP008",
+                    node,
+                    "`Path.home()` ties the path to the home directory of whoever runs the task",
+                )
+
+
+def _airflow_home_default(src: SourceFile, node: ast.AST, text: str | None) -> bool:
+    """``~/airflow`` standing in for an unset AIRFLOW_HOME: Airflow's own rule, not a host path."""
+    if (text or "").rstrip("/") != _AIRFLOW_DEFAULT_HOME:
+        return False
+    statement = next(a for a in (node, *src.ancestors(node)) if isinstance(a, ast.stmt))
+    return "AIRFLOW_HOME" in ast.unparse(statement)

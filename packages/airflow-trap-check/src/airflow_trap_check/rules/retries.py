@@ -1,0 +1,167 @@
+"""TP009: retries that hide failures or repeat ones that cannot heal; TP011 the softer advice.
+
+TP009: ``retries`` above 3, reported where it is set (operator or decorator argument,
+``.override``, ``.partial``, or a default_args-style dict); and any retries on a task whose
+failures are all deterministic: ``dbt test`` (in a bash command or a dbt test operator), which
+fails the same way on every try.
+
+TP011 (advice, off by default): a task whose effective retries (its own argument, then its task
+group's and DAG's default_args; Airflow's default is 0) are above zero, that downloads with
+``raise_for_status()``, ``urlretrieve``/``urlopen``, ``wget`` or ``curl --fail``, or raises on
+``status_code != 200``, and has no fail-fast path for permanent HTTP errors: no
+AirflowFailException/AirflowSkipException, no check of 403/404 (or of 4xx), and no
+``retry_policy`` on the task. With retries of 3 or fewer that costs minutes, not correctness.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+
+from airflow_trap_check.base import FileContext
+from airflow_trap_check.dags import TaskDef, Unit
+
+_MAX_RETRIES = 3
+_FAIL_FAST_NAMES = frozenset(
+    {"AirflowFailException", "AirflowSkipException", "NOT_FOUND", "FORBIDDEN", "GONE", "not_found"}
+)
+_SHELL_DOWNLOAD = re.compile(r"\bwget\s|\bcurl\s+(?:[^|;&]*\s)?(-[a-zA-Z]*f[a-zA-Z]*|--fail)\b")
+_SHELL_FAIL_FAST = re.compile(r"\b40[34]\b|--retry\b")
+_DBT_TEST_COMMAND = re.compile(r"\bdbt\s+(?:-\S+\s+)*test\b")
+_DBT_TEST_OPERATOR = re.compile(r"Dbt\w*Test\w*Operator$")
+
+
+def check(ctx: FileContext) -> None:
+    _too_many(ctx)
+    for task in ctx.model.tasks:
+        _deterministic_failures_retried(ctx, task)
+    for unit in ctx.model.units:
+        if unit.task is not None:
+            _permanent_failures_retried(ctx, unit)
+
+
+def _retries(ctx: FileContext, task: TaskDef) -> int:
+    """The task's effective retries: its own, then its group's and DAG's default_args."""
+    retries = ctx.src.constant(ctx.model.task_setting(task, "retries"))
+    return retries if isinstance(retries, int) and not isinstance(retries, bool) else 0
+
+
+def _deterministic_failures_retried(ctx: FileContext, task: TaskDef) -> None:
+    if task.is_taskflow:
+        return
+    command = ctx.src.string(task.kwargs.get("bash_command")) or ""
+    if not (_DBT_TEST_COMMAND.search(command) or _DBT_TEST_OPERATOR.search(task.operator)):
+        return
+    retries = _retries(ctx, task)
+    if retries <= 0 or ctx.model.task_setting(task, "retry_policy") is not None:
+        return
+    ctx.report(
+        "TP009",
+        task.node,
+        f"task `{task.label}` runs dbt test with retries={retries}: a failing test fails the same "
+        "way on every try, so the retries only delay the alert",
+    )
+
+
+def _too_many(ctx: FileContext) -> None:
+    src = ctx.src
+    task_calls = {id(t.node) for t in ctx.model.tasks if not t.is_taskflow}
+    task_decorators = set()
+    for task in ctx.model.tasks:
+        if task.is_taskflow:
+            task_decorators.update(id(d) for d in task.node.decorator_list)  # type: ignore[attr-defined]
+    for node in src.nodes:
+        value = None
+        if isinstance(node, ast.Call):
+            func = node.func
+            is_task = id(node) in task_calls or id(node) in task_decorators
+            if isinstance(func, ast.Attribute) and func.attr in {"override", "partial"}:
+                is_task = True
+            if src.qualname(func) == "dict":
+                is_task = True
+            if is_task:
+                value = next((kw.value for kw in node.keywords if kw.arg == "retries"), None)
+        elif isinstance(node, ast.Dict):
+            for key, item in zip(node.keys, node.values, strict=True):
+                if isinstance(key, ast.Constant) and key.value == "retries":
+                    value = item
+        if value is None:
+            continue
+        retries = src.constant(value)
+        if isinstance(retries, int) and not isinstance(retries, bool) and retries > _MAX_RETRIES:
+            ctx.report(
+                "TP009",
+                value,
+                f"retries={retries} is above {_MAX_RETRIES}: a real failure is retried "
+                f"{retries} times before anyone hears of it, and permanent errors are retried "
+                "like transient ones",
+            )
+
+
+def _permanent_failures_retried(ctx: FileContext, unit: Unit) -> None:
+    src = ctx.src
+    task = unit.task
+    assert task is not None
+    retries = _retries(ctx, task)
+    if retries <= 0 or ctx.model.task_setting(task, "retry_policy") is not None:
+        return
+    site: ast.AST | None = None
+    what = ""
+    for node in unit.walk():
+        if _fail_fast(src, node):
+            return
+        if site is not None:
+            continue
+        if isinstance(node, ast.Call):
+            name = src.call_name(node)
+            if name.endswith(".raise_for_status"):
+                site, what = node, "`raise_for_status()`"
+            elif name.endswith(("urlretrieve", "urlopen")) or name == "wget.download":
+                site, what = node, f"`{name.rsplit('.', 1)[-1]}()`"
+        elif isinstance(node, ast.If) and _raises_on_status(node):
+            site, what = node, "raising on a non-200 status"
+        elif isinstance(node, ast.Constant | ast.JoinedStr):
+            text = src.string(node) or ""
+            if _SHELL_DOWNLOAD.search(text):
+                if _SHELL_FAIL_FAST.search(text):
+                    return
+                site, what = node, "a shell download that fails on HTTP errors"
+    if site is None:
+        return
+    ctx.report(
+        "TP011",
+        site,
+        f"{what} makes a 403/404 (month not published, no access) fail like a network blip, and "
+        f"task `{unit.name}` retries it {retries} time(s): no fail-fast path for permanent errors",
+    )
+
+
+def _fail_fast(src, node: ast.AST) -> bool:
+    if isinstance(node, ast.Name) and node.id in _FAIL_FAST_NAMES:
+        return True
+    if isinstance(node, ast.Attribute) and node.attr in _FAIL_FAST_NAMES:
+        return True
+    if isinstance(node, ast.Compare):
+        for part in ast.walk(node):
+            if (
+                isinstance(part, ast.Constant)
+                and isinstance(part.value, int)
+                and not isinstance(part.value, bool)
+                and 400 <= part.value <= 500
+            ):
+                return True
+            if (
+                isinstance(part, ast.Constant)
+                and isinstance(part.value, int)
+                and part.value == 4
+                and isinstance(node.left, ast.BinOp)
+            ):
+                return True
+    return False
+
+
+def _raises_on_status(node: ast.If) -> bool:
+    test = ast.unparse(node.test)
+    if "status" not in test or "200" not in test:
+        return False
+    return any(isinstance(sub, ast.Raise) for stmt in node.body for sub in ast.walk(stmt))

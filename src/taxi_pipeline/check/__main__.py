@@ -1,3 +1,0 @@
-from taxi_pipeline.check.cli import main
-
-raise SystemExit(main())
