@@ -63,6 +63,16 @@ LAST_MONTH = Month(2026, 6)
 MAX_MONTHS = 120
 WAREHOUSE_DB = "bench_backfill"
 INGEST, DBT_RUN, DBT_TEST = "ingest_taxi_month", "dbt_run", "dbt_test"
+# The phases of a dbt invocation, as the project's dbt tasks report them (taxi_pipeline.dbt).
+DBT_PHASES = ("import", "parse", "prepare", "nodes", "finish", "connections")
+DBT_PHASE_LABELS = {
+    "import": "import (0: preloaded)",
+    "parse": "parse",
+    "prepare": "cache, graph",
+    "nodes": "nodes (SQL, hooks)",
+    "finish": "artifacts",
+    "connections": "of which connecting",
+}
 BUCKETS = ("ingest_load", "ingest_other", DBT_RUN, DBT_TEST)
 RUN_TIMEOUT_S = 3600
 # Unpausing a DAG (catchup off) creates the run of the latest complete month, which the mirror
@@ -211,6 +221,8 @@ def figures(airflow: LocalAirflow, dag_id: str, runs: list[dict], started_at: da
         "task_seconds": {name: round(seconds, 1) for name, seconds in buckets.items()},
         "ingest_download_s": reported_sum(ingests, "download_s"),
         "dbt_startup_parse_s": reported_sum(dbt_reports, "import_s", "parse_s"),
+        "dbt_breakdown": {phase: reported_sum(dbt_reports, f"{phase}_s") for phase in DBT_PHASES},
+        "dbt_slowest_nodes": slowest_nodes(dbt_reports),
         "dbt_invocations": sum(bool(report.get("invoked")) for report in dbt_reports)
         if dbt_reports
         else None,
@@ -218,6 +230,16 @@ def figures(airflow: LocalAirflow, dag_id: str, runs: list[dict], started_at: da
         "months_succeeded": sum(r["state"] == "success" for r in runs),
         "rows_loaded": sum(ingest.get("rows_loaded", 0) for ingest in ingests),
     }
+
+
+def slowest_nodes(reports: list[dict], count: int = 6) -> dict[str, float]:
+    """The seeds, models and tests that took the most seconds, summed over the invocations."""
+    totals: dict[str, float] = {}
+    for report in reports:
+        for name, seconds in (report.get("node_seconds") or {}).items():
+            totals[name] = totals.get(name, 0.0) + seconds
+    slowest = sorted(totals.items(), key=lambda item: -item[1])[:count]
+    return {name: round(seconds, 1) for name, seconds in slowest}
 
 
 def reported_sum(reports: list[dict], *keys: str) -> float | None:
@@ -396,6 +418,9 @@ def print_table(report: dict) -> None:
     if "parallel" in report:
         shown = f"{share:.0%}" if share is not None else "unknown (the dbt tasks do not report it)"
         print(f"dbt start-up + parse / dbt task seconds (parallel): {shown}")
+        if slowest := report["parallel"].get("dbt_slowest_nodes"):
+            nodes = ", ".join(f"{name} {seconds:.1f}s" for name, seconds in slowest.items())
+            print(f"slowest dbt nodes (parallel, summed): {nodes}")
 
 
 def print_arms(columns: dict[str, dict]) -> None:
@@ -428,6 +453,11 @@ def print_arms(columns: dict[str, dict]) -> None:
         "  dbt tasks: start-up + parse",
         [seconds(arm["dbt_startup_parse_s"]) for arm in arms],
     )
+    for phase in DBT_PHASES:
+        row(
+            f"    dbt {DBT_PHASE_LABELS[phase]}",
+            [seconds((arm.get("dbt_breakdown") or {}).get(phase)) for arm in arms],
+        )
     row(
         "Airflow overhead (no task running)",
         [seconds(arm["airflow_overhead_s"]) for arm in arms],

@@ -17,7 +17,6 @@ top of Airflow's one-slot pool), so bookkeeping and dbt never race each other.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import logging
 import time
@@ -25,7 +24,6 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
-from functools import cache
 from pathlib import Path
 
 import psycopg
@@ -37,6 +35,7 @@ from taxi_pipeline.dbt import (
     DbtTimings,
     find_project_dir,
     months_text,
+    project_digest,
     raise_for,
     run_dbt,
     tests_summary,
@@ -48,8 +47,6 @@ log = logging.getLogger(__name__)
 
 BUILD_RESOURCE_TYPES = ("seed", "model")
 STOPPED_STATEMENTS_WAIT_S = 600
-# Files whose content decides what the models build and what the tests check.
-_PROJECT_SUFFIXES = (".sql", ".yml", ".yaml", ".csv")
 
 
 @dataclass(frozen=True)
@@ -74,10 +71,13 @@ class Invocations:
 
     months: tuple[Month, ...] = ()
     timings: DbtTimings | None = None
+    # Seconds each seed, model and test took, summed over the invocations.
+    node_seconds: Counter = field(default_factory=Counter)
 
     def add(self, result: DbtResult) -> None:
         self.months = tuple(sorted(set(self.months) | set(result.months or ())))
         self.timings = result.timings if self.timings is None else self.timings + result.timings
+        self.node_seconds.update(result.node_seconds)
 
     def as_dict(self) -> dict:
         figures = (self.timings or DbtTimings()).as_dict()
@@ -85,6 +85,7 @@ class Invocations:
             "invoked": self.timings is not None,
             "months": [str(month) for month in self.months],
             **figures,
+            "node_seconds": {name: round(s, 3) for name, s in self.node_seconds.items()},
         }
 
 
@@ -306,27 +307,6 @@ def _test(
     if not result.success and not result.nodes:
         raise_for(result, target.warehouse_url)
     return result
-
-
-@cache
-def _digest_of(files: tuple[tuple[str, float, int], ...], project: Path) -> str:
-    digest = hashlib.sha256()
-    for name, _, _ in files:
-        digest.update(name.encode())
-        digest.update((project / name).read_bytes())
-    return digest.hexdigest()[:16]
-
-
-def project_digest(project: Path) -> str:
-    """A digest of the dbt project's models, tests, macros, seeds and settings."""
-    files = tuple(
-        (str(path.relative_to(project)), path.stat().st_mtime, path.stat().st_size)
-        for path in sorted(project.rglob("*"))
-        if path.suffix in _PROJECT_SUFFIXES
-        and path.is_file()
-        and path.relative_to(project).parts[0] not in ("target", "logs", "dbt_packages")
-    )
-    return _digest_of(files, project)
 
 
 @contextlib.contextmanager
