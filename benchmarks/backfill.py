@@ -168,22 +168,6 @@ def follow(airflow: LocalAirflow, dag_id: str, run_ids: list[str], label: str) -
         time.sleep(2)
 
 
-def task_results(airflow: LocalAirflow, dag_id: str, run_ids: list[str]) -> dict:
-    """What each task returned (its XCom return_value), by (run id, task id)."""
-    with airflow.metadata() as conn:
-        rows = conn.execute(
-            "select run_id, task_id, value from xcom "
-            "where dag_id = %s and key = 'return_value' and run_id = any(%s)",
-            (dag_id, run_ids),
-        ).fetchall()
-    results = {}
-    for run_id, task_id, value in rows:
-        if isinstance(value, str | bytes):
-            value = json.loads(value)
-        results[(run_id, task_id)] = value if isinstance(value, dict) else {}
-    return results
-
-
 def figures(airflow: LocalAirflow, dag_id: str, runs: list[dict], started_at: datetime) -> dict:
     """Where the wall time from ``started_at`` to the last run's end went."""
     wall_s = (max(r["end_date"] for r in runs) - started_at).total_seconds()
@@ -198,7 +182,7 @@ def figures(airflow: LocalAirflow, dag_id: str, runs: list[dict], started_at: da
     task_seconds = dict.fromkeys((INGEST, DBT_RUN, DBT_TEST), 0.0)
     for ti in tasks:
         task_seconds[ti["task_id"]] += (ti["end_date"] - ti["start_date"]).total_seconds()
-    results = task_results(airflow, dag_id, run_ids)
+    results = airflow.task_results(run_ids, dag_id)
     ingests = [results.get((run_id, INGEST), {}) for run_id in run_ids]
     # What the dbt tasks report of their dbt invocation, when they do (see reported_sum).
     dbt_reports = [

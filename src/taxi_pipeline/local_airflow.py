@@ -666,6 +666,21 @@ class LocalAirflow:
             )
         return self._rows(query + " order by start_date nulls last", {"dag": dag_id})
 
+    def task_results(self, run_ids: list[str], dag_id: str = DAG_ID) -> dict[tuple[str, str], dict]:
+        """What each task returned (its XCom return_value), by (run id, task id)."""
+        with self.metadata() as conn:
+            rows = conn.execute(
+                "select run_id, task_id, value from xcom "
+                "where dag_id = %s and key = 'return_value' and run_id = any(%s)",
+                (dag_id, run_ids),
+            ).fetchall()
+        results = {}
+        for run_id, task_id, value in rows:
+            if isinstance(value, str | bytes):
+                value = json.loads(value)
+            results[(run_id, task_id)] = value if isinstance(value, dict) else {}
+        return results
+
     def backfill_runs(self, backfill_id: int) -> list[dict[str, Any]]:
         return self._rows(
             "select dr.run_id, dr.state, dr.logical_date, dr.start_date, dr.end_date "

@@ -19,7 +19,7 @@ from pathlib import Path
 import requests
 
 from taxi_pipeline.errors import PipelineError
-from taxi_pipeline.local_airflow import DAG_ID, LocalAirflow, missing_pool_message
+from taxi_pipeline.local_airflow import LocalAirflow, missing_pool_message
 from taxi_pipeline.localpg import free_port
 from taxi_pipeline.months import Month
 from taxi_pipeline.schema import GREEN
@@ -150,7 +150,7 @@ class LocalStack:
 
     def month_summaries(self, run_ids: list[str]) -> list[MonthSummary]:
         runs = {r["run_id"]: r for r in self.airflow.dag_runs()}
-        results = self.task_results(run_ids)
+        results = self.airflow.task_results(run_ids)
         summaries = []
         for run_id in run_ids:
             run = runs.get(run_id, {})
@@ -169,20 +169,6 @@ class LocalStack:
                 )
             )
         return sorted(summaries, key=lambda s: s.month)
-
-    def task_results(self, run_ids: list[str]) -> dict[tuple[str, str], dict]:
-        with self.airflow.metadata() as conn:
-            rows = conn.execute(
-                "select run_id, task_id, value from xcom "
-                "where dag_id = %s and key = 'return_value' and run_id = any(%s)",
-                (DAG_ID, run_ids),
-            ).fetchall()
-        results = {}
-        for run_id, task_id, value in rows:
-            if isinstance(value, str | bytes):
-                value = json.loads(value)
-            results[(run_id, task_id)] = value if isinstance(value, dict) else {}
-        return results
 
     def wait(self, run_ids: list[str], echo, timeout_s: float = 3600) -> list[dict]:
         """Until every run is finished, echoing progress whenever it changes."""

@@ -64,6 +64,20 @@ class DbtTarget:
     def project(self) -> Path:
         return self.project_dir or find_project_dir()
 
+    def dbt(self, command: str, months: tuple[Month, ...], echo, **options) -> DbtResult:
+        """``dbt <command>`` of ``months`` against this target (options as ``run_dbt``'s)."""
+        return run_dbt(
+            command,
+            self.warehouse_url,
+            self.work_dir,
+            target_schema=self.dbt_schema,
+            raw_schema=self.raw_schema,
+            months=months,
+            project_dir=self.project,
+            echo=echo,
+            **options,
+        )
+
 
 @dataclass
 class Invocations:
@@ -150,17 +164,7 @@ def build_month(target: DbtTarget, month: Month, echo: Callable[[str], None]) ->
         waiting = [s for s in states.values() if not s.built(project)]
         batch = tuple(s.month for s in waiting)
         echo(f"building {len(batch)} month(s) waiting for dbt in one invocation: {_list(batch)}")
-        result = run_dbt(
-            "build",
-            target.warehouse_url,
-            target.work_dir,
-            target_schema=target.dbt_schema,
-            raw_schema=target.raw_schema,
-            months=batch,
-            project_dir=target.project,
-            resource_types=BUILD_RESOURCE_TYPES,
-            echo=echo,
-        )
+        result = target.dbt("build", batch, echo, resource_types=BUILD_RESOURCE_TYPES)
         if not result.success:
             raise_for(result, target.warehouse_url)
         with conn.transaction():
@@ -291,17 +295,7 @@ def _test(
     select: list[str] | tuple[str, ...],
     echo: Callable[[str], None],
 ) -> DbtResult:
-    result = run_dbt(
-        "test",
-        target.warehouse_url,
-        target.work_dir,
-        target_schema=target.dbt_schema,
-        raw_schema=target.raw_schema,
-        months=months,
-        project_dir=target.project,
-        select=select,
-        echo=echo,
-    )
+    result = target.dbt("test", months, echo, select=select)
     # A test that fails makes dbt exit non-zero; only an invocation that ran no test at all
     # (a compile error, a lost server) says nothing about the months.
     if not result.success and not result.nodes:

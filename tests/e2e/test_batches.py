@@ -8,7 +8,6 @@ the three sample months; each leaves every month loaded from its real file.
 from __future__ import annotations
 
 import contextlib
-import json
 
 import psycopg
 import pyarrow as pa
@@ -68,13 +67,12 @@ def try_of(airflow: LocalAirflow, run_id: str, task_id: str) -> int:
 
 
 def results(airflow: LocalAirflow, run_ids: list[str], task_id: str) -> dict[str, dict]:
-    with airflow.metadata() as conn:
-        rows = conn.execute(
-            "select run_id, value from xcom where key = 'return_value' and task_id = %s "
-            "and run_id = any(%s)",
-            (task_id, run_ids),
-        ).fetchall()
-    return {run_id: json.loads(v) if isinstance(v, str | bytes) else v for run_id, v in rows}
+    """What ``task_id`` returned in each of the runs that got that far."""
+    return {
+        run_id: value
+        for (run_id, task), value in airflow.task_results(run_ids).items()
+        if task == task_id
+    }
 
 
 def assert_marts_equal_a_serial_build(url: str, work_dir) -> None:
