@@ -2,8 +2,9 @@
 
 Where ``TAXI_PRELOAD_DBT=1`` is set (the scheduler of a LocalExecutor deployment, a Celery worker:
 the processes that task processes are forked from), it imports dbt and the loader's data path
-(pyarrow, the ADBC driver, psycopg) once, so that each task starts with them loaded instead of
-spending seconds importing them. Anywhere else it does nothing.
+(pyarrow, the ADBC driver, psycopg) once and parses the dbt project once, so that each task starts
+with them loaded and dbt warm instead of spending seconds importing and parsing. Anywhere else it
+does nothing.
 """
 
 import os
@@ -13,6 +14,6 @@ __all__: list[str] = []
 
 if os.environ.get("TAXI_PRELOAD_DBT") == "1":
     import taxi_pipeline.pipeline  # noqa: F401
-    from taxi_pipeline.dbt import preload
+    from taxi_pipeline.dbt import warm_up
 
-    preload()
+    warm_up()

@@ -16,6 +16,7 @@ from taxi_pipeline.localpg import free_port
 from taxi_pipeline.months import Month
 from taxi_pipeline.pipeline import ingest_month
 from tests.conftest import SAMPLE_MONTHS
+from tests.support.dbt_processes import build_forked_after_warm_up
 from tests.support.sample_months import rows_in_sample
 
 JAN = Month(2024, 1)
@@ -70,6 +71,15 @@ def test_dbt_builds_the_real_months_and_reruns_change_nothing(settings, loaded):
     assert month_run.test_statuses["fail"] == month_run.test_statuses["error"] == 0
     assert fact_counts(loaded) == {str(m): rows_in_sample(m) for m in SAMPLE_MONTHS}
     assert mart_digest(loaded) == digest
+
+
+def test_a_process_forked_after_the_warm_up_builds_a_month(settings, loaded):
+    # As a task process forked from a scheduler that warmed dbt up: dbt already imported, and a
+    # parse from scratch (a fresh target dir) must not hang on anything the warm-up started.
+    result = build_forked_after_warm_up(loaded, settings.work_dir / "forked", JAN, timeout_s=300)
+    assert result.success, result.output_tail
+    assert result.timings.import_s == 0
+    assert fact_counts(loaded) == {str(JAN): rows_in_sample(JAN)}
 
 
 def test_a_bad_row_fails_the_matching_test(settings, loaded):

@@ -21,6 +21,7 @@ import logging
 import os
 import re
 import sys
+import tempfile
 import threading
 import time
 from collections import Counter
@@ -62,7 +63,7 @@ _WARM_MODULES = (
 _one_invocation = threading.Lock()
 # Projects this process has parsed: a later invocation on the same files and schemas passes the
 # manifest to dbt and skips parsing altogether.
-_parsed: dict[tuple[str, ...], object] = {}
+_parsed: dict[tuple, object] = {}
 # Files whose content decides what the models build and what the tests check.
 _PROJECT_SUFFIXES = (".sql", ".yml", ".yaml", ".csv")
 
@@ -74,12 +75,52 @@ def preload() -> float:
     if not missing:
         return 0.0
     started = time.perf_counter()
-    # One of dbt's dependencies calls logging.basicConfig() at import: logging stays the host's.
-    root_handlers = list(logging.root.handlers)
-    for name in missing:
-        importlib.import_module(name)
-    logging.root.handlers[:] = root_handlers
+    with _host_logging():
+        for name in missing:
+            importlib.import_module(name)
     return time.perf_counter() - started
+
+
+def warm_up(project_dir: Path | None = None) -> float:
+    """Import dbt and parse the project once, throwing the result away (seconds taken).
+
+    Most of a parse's cost is dbt generating its serialisation code on first use; a process forked
+    after this one parse then parses in a fraction of a second. The parse runs without dbt's static
+    parser: that Rust extension starts threads, and a process forked from one with threads running
+    can hang in it. Nothing connects to PostgreSQL, so the profile gets placeholders. A failure
+    only costs the speed-up, so it is logged, not raised.
+    """
+    started = time.perf_counter()
+    try:
+        preload()
+        from dbt.cli.main import dbtRunner
+
+        project = str(project_dir or find_project_dir())
+        placeholders = dbt_environment("postgresql://warm-up@localhost/warm_up", "analytics", "raw")
+        with (
+            _one_invocation,
+            _host_logging(),
+            _environment(placeholders),
+            tempfile.TemporaryDirectory() as scratch,
+        ):
+            argv = ["parse", "--project-dir", project, "--profiles-dir", project]
+            argv += ["--no-static-parser", "--target-path", scratch, "--log-path", scratch]
+            outcome = dbtRunner().invoke([*argv, "--log-level", "none"])
+        if not outcome.success:
+            raise RuntimeError(outcome.exception or "dbt parse failed")
+    except Exception as error:
+        logging.getLogger(__name__).warning("dbt warm-up failed, tasks will parse cold: %s", error)
+    return time.perf_counter() - started
+
+
+@contextlib.contextmanager
+def _host_logging() -> Iterator[None]:
+    """Keep the root logger's handlers: parts of dbt call logging.basicConfig() as they load."""
+    root_handlers = list(logging.root.handlers)
+    try:
+        yield
+    finally:
+        logging.root.handlers[:] = root_handlers
 
 
 @dataclass
@@ -282,8 +323,12 @@ def run_dbt(
     secret = env["DBT_ENV_SECRET_PG_PASSWORD"]
     recorder = _EventRecorder(echo, secret=secret)
     parse_recorder = _EventRecorder(None, secret=secret)
-    # The manifest depends on the project's files and on the schemas the sources read.
-    parsed_key = (str(project), str(run_dir), raw_schema, project_digest(project))
+    # The manifest depends on the project's files and on where it builds and reads: database and
+    # schemas are written into every node.
+    target = tuple(
+        sorted((k, v) for k, v in env.items() if k.startswith("TAXI_") and k != MONTHS_ENV)
+    )
+    parsed_key = (str(project), str(run_dir), project_digest(project), *target)
     with _one_invocation, _environment(env):
         import_s = preload()
         from dbt.cli.main import dbtRunner

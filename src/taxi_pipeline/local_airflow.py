@@ -150,7 +150,10 @@ class LocalAirflow:
         broker_url: str | None = None,
         result_backend: str | None = None,
         extra_config: dict[str, dict[str, str]] | None = None,
+        cluster_policies: str = "",
     ):
+        """``cluster_policies``: Python source appended to the deployment's airflow_local_settings
+        (policy functions, named in ``__all__`` so that Airflow registers them)."""
         self.state_dir = Path(state_dir).resolve()
         self.home = self.state_dir / "airflow"
         self.run_dir = self.home / "run"
@@ -162,6 +165,7 @@ class LocalAirflow:
         self._configured_port = api_port is not None
         self.warehouse_url = warehouse_url
         self.extra_env = dict(extra_env or {})
+        self.cluster_policies = cluster_policies
         self.parallelism = parallelism
         self.expected_dags = tuple(expected_dags)
         self.postgres = EmbeddedPostgres(self.state_dir)
@@ -266,8 +270,12 @@ class LocalAirflow:
         self.write_config()
         config_dir = self.home / "config"
         config_dir.mkdir(exist_ok=True)
-        (config_dir / LOCAL_SETTINGS.name).unlink(missing_ok=True)
-        (config_dir / LOCAL_SETTINGS.name).symlink_to(LOCAL_SETTINGS)
+        local_settings = config_dir / LOCAL_SETTINGS.name
+        local_settings.unlink(missing_ok=True)
+        if self.cluster_policies:
+            local_settings.write_text(f"{LOCAL_SETTINGS.read_text()}\n\n{self.cluster_policies}")
+        else:
+            local_settings.symlink_to(LOCAL_SETTINGS)
         if not self.admin_password_file.exists():
             _write_private(
                 self.admin_password_file, json.dumps({"admin": secrets.token_urlsafe(12)}) + "\n"

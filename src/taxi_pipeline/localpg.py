@@ -146,6 +146,8 @@ class EmbeddedPostgres:
         return result.returncode == 0
 
     def start(self, port: int | None = None) -> ConnectionInfo:
+        if (self.data_dir / "PG_VERSION").exists() and not self._password_file.exists():
+            self._discard_orphaned_cluster()
         self._meta_dir.mkdir(parents=True, exist_ok=True)
         if not (self.data_dir / "PG_VERSION").exists():
             self._initdb()
@@ -179,6 +181,13 @@ class EmbeddedPostgres:
             "-o",
             _server_options(self._port()),
         )
+
+    def _discard_orphaned_cluster(self) -> None:
+        """A cluster kept outside the state dir outlives a deleted state dir, and nobody can log
+        in to it without the password that went with it: stop it and start afresh."""
+        if self.is_running():
+            self._pg_ctl("stop", "-m", "immediate", "-w", "-t", "60", check=False)
+        shutil.rmtree(self.cluster_dir, ignore_errors=True)
 
     def destroy(self) -> None:
         self.stop()

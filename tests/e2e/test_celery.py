@@ -59,8 +59,10 @@ HEARTBEAT_TIMEOUT_S = 30
 # The DAG waits 5 minutes before a retry. Its retry policy shortens that through
 # TAXI_RETRY_DELAY_S, but a try lost with its worker never reaches the policy: here a cluster
 # policy (a deployment setting, not the DAG file) shortens the DAG's own retry_delay instead.
-LOCAL_SETTINGS = """\
+RETRY_SOON_POLICY = """\
 from datetime import timedelta
+
+__all__ = ["task_policy"]
 
 
 def task_policy(task):
@@ -159,8 +161,6 @@ def celery_airflow(redis_broker, tlc_mirror, celery_warehouse, tmp_path_factory)
     dags = tmp_path_factory.mktemp("celery-dags")
     (dags / REPO_DAG.name).symlink_to(REPO_DAG)
     state_dir = tmp_path_factory.mktemp("celery-airflow")
-    (state_dir / "airflow" / "config").mkdir(parents=True)
-    (state_dir / "airflow" / "config" / "airflow_local_settings.py").write_text(LOCAL_SETTINGS)
     local = LocalAirflow(
         state_dir,
         dags_folder=dags,
@@ -169,6 +169,7 @@ def celery_airflow(redis_broker, tlc_mirror, celery_warehouse, tmp_path_factory)
         executor="CeleryExecutor",
         celery_workers=WORKERS,
         broker_url=redis_broker.url,
+        cluster_policies=RETRY_SOON_POLICY,
         extra_config={
             "scheduler": {
                 "task_instance_heartbeat_timeout": str(HEARTBEAT_TIMEOUT_S),

@@ -1,4 +1,6 @@
-"""Several dbt runs at once against one schema, as independent dbt CLI calls would make them.
+"""dbt in processes of its own: several runs at once against one schema, as independent dbt CLI
+calls would make them, and a run in a process forked from a warmed-up one, as Airflow's task
+processes are forked from the scheduler.
 
 dbt allows one programmatic invocation per process, so each run gets a process of its own.
 """
@@ -11,7 +13,8 @@ from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 
-from taxi_pipeline.dbt import DbtResult, run_dbt
+from taxi_pipeline.dbt import DbtResult, run_dbt, warm_up
+from taxi_pipeline.months import Month
 
 
 def _dbt_run(url: str, work_dir: Path) -> DbtResult:
@@ -35,3 +38,21 @@ def concurrent_dbt_runs(
             return list(pool.map(_dbt_run, [url] * count, dirs))
 
         yield round_of_runs
+
+
+def _dbt_build(url: str, work_dir: Path, month: Month) -> DbtResult:
+    return run_dbt("build", url, work_dir, target_schema="analytics", months=[month])
+
+
+def _warm_up_then_fork_a_build(url: str, work_dir: Path, month: Month) -> DbtResult:
+    warm_up()
+    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork")) as pool:
+        return pool.submit(_dbt_build, url, work_dir, month).result()
+
+
+def build_forked_after_warm_up(
+    url: str, work_dir: Path, month: Month, timeout_s: float
+) -> DbtResult:
+    """``dbt build`` of ``month`` in a process forked from a fresh one that ran ``warm_up``."""
+    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
+        return pool.submit(_warm_up_then_fork_a_build, url, work_dir, month).result(timeout_s)
