@@ -347,7 +347,7 @@ def test_namespace_fixes_schemas_and_work_dir_whatever_the_variables_say(monkeyp
     from unittest import mock
 
     from taxi_pipeline.airflow_tasks import task_settings
-    from taxi_pipeline.warehouse import validate_identifier
+    from taxi_pipeline.names import validate_identifier
 
     monkeypatch.setenv("AIRFLOW_HOME", str(tmp_path))
     for name in ("TAXI_RAW_SCHEMA", "TAXI_DBT_SCHEMA", "TAXI_WORK_DIR"):

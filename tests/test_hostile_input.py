@@ -13,9 +13,10 @@ import pytest
 
 from taxi_pipeline.errors import InvalidParameter, PipelineError
 from taxi_pipeline.months import Month
+from taxi_pipeline.names import validate_identifier
 from taxi_pipeline.pipeline import ingest_month
 from taxi_pipeline.settings import Settings
-from taxi_pipeline.warehouse import Warehouse, validate_identifier
+from taxi_pipeline.warehouse import Warehouse
 from tests.conftest import TLC_SAMPLES
 from tests.support.tlc_server import Fault
 from tests.test_loader import JAN_FILE, state

@@ -156,6 +156,12 @@ def trigger_auth_failed(ctx) -> str:
     return _cli(*ingest_january_2024_without_dbt(ctx.tlc.base_url, wrong, ctx.tmp_path))
 
 
+def trigger_tls_failed(ctx) -> str:
+    missing_ca = ctx.tmp_path / "no-such-ca.pem"
+    verified = f"{ctx.url}?sslmode=verify-full&sslrootcert={missing_ca}"
+    return _cli(*ingest_january_2024_without_dbt(ctx.tlc.base_url, verified, ctx.tmp_path))
+
+
 def trigger_dbt_collision(ctx) -> str:
     work = ctx.settings.work_dir
     assert run_dbt("seed", ctx.url, work, target_schema="analytics").success
@@ -231,6 +237,7 @@ TRIGGERS = {
     12: trigger_work_dir_full,
     13: trigger_bad_month,
     14: trigger_import_error,
+    15: trigger_tls_failed,
 }
 
 

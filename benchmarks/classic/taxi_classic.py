@@ -154,7 +154,7 @@ def taxi_classic():
         import requests
         import sqlalchemy
 
-        from taxi_pipeline.source import DEFAULT_TLC_BASE_URL
+        from taxi_pipeline.names import DEFAULT_TLC_BASE_URL
 
         month = month_of_run(params.get("month"), data_interval_start)
         base_url = os.environ.get("TAXI_TLC_BASE_URL", DEFAULT_TLC_BASE_URL)

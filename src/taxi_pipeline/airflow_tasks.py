@@ -21,15 +21,24 @@ import os
 from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
-from urllib.parse import quote, urlencode
+from urllib.parse import quote
 
 from airflow.sdk import Connection, RetryDecision, RetryPolicy, Variable, get_current_context
 from airflow.sdk.exceptions import AirflowNotFoundException, AirflowRescheduleException
 from airflow.sdk.log import mask_secret
 
+from taxi_pipeline.connection import WarehouseConnection
 from taxi_pipeline.errors import InvalidParameter, MonthNotAvailable, PipelineError
 from taxi_pipeline.months import Month, month_of_interval, publication_deadline
-from taxi_pipeline.namespaces import BASE_DAG_ID, namespace_named
+from taxi_pipeline.names import (
+    CONNECTION_ID,
+    DAG_ID,
+    DEFAULT_DBT_SCHEMA,
+    DEFAULT_RAW_SCHEMA,
+    DEFAULT_SERVICE,
+    DEFAULT_TLC_BASE_URL,
+)
+from taxi_pipeline.namespaces import namespace_named
 
 # The DAG file imports this module every time the dag-processor parses it: the data path
 # (pyarrow, the ADBC driver, dbt) is imported inside the tasks, which are the only users.
@@ -39,27 +48,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-DAG_ID = BASE_DAG_ID
-# As in taxi_pipeline.settings, which is not imported here because it pulls in the data path.
-CONNECTION_ID = "azure_pg"
 DEFAULT_GRACE_DAYS = 75
 DEFAULT_POKE_S = 6 * 3600
-
-
-# libpq parameters worth carrying over from a connection's extras (Azure needs sslmode=require);
-# the postgres provider's own keys (cursor, iam, ...) mean nothing to libpq.
-_LIBPQ_EXTRAS = (
-    "sslmode",
-    "sslrootcert",
-    "sslcert",
-    "sslkey",
-    "connect_timeout",
-    "application_name",
-    "options",
-    "target_session_attrs",
-    "keepalives",
-    "keepalives_idle",
-)
 
 
 def trigger_hint(dag_id: str = DAG_ID) -> str:
@@ -105,18 +95,17 @@ def airflow_home() -> Path:
 
 def task_settings(namespace: str = "") -> Settings:
     from taxi_pipeline.settings import Settings
-    from taxi_pipeline.source import DEFAULT_TLC_BASE_URL
 
     ns = namespace_named(namespace)
     base_dir = Path(config_value("work_dir", str(airflow_home() / "taxi_pipeline")))
     work_dir = ns.work_dir(base_dir)
     return Settings(
-        service=config_value("service", "green"),
+        service=config_value("service", DEFAULT_SERVICE),
         tlc_base_url=config_value("tlc_base_url", DEFAULT_TLC_BASE_URL),
         state_dir=work_dir,
         work_dir=work_dir,
-        raw_schema=ns.raw_schema or config_value("raw_schema", "raw"),
-        dbt_schema=ns.dbt_schema or config_value("dbt_schema", "analytics"),
+        raw_schema=ns.raw_schema or config_value("raw_schema", DEFAULT_RAW_SCHEMA),
+        dbt_schema=ns.dbt_schema or config_value("dbt_schema", DEFAULT_DBT_SCHEMA),
         copy_streams=config_value("copy_streams", "2"),
     )
 
@@ -152,21 +141,7 @@ def warehouse_url(conn_id: str = CONNECTION_ID) -> str:
         # Drivers and error messages may show the URL-quoted form rather than the raw one.
         mask_secret(conn.password)
         mask_secret(quote(conn.password, safe=""))
-    if conn.conn_type and conn.conn_type not in ("postgres", "postgresql"):
-        raise InvalidParameter(
-            f"connection {conn_id!r} has type {conn.conn_type!r}; it must be a postgres connection"
-        )
-    auth = ""
-    if conn.login:
-        auth = quote(conn.login, safe="")
-        if conn.password:
-            auth += ":" + quote(conn.password, safe="")
-        auth += "@"
-    port = f":{conn.port}" if conn.port else ""
-    dbname = quote(conn.schema or "postgres", safe="")
-    extras = {key: conn.extra_dejson[key] for key in _LIBPQ_EXTRAS if key in conn.extra_dejson}
-    query = f"?{urlencode(extras)}" if extras else ""
-    return f"postgresql://{auth}{conn.host or 'localhost'}{port}/{dbname}{query}"
+    return WarehouseConnection.from_airflow_connection(conn).url
 
 
 # -- the run's month -------------------------------------------------------------------------

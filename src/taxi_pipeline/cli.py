@@ -15,8 +15,9 @@ from pathlib import Path
 
 from taxi_pipeline.errors import InvalidParameter, PipelineError
 from taxi_pipeline.months import Month
+from taxi_pipeline.names import CONNECTION_ENV, DEFAULT_SERVICE, DEFAULT_STATE_DIR
 from taxi_pipeline.schema import SERVICES, service_schema
-from taxi_pipeline.settings import CONNECTION_ENV, DEFAULT_STATE_DIR, Settings
+from taxi_pipeline.settings import Settings
 
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
 
@@ -51,7 +52,9 @@ def _month(text: str) -> Month:
 
 def _add_settings(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("settings")
-    group.add_argument("--service", default="green", choices=sorted(SERVICES), help="TLC service")
+    group.add_argument(
+        "--service", default=DEFAULT_SERVICE, choices=sorted(SERVICES), help="TLC service"
+    )
     group.add_argument("--tlc-base-url", help="base URL of the monthly files")
     group.add_argument("--warehouse-url", help="postgres:// URI of your own PostgreSQL")
     group.add_argument("--state-dir", help="folder for local state")
@@ -80,7 +83,8 @@ def settings_from(args: argparse.Namespace) -> Settings:
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
-    from taxi_pipeline.pipeline import ingest_month, resolve_warehouse_url, transform_month
+    from taxi_pipeline.localpg import resolve_warehouse_url
+    from taxi_pipeline.pipeline import ingest_month, transform_month
 
     settings = settings_from(args)
     url = resolve_warehouse_url(settings)
@@ -103,7 +107,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from taxi_pipeline.pipeline import resolve_warehouse_url
+    from taxi_pipeline.localpg import resolve_warehouse_url
     from taxi_pipeline.warehouse import Warehouse
 
     settings = settings_from(args)

@@ -28,14 +28,14 @@ from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
 
-from taxi_pipeline.errors import (
+from taxi_pipeline.connection import (
     AUTH_MARKERS,
-    DbtFailed,
-    InvalidParameter,
+    TLS_MARKERS,
+    WarehouseConnection,
     classify_connection_error,
 )
+from taxi_pipeline.errors import DbtFailed, InvalidParameter
 from taxi_pipeline.months import Month
 
 _PROJECT_ENV = "TAXI_DBT_PROJECT_DIR"
@@ -258,15 +258,10 @@ def dbt_environment(
     months: Sequence[Month] | None = None,
 ) -> dict[str, str]:
     """The variables ``profiles.yml`` and the models read, for one invocation."""
-    parts = urlsplit(warehouse_url)
-    env = {
-        "TAXI_PG_HOST": parts.hostname or "localhost",
-        "TAXI_PG_PORT": str(parts.port or 5432),
-        "TAXI_PG_USER": unquote(parts.username or ""),
-        "TAXI_PG_DBNAME": unquote(parts.path.lstrip("/")) or "postgres",
+    env = WarehouseConnection.from_url(warehouse_url).dbt_environment()
+    env |= {
         "TAXI_DBT_SCHEMA": target_schema,
         "TAXI_RAW_SCHEMA": raw_schema,
-        "DBT_ENV_SECRET_PG_PASSWORD": unquote(parts.password or ""),
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
         "DBT_PARTIAL_PARSE": "true",
     }
@@ -324,7 +319,7 @@ def run_dbt(
     recorder = _EventRecorder(echo, secret=secret)
     parse_recorder = _EventRecorder(None, secret=secret)
     # The manifest depends on the project's files and on where it builds and reads: database and
-    # schemas are written into every node.
+    # schemas are written into every node. (The months are not in it: they are read at execution.)
     target = tuple(
         sorted((k, v) for k, v in env.items() if k.startswith("TAXI_") and k != MONTHS_ENV)
     )
@@ -373,7 +368,9 @@ def run_dbt_checked(command: str, warehouse_url: str, work_dir: Path, **kwargs) 
 def raise_for(result: DbtResult, warehouse_url: str) -> None:
     """The error a failed invocation stands for."""
     if trouble := _connection_trouble(result.output_tail):
-        raise classify_connection_error(f"dbt {result.command}: {trouble}", warehouse_url)
+        raise classify_connection_error(
+            f"dbt {result.command}: {trouble}", WarehouseConnection.from_url(warehouse_url)
+        )
     failed = "; ".join(result.failures[:10]) or result.output_tail[-1500:]
     raise DbtFailed(f"dbt {result.command} failed for {months_text(result.months)}: {failed}")
 
@@ -388,6 +385,7 @@ def months_text(months: Sequence[Month] | None) -> str:
 # or refuses the login. dbt then fails the same way whatever the models say.
 _CONNECTION_TROUBLE = (
     *AUTH_MARKERS,
+    *TLS_MARKERS,
     "connection refused",
     "could not connect to server",
     "server closed the connection unexpectedly",

@@ -8,7 +8,6 @@ file, a schema change). Airflow tasks turn the second kind into an immediate fai
 from __future__ import annotations
 
 import re
-from urllib.parse import urlsplit
 
 
 class PipelineError(Exception):
@@ -68,27 +67,9 @@ class DbtFailed(PipelineError):
     """A dbt command failed: a model did not build or a test did not pass."""
 
 
-AUTH_MARKERS = ("password authentication failed", "authentication failed", "no password supplied")
-
-
-def classify_connection_error(error: Exception | str, url: str) -> PipelineError:
-    """Turn a driver's (or dbt's) error into one that names the server, never the password."""
-    where = server_of(url)
-    message = str(error)
-    if any(marker in message for marker in AUTH_MARKERS):
-        return WarehouseAuthFailed(
-            f"PostgreSQL at {where} refused the login (authentication failed). Check the "
-            f"login and password of the azure_pg connection (or --warehouse-url)."
-        )
-    return WarehouseUnavailable(
-        f"PostgreSQL at {where} is unreachable or dropped the connection "
-        f"({first_line(message)}); a retry may succeed once the server is back"
-    )
-
-
-def server_of(url: str) -> str:
-    parts = urlsplit(url)
-    return f"{parts.hostname or 'localhost'}:{parts.port or 5432}"
+class WarehouseTlsFailed(PipelineError):
+    """The TLS handshake with PostgreSQL failed: a certificate that does not verify, a CA file that
+    is missing, a server without TLS where the connection requires it."""
 
 
 def first_line(message: str) -> str:

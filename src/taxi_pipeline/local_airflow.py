@@ -30,20 +30,19 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qsl, quote, unquote, urlsplit
+from urllib.parse import quote
 
 import psycopg
 import requests
 from psycopg import sql
 
+from taxi_pipeline.connection import WarehouseConnection
 from taxi_pipeline.errors import PipelineError
 from taxi_pipeline.localpg import EmbeddedPostgres, free_port, port_is_free
 from taxi_pipeline.months import Month
+from taxi_pipeline.names import CONNECTION_ENV, DAG_ID, DBT_POOL, DBT_POOL_DESCRIPTION
 from taxi_pipeline.namespaces import configured_namespaces, dbt_pools
-from taxi_pipeline.settings import CONNECTION_ENV
 
-DAG_ID = "taxi_pipeline"
-DBT_POOL = "dbt"
 COMPONENTS = ("api-server", "scheduler", "dag-processor", "triggerer")
 EXECUTORS = ("LocalExecutor", "CeleryExecutor")
 CELERY_WORKER_PREFIX = "celery-worker-"
@@ -60,9 +59,6 @@ HEALTH_PROBES = 3
 REPO_DAGS_FOLDER = Path(__file__).resolve().parents[2] / "dags"
 # Imported by every Airflow component at start-up; preloads dbt where TAXI_PRELOAD_DBT=1.
 LOCAL_SETTINGS = Path(__file__).resolve().parents[2] / "deploy" / "airflow_local_settings.py"
-
-
-DBT_POOL_DESCRIPTION = "one dbt invocation at a time against a schema"
 
 
 class LocalAirflowError(PipelineError):
@@ -533,10 +529,9 @@ class LocalAirflow:
         }
         env["AIRFLOW_HOME"] = str(self.home)
         env["AIRFLOW_CONFIG"] = str(self.home / "airflow.cfg")
-        if self.warehouse_url:
-            env[CONNECTION_ENV] = connection_json(self.warehouse_url)
-        elif CONNECTION_ENV not in env:
-            env[CONNECTION_ENV] = connection_json(self.postgres.start().url())
+        if self.warehouse_url or CONNECTION_ENV not in env:
+            url = self.warehouse_url or self.postgres.start().url()
+            env[CONNECTION_ENV] = WarehouseConnection.from_url(url).airflow_json()
         env.update(self.extra_env)
         return env
 
@@ -873,23 +868,6 @@ class LocalAirflow:
             return _tail(self.log_file(component).read_text(errors="replace"), lines)
         except OSError:
             return "(no log)"
-
-
-def connection_json(url: str) -> str:
-    """A libpq URL as the Airflow connection JSON that ``AIRFLOW_CONN_AZURE_PG`` accepts."""
-    parts = urlsplit(url)
-    extra = dict(parse_qsl(parts.query))
-    return json.dumps(
-        {
-            "conn_type": "postgres",
-            "host": parts.hostname or "localhost",
-            "port": parts.port or 5432,
-            "login": unquote(parts.username or ""),
-            "password": unquote(parts.password or ""),
-            "schema": unquote(parts.path.lstrip("/")) or "postgres",
-            **({"extra": extra} if extra else {}),
-        }
-    )
 
 
 def _month(value: Month | str) -> Month:

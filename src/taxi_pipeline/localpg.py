@@ -27,6 +27,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 from taxi_pipeline.errors import PipelineError
+from taxi_pipeline.settings import Settings, warehouse_url_from_env
 
 SUPERUSER = "taxi"
 DATABASE = "taxi"
@@ -328,3 +329,12 @@ def wait_until_accepting(info: ConnectionInfo, timeout_s: float = 30.0) -> None:
             if time.monotonic() > deadline:
                 raise
             time.sleep(0.3)
+
+
+def resolve_warehouse_url(settings: Settings) -> str:
+    """``--warehouse-url``, else ``AIRFLOW_CONN_AZURE_PG``, else the state dir's own server."""
+    if settings.warehouse_url:
+        return settings.warehouse_url
+    if from_env := warehouse_url_from_env():
+        return from_env
+    return EmbeddedPostgres(settings.state_dir).start().url()

@@ -26,11 +26,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from taxi_pipeline.errors import InvalidParameter
+from taxi_pipeline.names import DAG_ID, DBT_POOL
 
 NAMESPACES_ENV = "TAXI_NAMESPACES"
 DEFAULT_ENTRY = "default"
-BASE_DAG_ID = "taxi_pipeline"
-BASE_DBT_POOL = "dbt"
 MAX_NAME_LENGTH = 40
 # Single underscores only, so that the "__" in dag ids and pool names stays a clear separator; the
 # length leaves room for the "_analytics" suffix within PostgreSQL's 63-character identifiers.
@@ -53,7 +52,7 @@ class Namespace:
 
     @property
     def dag_id(self) -> str:
-        return f"{self.name}__{BASE_DAG_ID}" if self.name else BASE_DAG_ID
+        return f"{self.name}__{DAG_ID}" if self.name else DAG_ID
 
     @property
     def tags(self) -> tuple[str, ...]:
@@ -61,7 +60,7 @@ class Namespace:
 
     @property
     def dbt_pool(self) -> str:
-        return f"{BASE_DBT_POOL}__{self.name}" if self.name else BASE_DBT_POOL
+        return f"{DBT_POOL}__{self.name}" if self.name else DBT_POOL
 
     # The default's schemas stay configurable (Variable taxi_raw_schema, ...); a namespace's are
     # fixed, so that a Variable shared by the whole Airflow cannot point two copies at one schema.

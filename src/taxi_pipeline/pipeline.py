@@ -15,24 +15,14 @@ from pathlib import Path
 import pyarrow.parquet as pq
 
 from taxi_pipeline.errors import CorruptFile
-from taxi_pipeline.localpg import EmbeddedPostgres
 from taxi_pipeline.months import Month
 from taxi_pipeline.schema import service_schema
-from taxi_pipeline.settings import Settings, warehouse_url_from_env
+from taxi_pipeline.settings import Settings
 from taxi_pipeline.source import download, trip_file_name, trip_file_url
 from taxi_pipeline.transforms import DbtTarget, MonthBuild, MonthTests, build_month, month_tests
 from taxi_pipeline.warehouse import LoadResult, Warehouse
 
 log = logging.getLogger(__name__)
-
-
-def resolve_warehouse_url(settings: Settings) -> str:
-    """``--warehouse-url``, else ``AIRFLOW_CONN_AZURE_PG``, else the embedded PostgreSQL."""
-    if settings.warehouse_url:
-        return settings.warehouse_url
-    if from_env := warehouse_url_from_env():
-        return from_env
-    return EmbeddedPostgres(settings.state_dir).start().url()
 
 
 def ingest_month(settings: Settings, month: Month, warehouse_url: str, progress=None) -> LoadResult:

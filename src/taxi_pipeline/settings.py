@@ -7,18 +7,22 @@ and otherwise from the embedded PostgreSQL, whose password lives in a 0600 file 
 
 from __future__ import annotations
 
-import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from taxi_pipeline.connection import WarehouseConnection
 from taxi_pipeline.errors import InvalidParameter
-from taxi_pipeline.source import DEFAULT_TLC_BASE_URL
-from taxi_pipeline.warehouse import validate_identifier
-
-CONNECTION_ID = "azure_pg"
-CONNECTION_ENV = "AIRFLOW_CONN_AZURE_PG"
-DEFAULT_STATE_DIR = ".state"
+from taxi_pipeline.names import (
+    CONNECTION_ENV,
+    DEFAULT_COPY_STREAMS,
+    DEFAULT_DBT_SCHEMA,
+    DEFAULT_RAW_SCHEMA,
+    DEFAULT_SERVICE,
+    DEFAULT_STATE_DIR,
+    DEFAULT_TLC_BASE_URL,
+    validate_identifier,
+)
 
 
 def env_setting(name: str, default: str) -> str:
@@ -27,7 +31,7 @@ def env_setting(name: str, default: str) -> str:
 
 @dataclass
 class Settings:
-    service: str = "green"
+    service: str = DEFAULT_SERVICE
     tlc_base_url: str = field(
         default_factory=lambda: env_setting("TAXI_TLC_BASE_URL", DEFAULT_TLC_BASE_URL)
     )
@@ -36,10 +40,16 @@ class Settings:
     )
     work_dir: Path | None = None
     warehouse_url: str | None = None
-    raw_schema: str = field(default_factory=lambda: env_setting("TAXI_RAW_SCHEMA", "raw"))
-    dbt_schema: str = field(default_factory=lambda: env_setting("TAXI_DBT_SCHEMA", "analytics"))
+    raw_schema: str = field(
+        default_factory=lambda: env_setting("TAXI_RAW_SCHEMA", DEFAULT_RAW_SCHEMA)
+    )
+    dbt_schema: str = field(
+        default_factory=lambda: env_setting("TAXI_DBT_SCHEMA", DEFAULT_DBT_SCHEMA)
+    )
     download_timeout_s: float = 120.0
-    copy_streams: int = field(default_factory=lambda: env_setting("TAXI_COPY_STREAMS", "2"))
+    copy_streams: int = field(
+        default_factory=lambda: env_setting("TAXI_COPY_STREAMS", str(DEFAULT_COPY_STREAMS))
+    )
 
     def __post_init__(self) -> None:
         self.state_dir = Path(self.state_dir).resolve()
@@ -66,26 +76,4 @@ def warehouse_url_from_env() -> str | None:
     raw = os.environ.get(CONNECTION_ENV)
     if not raw:
         return None
-    return connection_to_url(raw)
-
-
-def connection_to_url(raw: str) -> str:
-    text = raw.strip()
-    if text.startswith("{"):
-        try:
-            data = json.loads(text)
-        except json.JSONDecodeError:
-            raise InvalidParameter(f"{CONNECTION_ENV} is neither a URI nor valid JSON") from None
-        from urllib.parse import quote
-
-        login = quote(str(data.get("login") or ""), safe="")
-        password = quote(str(data.get("password") or ""), safe="")
-        auth = f"{login}:{password}@" if password else (f"{login}@" if login else "")
-        port = f":{data['port']}" if data.get("port") else ""
-        return (
-            f"postgresql://{auth}{data.get('host') or 'localhost'}{port}/{data.get('schema') or ''}"
-        )
-    for prefix in ("postgres://", "postgresql://"):
-        if text.startswith(prefix):
-            return "postgresql://" + text[len(prefix) :]
-    raise InvalidParameter(f"{CONNECTION_ENV} must be a postgres:// URI or Airflow connection JSON")
+    return WarehouseConnection.from_env_value(raw).url

@@ -25,7 +25,6 @@ from taxi_pipeline.errors import (
 )
 from taxi_pipeline.months import Month
 
-DEFAULT_TLC_BASE_URL = "https://d37ci6vzurychx.cloudfront.net/trip-data"
 PARQUET_MAGIC = b"PAR1"
 _CHUNK_BYTES = 1 << 20
 

@@ -30,6 +30,7 @@ import psycopg
 from psycopg import sql
 
 from taxi_pipeline import sqlfile
+from taxi_pipeline.connection import WarehouseConnection, classify_connection_error
 from taxi_pipeline.dbt import (
     DbtResult,
     DbtTimings,
@@ -40,7 +41,7 @@ from taxi_pipeline.dbt import (
     run_dbt,
     tests_summary,
 )
-from taxi_pipeline.errors import DbtFailed, DbtStillRunning, classify_connection_error
+from taxi_pipeline.errors import DbtFailed, DbtStillRunning
 from taxi_pipeline.months import Month
 
 log = logging.getLogger(__name__)
@@ -63,6 +64,10 @@ class DbtTarget:
     @property
     def project(self) -> Path:
         return self.project_dir or find_project_dir()
+
+    @property
+    def connection(self) -> WarehouseConnection:
+        return WarehouseConnection.from_url(self.warehouse_url)
 
     def dbt(self, command: str, months: tuple[Month, ...], echo, **options) -> DbtResult:
         """``dbt <command>`` of ``months`` against this target (options as ``run_dbt``'s)."""
@@ -314,7 +319,7 @@ def _bookkeeping(target: DbtTarget) -> Iterator[psycopg.Connection]:
             application_name="taxi_pipeline_transforms",
         )
     except psycopg.OperationalError as exc:
-        raise classify_connection_error(exc, target.warehouse_url) from exc
+        raise classify_connection_error(exc, target.connection) from exc
     with conn:
         try:
             locked = conn.execute(
@@ -326,7 +331,7 @@ def _bookkeeping(target: DbtTarget) -> Iterator[psycopg.Connection]:
             _wait_for_stopped_statements(conn, target)
             conn.execute(_statement("create_transform_log", target))
         except psycopg.OperationalError as exc:
-            raise classify_connection_error(exc, target.warehouse_url) from exc
+            raise classify_connection_error(exc, target.connection) from exc
         # The session's end releases the lock, whatever happens in between.
         yield conn
 

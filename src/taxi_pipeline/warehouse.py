@@ -12,7 +12,6 @@ out of neighbouring months.
 from __future__ import annotations
 
 import contextlib
-import re
 import threading
 import time
 from collections import Counter
@@ -31,32 +30,16 @@ import pyarrow.parquet as pq
 from psycopg import sql
 
 from taxi_pipeline import sqlfile
-from taxi_pipeline.errors import (
-    CorruptFile,
-    PipelineError,
-    classify_connection_error,
-    first_line,
-    server_of,
-)
+from taxi_pipeline.connection import WarehouseConnection, classify_connection_error
+from taxi_pipeline.errors import CorruptFile, PipelineError, first_line
 from taxi_pipeline.months import Month
+from taxi_pipeline.names import DEFAULT_COPY_STREAMS, DEFAULT_RAW_SCHEMA, validate_identifier
 from taxi_pipeline.schema import SOURCE_ROW_COLUMN, ServiceSchema
 from taxi_pipeline.source import DownloadedFile
 
-_IDENTIFIER = re.compile(r"[a-z_][a-z0-9_]{0,62}")
 _BATCH_ROWS = 64 * 1024
 # One server backend per stream. Two keep a 2-core machine busy (the client decodes while the
 # server parses); a bigger server may take more (TAXI_COPY_STREAMS).
-DEFAULT_COPY_STREAMS = 2
-
-
-def validate_identifier(name: str, what: str = "schema name") -> str:
-    """Schema names come from configuration: accept only plain lowercase identifiers."""
-    if not isinstance(name, str) or not _IDENTIFIER.fullmatch(name):
-        raise PipelineError(
-            f"invalid {what} {str(name)[:70]!r}: use lowercase letters, digits and underscores, "
-            f"starting with a letter or underscore (at most 63 characters)"
-        )
-    return name
 
 
 def statement(name: str, **parts: sql.Composable) -> sql.Composed:
@@ -126,10 +109,11 @@ class Warehouse:
         self,
         url: str,
         service_schema: ServiceSchema,
-        raw_schema: str = "raw",
+        raw_schema: str = DEFAULT_RAW_SCHEMA,
         copy_streams: int = DEFAULT_COPY_STREAMS,
     ):
         self.url = url
+        self.connection = WarehouseConnection.from_url(url)
         self.service_schema = service_schema
         self.raw_schema = validate_identifier(raw_schema)
         self.copy_streams = copy_streams
@@ -138,9 +122,12 @@ class Warehouse:
 
     def connect(self, autocommit: bool = False) -> psycopg.Connection:
         try:
-            return psycopg.connect(self.url, autocommit=autocommit, connect_timeout=10)
+            # A connect_timeout in the connection's options wins over this default.
+            own_timeout = "connect_timeout" in self.connection.options
+            timeout = {} if own_timeout else {"connect_timeout": 10}
+            return psycopg.connect(self.url, autocommit=autocommit, **timeout)
         except psycopg.OperationalError as exc:
-            raise classify_connection_error(exc, self.url) from exc
+            raise classify_connection_error(exc, self.connection) from exc
 
     def _parts(self, month: Month | None = None, **extra: sql.Composable) -> dict:
         table = self.service_schema.raw_table
@@ -286,8 +273,8 @@ class Warehouse:
                 if stream.error is not None:
                     raise stream.error from None
                 if isinstance(exc, adbc_driver_manager.OperationalError):
-                    raise classify_connection_error(exc, self.url) from exc
-                raise _adbc_error(exc, self.url) from exc
+                    raise classify_connection_error(exc, self.connection) from exc
+                raise _adbc_error(exc, self.connection) from exc
             raise
         if stream.error is not None:
             raise stream.error
@@ -463,8 +450,8 @@ def _split_statements(script: str) -> list[str]:
     return [part.strip() for part in code.split(";") if part.strip()]
 
 
-def _adbc_error(exc: Exception, url: str) -> PipelineError:
+def _adbc_error(exc: Exception, connection: WarehouseConnection) -> PipelineError:
     message = first_line(str(exc))
     if "connection" in message.lower() or "terminating" in message.lower():
-        return classify_connection_error(exc, url)
-    return PipelineError(f"bulk load into PostgreSQL at {server_of(url)} failed: {message}")
+        return classify_connection_error(exc, connection)
+    return PipelineError(f"bulk load into PostgreSQL at {connection.where} failed: {message}")

@@ -1,0 +1,36 @@
+"""The names and defaults every part of the pipeline shares, each defined here once.
+
+Importing this module costs nothing: the Airflow side, the CLI and the settings read it without
+loading the data path.
+"""
+
+from __future__ import annotations
+
+import re
+
+from taxi_pipeline.errors import InvalidParameter
+
+DAG_ID = "taxi_pipeline"
+DBT_POOL = "dbt"
+DBT_POOL_DESCRIPTION = "one dbt invocation at a time against a schema"
+CONNECTION_ID = "azure_pg"
+CONNECTION_ENV = "AIRFLOW_CONN_AZURE_PG"
+
+DEFAULT_SERVICE = "green"
+DEFAULT_RAW_SCHEMA = "raw"
+DEFAULT_DBT_SCHEMA = "analytics"
+DEFAULT_COPY_STREAMS = 2
+DEFAULT_TLC_BASE_URL = "https://d37ci6vzurychx.cloudfront.net/trip-data"
+DEFAULT_STATE_DIR = ".state"
+
+_IDENTIFIER = re.compile(r"[a-z_][a-z0-9_]{0,62}")
+
+
+def validate_identifier(name: str, what: str = "schema name") -> str:
+    """Schema names come from configuration: accept only plain lowercase identifiers."""
+    if not isinstance(name, str) or not _IDENTIFIER.fullmatch(name):
+        raise InvalidParameter(
+            f"invalid {what} {str(name)[:70]!r}: use lowercase letters, digits and underscores, "
+            f"starting with a letter or underscore (at most 63 characters)"
+        )
+    return name
