@@ -3,7 +3,13 @@ from datetime import UTC, date, datetime
 import pytest
 
 from taxi_pipeline.errors import InvalidParameter
-from taxi_pipeline.months import Month, month_of_interval, month_range, publication_deadline
+from taxi_pipeline.months import (
+    Month,
+    month_of_interval,
+    month_of_run,
+    month_range,
+    publication_deadline,
+)
 
 
 @pytest.mark.parametrize(
@@ -48,3 +54,15 @@ def test_month_comes_from_the_data_interval_not_the_clock():
 
 def test_publication_deadline_counts_from_the_end_of_the_month():
     assert publication_deadline(Month(2024, 1), 75) == date(2024, 4, 16)
+
+
+def test_a_runs_month_is_decided_one_way_for_the_tasks_and_the_cli():
+    jan, feb = datetime(2024, 1, 1, tzinfo=UTC), datetime(2024, 2, 1, tzinfo=UTC)
+    later = datetime(2024, 3, 15, 9, 30, tzinfo=UTC)
+    run = dict(month_param=None, interval_start=jan, interval_end=feb, logical_date=later)
+    assert month_of_run(run_type="backfill", **run)[0] == Month(2024, 1)
+    # A manual run's interval says when it was triggered; its logical date says which month.
+    assert month_of_run(run_type="manual", **run)[0] == Month(2024, 3)
+    assert month_of_run(run_type="manual", **run | {"month_param": "2023-12"})[0] == Month(2023, 12)
+    with pytest.raises(InvalidParameter, match="no month parameter and no logical date"):
+        month_of_run(run_type="manual", **run | {"logical_date": None})

@@ -29,7 +29,7 @@ from airflow.sdk.log import mask_secret
 
 from taxi_pipeline.connection import WarehouseConnection
 from taxi_pipeline.errors import InvalidParameter, MonthNotAvailable, PipelineError
-from taxi_pipeline.months import Month, month_of_interval, publication_deadline
+from taxi_pipeline.months import Month, month_of_run, publication_deadline
 from taxi_pipeline.names import (
     CONNECTION_ID,
     DAG_ID,
@@ -148,38 +148,23 @@ def warehouse_url(conn_id: str = CONNECTION_ID) -> str:
 
 
 def month_for_run(context: Any) -> Month:
-    """The run's month: the ``month`` param, else the data interval, else the logical date.
-
-    Scheduled and backfill runs cover their data interval. A manual run's data interval is
-    inferred from when it was triggered, not from its logical date, so it uses the month of its
-    logical date instead, and a manual run with neither a month nor a logical date fails.
-    """
-    chosen = (context.get("params") or {}).get("month")
-    if chosen:
-        month = Month.parse(chosen)
-        log.info("month %s (from the run's month parameter)", month)
-        return month
+    """The run's month (``months.month_of_run``), logged with what decided it."""
     dag_run = context.get("dag_run")
-    hint = trigger_hint(getattr(dag_run, "dag_id", None) or DAG_ID)
     run_type = getattr(getattr(dag_run, "run_type", None), "value", None) or str(
         getattr(dag_run, "run_type", "")
     )
-    start = context.get("data_interval_start")
-    end = context.get("data_interval_end")
-    if run_type in ("scheduled", "backfill") and start is not None and end is not None:
-        try:
-            month = month_of_interval(start, end)
-        except InvalidParameter as exc:
-            raise InvalidParameter(f"{exc}; {hint}") from None
-        log.info("month %s (from the data interval %s .. %s)", month, start, end)
-        return month
-    logical_date = getattr(dag_run, "logical_date", None)
-    if logical_date is None:
-        raise InvalidParameter(
-            f"this {run_type or 'manual'} run has no month parameter and no logical date: {hint}"
+    try:
+        month, decided_by = month_of_run(
+            month_param=(context.get("params") or {}).get("month"),
+            run_type=run_type,
+            interval_start=context.get("data_interval_start"),
+            interval_end=context.get("data_interval_end"),
+            logical_date=getattr(dag_run, "logical_date", None),
         )
-    month = Month.of(logical_date)
-    log.info("month %s (from the logical date %s of this %s run)", month, logical_date, run_type)
+    except InvalidParameter as exc:
+        hint = trigger_hint(getattr(dag_run, "dag_id", None) or DAG_ID)
+        raise InvalidParameter(f"{exc}: {hint}") from None
+    log.info("month %s (from %s)", month, decided_by)
     return month
 
 

@@ -18,10 +18,10 @@ from pathlib import Path
 
 import requests
 
-from taxi_pipeline.errors import PipelineError
+from taxi_pipeline.errors import InvalidParameter, PipelineError
 from taxi_pipeline.local_airflow import LocalAirflow, missing_pool_message
 from taxi_pipeline.localpg import free_port
-from taxi_pipeline.months import Month
+from taxi_pipeline.months import Month, month_of_run
 from taxi_pipeline.names import DEFAULT_TLC_BASE_URL
 from taxi_pipeline.schema import GREEN
 from taxi_pipeline.settings import Settings, warehouse_url_from_env
@@ -243,11 +243,19 @@ def _wait_for(predicate, timeout_s: float, message: str) -> None:
 
 
 def _run_month(run: dict) -> str:
-    conf = run.get("conf") or {}
-    if isinstance(conf, dict) and conf.get("month"):
-        return conf["month"]
-    start = run.get("data_interval_start") or run.get("logical_date")
-    return str(Month.of(start)) if start else "?"
+    """The month a run processes, decided as its tasks decide it."""
+    conf = run.get("conf") if isinstance(run.get("conf"), dict) else {}
+    try:
+        month, _ = month_of_run(
+            month_param=conf.get("month"),
+            run_type=run.get("run_type"),
+            interval_start=run.get("data_interval_start"),
+            interval_end=run.get("data_interval_end"),
+            logical_date=run.get("logical_date"),
+        )
+    except InvalidParameter:
+        return "?"
+    return str(month)
 
 
 def _import_errors_text(errors: dict[str, str]) -> str:

@@ -81,6 +81,32 @@ def month_of_interval(start: datetime, end: datetime) -> Month:
     return month
 
 
+def month_of_run(
+    *,
+    month_param: str | None,
+    run_type: str | None,
+    interval_start: datetime | None,
+    interval_end: datetime | None,
+    logical_date: datetime | None,
+) -> tuple[Month, str]:
+    """The month a DAG run processes, and what decided it.
+
+    The ``month`` param first; scheduled and backfill runs then cover their data interval. A
+    manual run's data interval is inferred from when it was triggered, not from its logical date,
+    so it uses the month of its logical date instead, and a manual run with neither fails.
+    """
+    if month_param:
+        return Month.parse(month_param), "the run's month parameter"
+    if run_type in ("scheduled", "backfill") and interval_start and interval_end:
+        month = month_of_interval(interval_start, interval_end)
+        return month, f"the data interval {interval_start} .. {interval_end}"
+    if logical_date is None:
+        raise InvalidParameter(
+            f"this {run_type or 'manual'} run has no month parameter and no logical date"
+        )
+    return Month.of(logical_date), f"the logical date {logical_date} of this {run_type} run"
+
+
 def publication_deadline(month: Month, grace_days: int) -> date:
     """The day by which TLC should have published ``month``: its end plus a grace period."""
     return month.next().first_day + timedelta(days=grace_days)
