@@ -17,7 +17,6 @@ grows; a full rebuild grows with H.
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import shutil
 import sys
@@ -34,7 +33,7 @@ from taxi_pipeline.dbt import run_dbt
 from taxi_pipeline.localpg import EmbeddedPostgres
 from taxi_pipeline.months import Month, month_range
 from taxi_pipeline.schema import GREEN
-from taxi_pipeline.source import DownloadedFile
+from taxi_pipeline.source import local_file
 from taxi_pipeline.warehouse import Warehouse
 
 REPO = Path(__file__).resolve().parent.parent
@@ -62,13 +61,7 @@ def synthetic_month(month: Month) -> Path:
 
 def load(url: str, month: Month) -> None:
     path = synthetic_month(month)
-    source = DownloadedFile(
-        url=path.as_uri(),
-        path=path,
-        sha256=hashlib.sha256(path.read_bytes()).hexdigest(),
-        size_bytes=path.stat().st_size,
-    )
-    Warehouse(url, GREEN).load_month(month, source)
+    Warehouse(url, GREEN).load_month(month, local_file(path))
 
 
 def timed_run(url: str, work: Path, **kwargs) -> tuple[float, float]:

@@ -37,21 +37,22 @@ def ingest_month(settings: Settings, month: Month, warehouse_url: str, progress=
     fetched = download(url, dest, timeout_s=settings.download_timeout_s)
     download_s = time.perf_counter() - started
     try:
-        parquet = pq.ParquetFile(fetched.path)
         log.info(
             "%s %s: %d rows, %d bytes, sha256 %s",
             settings.service,
             month,
-            parquet.metadata.num_rows,
+            fetched.metadata.num_rows,
             fetched.size_bytes,
             fetched.sha256[:12],
         )
-        if parquet.metadata.num_rows == 0:
+        if fetched.metadata.num_rows == 0:
             raise CorruptFile(
                 f"{url} is a parquet file with no rows; TLC does not publish empty months, so "
                 f"the file on the server is probably incomplete: nothing was replaced"
             )
-        schema.check_columns(parquet.schema_arrow, month)
+        # The Arrow schema as pyarrow restores it (stored types included), from the same footer.
+        arrow_schema = pq.ParquetFile(fetched.path, metadata=fetched.metadata).schema_arrow
+        schema.check_columns(arrow_schema, month)
         warehouse = Warehouse(warehouse_url, schema, settings.raw_schema, settings.copy_streams)
         result = dataclasses.replace(
             warehouse.load_month(month, fetched, progress=progress), download_s=download_s

@@ -35,6 +35,8 @@ class DownloadedFile:
     path: Path
     sha256: str
     size_bytes: int
+    # The footer, read once when the file is checked; later steps use it instead of re-reading.
+    metadata: pq.FileMetaData
 
 
 def trip_file_name(service: str, month: Month) -> str:
@@ -76,12 +78,20 @@ def download(url: str, dest: Path, timeout_s: float = 60.0) -> DownloadedFile:
         partial.unlink(missing_ok=True)
         raise _work_dir_error(dest.parent, exc) from exc
     try:
-        check_parquet(partial, url)
+        metadata = check_parquet(partial, url)
     except PipelineError:
         partial.unlink(missing_ok=True)
         raise
     os.replace(partial, dest)
-    return DownloadedFile(url=url, path=dest, sha256=digest.hexdigest(), size_bytes=size)
+    return DownloadedFile(url, dest, digest.hexdigest(), size, metadata)
+
+
+def local_file(path: Path) -> DownloadedFile:
+    """A parquet file already on this machine, checked as a download would be."""
+    url = path.resolve().as_uri()
+    metadata = check_parquet(path, url)
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    return DownloadedFile(url, path, digest, path.stat().st_size, metadata)
 
 
 def _raise_for_status(url: str, response: requests.Response) -> None:
@@ -102,8 +112,8 @@ def _raise_for_status(url: str, response: requests.Response) -> None:
         raise PipelineError(f"{url} answered HTTP {status}; check the TLC base URL")
 
 
-def check_parquet(path: Path, url: str) -> None:
-    """Raise ``CorruptFile`` unless ``path`` has parquet magic at both ends and a footer."""
+def check_parquet(path: Path, url: str) -> pq.FileMetaData:
+    """The file's footer; ``CorruptFile`` unless it has parquet magic at both ends and a footer."""
     size = path.stat().st_size
     with open(path, "rb") as handle:
         head = handle.read(512)
@@ -122,7 +132,7 @@ def check_parquet(path: Path, url: str) -> None:
             f"the download was cut short or the file on the server is damaged"
         )
     try:
-        pq.ParquetFile(path).metadata  # noqa: B018  (reading the footer is the check)
+        return pq.read_metadata(path)
     except Exception as exc:
         raise CorruptFile(
             f"{url} returned a parquet file of {size} bytes whose footer cannot be read: "

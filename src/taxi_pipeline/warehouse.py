@@ -175,7 +175,7 @@ class Warehouse:
         """Replace ``month``'s partition with the rows of ``source`` (already validated)."""
         started_at = datetime.now(UTC)
         clock = time.perf_counter()
-        metadata = pq.ParquetFile(source.path).metadata
+        metadata = source.metadata
         rows_in_file = metadata.num_rows
         self.ensure_raw_schema()
         slices = slice_file(metadata, self.copy_streams)
