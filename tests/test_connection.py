@@ -63,8 +63,11 @@ def test_an_unknown_option_is_refused_by_name():
 
 
 def test_a_non_postgres_connection_is_refused():
-    with pytest.raises(InvalidParameter, match="must be a postgres connection"):
+    refused = "'azure_pg' has type 'mysql'; it must be a postgres"
+    with pytest.raises(InvalidParameter, match=refused):
         WarehouseConnection.from_airflow_connection(airflow_connection(conn_type="mysql"))
+    with pytest.raises(InvalidParameter, match="AIRFLOW_CONN_AZURE_PG has type 'mysql'"):
+        WarehouseConnection.from_env_value('{"conn_type": "mysql", "host": "db"}')
 
 
 @pytest.mark.parametrize(

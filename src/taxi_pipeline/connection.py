@@ -85,6 +85,8 @@ class WarehouseConnection:
     def from_airflow_fields(
         cls,
         *,
+        defined_by: str,
+        conn_type: str | None,
         host: str | None,
         port: int | str | None,
         login: str | None,
@@ -92,7 +94,12 @@ class WarehouseConnection:
         schema: str | None,
         extra: Mapping[str, Any] | None,
     ) -> WarehouseConnection:
-        """The fields of an Airflow connection (``schema`` is the database name there)."""
+        """The fields of an Airflow connection (``schema`` is the database name there);
+        ``defined_by`` names where they came from, for the message if they are not postgres."""
+        if conn_type and conn_type not in ("postgres", "postgresql"):
+            raise InvalidParameter(
+                f"{defined_by} has type {conn_type!r}; it must be a postgres connection"
+            )
         extra = extra or {}
         return cls(
             host=host or "localhost",
@@ -105,12 +112,9 @@ class WarehouseConnection:
 
     @classmethod
     def from_airflow_connection(cls, conn: Any) -> WarehouseConnection:
-        if conn.conn_type and conn.conn_type not in ("postgres", "postgresql"):
-            raise InvalidParameter(
-                f"connection {conn.conn_id!r} has type {conn.conn_type!r}; "
-                f"it must be a postgres connection"
-            )
         return cls.from_airflow_fields(
+            defined_by=f"connection {conn.conn_id!r}",
+            conn_type=conn.conn_type,
             host=conn.host,
             port=conn.port,
             login=conn.login,
@@ -129,12 +133,12 @@ class WarehouseConnection:
             except json.JSONDecodeError:
                 message = f"{CONNECTION_ENV} is neither a URI nor valid JSON"
                 raise InvalidParameter(message) from None
-            if data.get("conn_type") not in (None, "postgres", "postgresql"):
-                raise InvalidParameter(f"{CONNECTION_ENV} must describe a postgres connection")
             extra = data.get("extra") or {}
             if isinstance(extra, str):
                 extra = json.loads(extra or "{}")
             return cls.from_airflow_fields(
+                defined_by=CONNECTION_ENV,
+                conn_type=data.get("conn_type"),
                 host=data.get("host"),
                 port=data.get("port"),
                 login=data.get("login"),

@@ -37,6 +37,7 @@ from taxi_pipeline.connection import (
 )
 from taxi_pipeline.errors import DbtFailed, InvalidParameter
 from taxi_pipeline.months import Month
+from taxi_pipeline.names import DEFAULT_DBT_SCHEMA, DEFAULT_RAW_SCHEMA
 
 _PROJECT_ENV = "TAXI_DBT_PROJECT_DIR"
 MONTHS_ENV = "TAXI_DBT_MONTHS"
@@ -96,7 +97,9 @@ def warm_up(project_dir: Path | None = None) -> float:
         from dbt.cli.main import dbtRunner
 
         project = str(project_dir or find_project_dir())
-        placeholders = dbt_environment("postgresql://warm-up@localhost/warm_up", "analytics", "raw")
+        placeholders = dbt_environment(
+            "postgresql://warm-up@localhost/warm_up", DEFAULT_DBT_SCHEMA, DEFAULT_RAW_SCHEMA
+        )
         with (
             _one_invocation,
             _host_logging(),
@@ -276,7 +279,7 @@ def run_dbt(
     work_dir: Path,
     *,
     target_schema: str,
-    raw_schema: str = "raw",
+    raw_schema: str = DEFAULT_RAW_SCHEMA,
     months: Sequence[Month] | None = None,
     project_dir: Path | None = None,
     select: Sequence[str] = (),

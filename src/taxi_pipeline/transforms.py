@@ -43,6 +43,7 @@ from taxi_pipeline.dbt import (
 )
 from taxi_pipeline.errors import DbtFailed, DbtStillRunning
 from taxi_pipeline.months import Month
+from taxi_pipeline.names import DEFAULT_SERVICE
 
 log = logging.getLogger(__name__)
 
@@ -58,7 +59,7 @@ class DbtTarget:
     work_dir: Path
     raw_schema: str
     dbt_schema: str
-    service: str = "green"
+    service: str = DEFAULT_SERVICE
     project_dir: Path | None = None
 
     @property
