@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
 import sys
 import tempfile
@@ -55,7 +56,10 @@ def synthetic_month(month: Month) -> Path:
     for column in ("lpep_pickup_datetime", "lpep_dropoff_datetime"):
         index = table.schema.get_field_index(column)
         table = table.set_column(index, column, pc.add(table.column(index), shift))
-    pq.write_table(table, path)
+    # Written aside and renamed: a reader in another process never sees half a file.
+    partial = path.with_name(f"{path.name}.{os.getpid()}.partial")
+    pq.write_table(table, partial)
+    partial.replace(path)
     return path
 
 

@@ -12,11 +12,16 @@ from taxi_pipeline.localpg import ConnectionInfo, EmbeddedPostgres
 from taxi_pipeline.months import Month
 from taxi_pipeline.settings import Settings
 from tests.support.databases import scratch_database
+from tests.support.timings import TIMINGS
 from tests.support.tlc_server import FaultyTlcMirror
 
 REPO = Path(__file__).resolve().parent.parent
-# Importing Airflow in a test process would otherwise create ~/airflow; keep it in the checkout.
-os.environ.setdefault("AIRFLOW_HOME", str(REPO / ".state" / "pytest-airflow-home"))
+# Importing Airflow in a test process would otherwise create ~/airflow; keep it in the checkout,
+# one per pytest-xdist worker so that no two write one airflow.cfg.
+os.environ.setdefault(
+    "AIRFLOW_HOME",
+    str(REPO / ".state" / f"pytest-airflow-home-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"),
+)
 TLC_SAMPLES = REPO / "data" / "tlc"
 SAMPLE_MONTHS = [Month(2023, 1), Month(2023, 12), Month(2024, 1)]
 
@@ -71,3 +76,21 @@ def settings(tmp_path, tlc) -> Settings:
         state_dir=tmp_path / "state",
         download_timeout_s=5.0,
     )
+
+
+def pytest_sessionfinish(session):
+    # A pytest-xdist worker hands its timings to the controller, which prints them.
+    if hasattr(session.config, "workeroutput"):
+        session.config.workeroutput["timings"] = dict(TIMINGS)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node, error):
+    TIMINGS.update(getattr(node, "workeroutput", {}).get("timings", {}))
+
+
+def pytest_terminal_summary(terminalreporter):
+    if TIMINGS:
+        terminalreporter.section("taxi_pipeline end-to-end timings")
+        for name, value in TIMINGS.items():
+            terminalreporter.write_line(f"{name}: {value}")

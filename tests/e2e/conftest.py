@@ -21,9 +21,10 @@ import pytest
 from psycopg import sql
 
 from taxi_pipeline.local_airflow import LocalAirflow
+from tests.support.timings import TIMINGS
 
 REPO_DAGS = Path(__file__).resolve().parents[2] / "dags"
-TIMINGS: dict[str, str] = {}
+SESSION_AIRFLOW_GROUP = "session_airflow"
 
 
 @dataclass(frozen=True)
@@ -117,8 +118,9 @@ def started_airflow(
         stop()
 
 
-def pytest_terminal_summary(terminalreporter):
-    if TIMINGS:
-        terminalreporter.section("taxi_pipeline end-to-end timings")
-        for name, value in TIMINGS.items():
-            terminalreporter.write_line(f"{name}: {value}")
+def pytest_collection_modifyitems(items):
+    """Under pytest-xdist, every test of the session's Airflow runs in one worker, so that it is
+    started once; the tests with stacks of their own are spread over the workers."""
+    for item in items:
+        if "airflow" in item.fixturenames:
+            item.add_marker(pytest.mark.xdist_group(SESSION_AIRFLOW_GROUP))

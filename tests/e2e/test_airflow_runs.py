@@ -18,8 +18,8 @@ import pytest
 
 from taxi_pipeline.local_airflow import LocalAirflow
 from taxi_pipeline.months import Month
-from tests.e2e.conftest import TIMINGS
 from tests.support.sample_months import month_report, rows_in_sample
+from tests.support.timings import TIMINGS
 from tests.support.tlc_server import Fault
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]

@@ -31,7 +31,7 @@ from taxi_pipeline.local_airflow import (
     LocalAirflowError,
 )
 from taxi_pipeline.localpg import free_port
-from tests.e2e.conftest import TIMINGS, started_airflow
+from tests.e2e.conftest import started_airflow
 from tests.e2e.test_faults_airflow import (
     BACKFILL,
     RUN_TIMEOUT_S,
@@ -48,6 +48,7 @@ from tests.e2e.test_faults_airflow import (
 )
 from tests.support.databases import scratch_database
 from tests.support.sample_months import file_name
+from tests.support.timings import TIMINGS
 from tests.support.tlc_server import Fault
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]

@@ -29,9 +29,9 @@ from taxi_pipeline.pipeline import ingest_month
 from taxi_pipeline.schema import service_schema
 from taxi_pipeline.settings import Settings
 from taxi_pipeline.warehouse import Warehouse
-from tests.e2e.conftest import TIMINGS
 from tests.support.databases import scratch_database
 from tests.support.sample_months import file_name, month_report, rows_in_sample
+from tests.support.timings import TIMINGS
 from tests.support.tlc_server import Fault
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
