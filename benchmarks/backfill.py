@@ -81,9 +81,11 @@ RUN_TIMEOUT_S = 3600
 STRAY_RUN_WAIT_S = 120
 # Backfill arms: the DAG, and the backfill's max_active_runs (None keeps Airflow's default, as
 # `taxi-pipeline backfill`).
+# In the order they run: the classic between the project's two, so that the parallel arm's
+# backfill is marked finished before the serial one starts on the same DAG.
 BACKFILL_ARMS = {
-    "classic": (CLASSIC_DAG_ID, 1),
     "parallel": (DAG_ID, None),
+    "classic": (CLASSIC_DAG_ID, 1),
     "serial": (DAG_ID, 1),
 }
 ARMS = (*BACKFILL_ARMS, "single")
@@ -247,9 +249,16 @@ def covered_seconds(intervals: list[tuple[datetime, datetime]]) -> float:
     return total
 
 
-def backfill(stack: LocalStack, months: list[Month], arm: str) -> dict:
-    """Backfill ``months`` through the arm's DAG; its figures once every run has finished."""
+def backfill(stack: LocalStack, months: list[Month], arm: str, open_backfills: dict) -> dict:
+    """Backfill ``months`` through the arm's DAG; its figures once every run has finished.
+
+    ``open_backfills`` maps a DAG to its last backfill, which may not be marked finished yet.
+    """
     dag_id, max_active_runs = BACKFILL_ARMS[arm]
+    if dag_id in open_backfills:
+        # One unfinished backfill per DAG at a time, and the scheduler marks a backfill finished
+        # only every 30 s or so; an arm on another DAG in between has given it that time.
+        stack.airflow.wait_for_backfill(open_backfills.pop(dag_id))
     progress(f"[{arm}] backfilling {months[0]} .. {months[-1]} ({dag_id}) ...")
     # Reprocess: the serial arm re-runs months the parallel one completed.
     backfill_id = stack.airflow.create_backfill(
@@ -260,9 +269,7 @@ def backfill(stack: LocalStack, months: list[Month], arm: str) -> dict:
         created_at, effective_max_active_runs = conn.execute(
             "select created_at, max_active_runs from backfill where id = %s", (backfill_id,)
         ).fetchone()
-    # One unfinished backfill per DAG at a time, and the scheduler marks a backfill finished
-    # only every 30 s or so: the next arm on this DAG must not find it still open.
-    stack.airflow.wait_for_backfill(backfill_id)
+    open_backfills[dag_id] = backfill_id
     return {
         "max_active_runs": effective_max_active_runs,
         **figures(stack.airflow, dag_id, runs, created_at),
@@ -318,10 +325,11 @@ def measure(months: list[Month], arms: list[str]) -> dict:
             "last_month": str(months[-1]),
             "executor_slots": stack.airflow.parallelism,
         }
+        open_backfills: dict[str, int] = {}
         for arm in BACKFILL_ARMS:
             if arm in arms:
                 fresh_warehouse(pg, BACKFILL_ARMS[arm][0], scratch / "seed")
-                report[arm] = backfill(stack, months, arm)
+                report[arm] = backfill(stack, months, arm, open_backfills)
         if "single" in arms:
             single = {"month": str(months[-1])}
             for side, dag_id in (("classic", CLASSIC_DAG_ID), ("project", DAG_ID)):

@@ -105,6 +105,9 @@ def build_dag(namespace: Namespace):
         # Loads of different months may overlap; dbt is serialised by its pool, not by this.
         max_active_runs=4,
         default_args={
+            # Months already loaded are transformed and tested before new months start: the dbt
+            # tasks then find several months waiting and take them in one invocation.
+            "weight_rule": "upstream",
             "retries": 2,
             "retry_delay": timedelta(minutes=5),
             "retry_policy": airflow_tasks.TransientOnlyRetryPolicy(),
