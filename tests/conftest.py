@@ -12,6 +12,7 @@ from taxi_pipeline.localpg import ConnectionInfo, EmbeddedPostgres
 from taxi_pipeline.months import Month
 from taxi_pipeline.settings import Settings
 from tests.support.databases import scratch_database
+from tests.support.scheduling import SessionAirflowScheduling
 from tests.support.timings import TIMINGS
 from tests.support.tlc_server import FaultyTlcMirror
 
@@ -76,6 +77,11 @@ def settings(tmp_path, tlc) -> Settings:
         state_dir=tmp_path / "state",
         download_timeout_s=5.0,
     )
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config, log):
+    return SessionAirflowScheduling(config, log)
 
 
 def pytest_sessionfinish(session):

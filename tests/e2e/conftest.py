@@ -21,10 +21,10 @@ import pytest
 from psycopg import sql
 
 from taxi_pipeline.local_airflow import LocalAirflow
+from tests.support.scheduling import SESSION_AIRFLOW_MODULES
 from tests.support.timings import TIMINGS
 
 REPO_DAGS = Path(__file__).resolve().parents[2] / "dags"
-SESSION_AIRFLOW_GROUP = "session_airflow"
 
 
 @dataclass(frozen=True)
@@ -119,8 +119,17 @@ def started_airflow(
 
 
 def pytest_collection_modifyitems(items):
-    """Under pytest-xdist, every test of the session's Airflow runs in one worker, so that it is
-    started once; the tests with stacks of their own are spread over the workers."""
-    for item in items:
-        if "airflow" in item.fixturenames:
-            item.add_marker(pytest.mark.xdist_group(SESSION_AIRFLOW_GROUP))
+    # Tests of the session's Airflow must share one pytest-xdist worker, or each would start one.
+    strays = sorted(
+        {
+            item.nodeid.split("::", 1)[0]
+            for item in items
+            if "airflow" in item.fixturenames
+            and item.nodeid.split("::", 1)[0] not in SESSION_AIRFLOW_MODULES
+        }
+    )
+    if strays:
+        raise pytest.UsageError(
+            f"{', '.join(strays)} use the session's Airflow: add them to SESSION_AIRFLOW_MODULES "
+            f"in tests/support/scheduling.py"
+        )
