@@ -4,8 +4,10 @@ catchup comes from the DAG argument; when unset it is True under Airflow 2 and F
 Airflow 3 (the version is read from the imports and the DAG arguments). The schedule is turned
 into an interval (presets, cron, timedelta, timetables; none for manual or asset-triggered DAGs)
 and start_date is evaluated from the DAG or its default_args (datetime, pendulum, days_ago,
-ISO strings, clock arithmetic). The rule fires when at least two whole intervals lie between
-start_date and now (or end_date), i.e. unpausing would schedule more than the latest run.
+ISO strings, clock arithmetic). The rule fires when unpausing would schedule at least two runs,
+more than the latest one: two whole intervals between start_date and now, or, with an end_date
+in the past, two logical dates from start_date to end_date inclusive. A DAG factory's settings
+are read from the arguments it is called with.
 """
 
 from __future__ import annotations
@@ -121,8 +123,12 @@ def _check_dag(ctx: FileContext, dag: DagDef, arguments: dict[str, ast.expr]) ->
         return False
     now = datetime.now(UTC).replace(tzinfo=None)
     end = date_value(src, kwargs.get("end_date") or defaults.get("end_date"))
-    horizon = min(now, end) if end is not None else now
-    runs = int((horizon - start) / interval)
+    if end is not None and end + interval <= now:
+        # end_date is the last logical date scheduled, and its interval is over: every run
+        # from start_date to end_date inclusive is history
+        runs = int((end - start) / interval) + 1 if end >= start else 0
+    else:
+        runs = int((now - start) / interval)
     if runs < 2:
         return False
     when = f"start_date {start:%Y-%m-%d} and a {_describe(interval)} schedule"
@@ -367,13 +373,55 @@ def cron_interval(text: str) -> timedelta | None:
         return timedelta(hours=every(hour, 24) or 1)
     if "," in hour or "-" in hour:
         return timedelta(hours=24 / (hour.count(",") + 1)) if "," in hour else timedelta(hours=1)
-    if dom == "*" and month == "*":
+    # a field listing every value ("1-12" months, "1-31" days, "0-6" weekdays) is "*"
+    months, days, weekdays = _count(month, 1, 12), _count(dom, 1, 31), _count(dow, 0, 6)
+    month = "*" if months == 12 else month
+    dom = "*" if days == 31 else dom
+    dow = "*" if weekdays == 7 else dow
+    if dom in {"*", "?"} and month in {"*", "?"}:
         if dow in {"*", "?"}:
             return timedelta(days=1)
-        return timedelta(days=7 / (dow.count(",") + 1)) if "-" not in dow else timedelta(days=1)
+        return timedelta(days=7 / weekdays) if weekdays else timedelta(days=1)
     if month in {"*", "?"}:
-        return timedelta(days=30 / (dom.count(",") + 1))
-    return timedelta(days=365 / (month.count(",") + 1))
+        return timedelta(days=30 / (days or 1))
+    if dom in {"*", "?"} and dow in {"*", "?"}:
+        return timedelta(days=1)  # every day of some months
+    return timedelta(days=365 / ((months or 1) * (days or 1)))
+
+
+def _count(field: str, low: int, high: int) -> int | None:
+    """How many values a cron field matches ("*/2", "1-5", "1,15", "MON" count); ``None``
+    when it is not understood."""
+    if field in {"*", "?"}:
+        return high - low + 1
+    values: set[int] = set()
+    named = 0  # MON, JAN
+    for part in field.split(","):
+        step = 1
+        if "/" in part:
+            part, _, raw_step = part.partition("/")
+            if not raw_step.isdigit() or int(raw_step) == 0:
+                return None
+            step = int(raw_step)
+        if part in {"*", ""}:
+            first, last = low, high
+        elif "-" in part:
+            start, _, end = part.partition("-")
+            if not (start.isdigit() and end.isdigit()):
+                return None
+            first, last = int(start), int(end)
+        elif part.isdigit():
+            first = int(part)
+            last = first if step == 1 else high
+        elif len(part) == 3 and part.isalpha():
+            named += 1
+            continue
+        else:
+            return None
+        values.update(range(first, last + 1, step))
+    if high == 6:  # Sunday is 0 and 7
+        values = {7 if v == 0 else v for v in values}
+    return (len(values) + named) or None
 
 
 def duration_value(src: SourceFile, call: ast.Call) -> timedelta | None:
