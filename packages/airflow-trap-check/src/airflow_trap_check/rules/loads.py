@@ -163,7 +163,7 @@ def check_unit(ctx: FileContext, unit: Unit) -> None:
         if statement.kind in {"append", "merge", "select", "upsert"}:
             sources |= sql.source_tables(statement.text)
     unit_text = unit.text
-    existence_checked = _existence_checked(unit, parsed)
+    existence_checked = _existence_checked(unit, parsed) | _watermarked(src, unit, parsed)
 
     reported: set[int] = set()
     deletes = [
@@ -460,6 +460,34 @@ def _existence_checked(unit: Unit, parsed: list[tuple[SqlText, sql.Statement]]) 
         if statement.kind == "select" and sql.PLACEHOLDER.search(statement.where or ""):
             checked |= sql.source_tables(statement.text)
     return checked
+
+
+_MAX = re.compile(r"\bmax\s*\(", re.IGNORECASE)
+
+
+def _watermarked(
+    src: SourceFile, unit: Unit, parsed: list[tuple[SqlText, sql.Statement]]
+) -> set[str]:
+    """Tables the task reads its high-water mark from (``SELECT MAX(date) FROM target``)
+    before appending what lies beyond it: a rerun finds its rows there and appends nothing."""
+    tables: set[str] = set()
+    for item, statement in parsed:
+        if statement.kind != "select" or not _MAX.search(statement.text):
+            continue
+        tables |= sql.source_tables(statement.text)
+        # the query built by a helper from its parameters: the table names the task passes
+        function = next(
+            (a for a in src.ancestors(item.node) if isinstance(a, FUNCTION_TYPES)), None
+        )
+        if function is None:
+            continue
+        for node in unit.walk():
+            if isinstance(node, ast.Call) and function in src.local_functions(node):
+                for arg in [*node.args, *(kw.value for kw in node.keywords)]:
+                    value = src.constant(arg)
+                    if isinstance(value, str) and value.replace("_", "").isalnum():
+                        tables.add(value.lower())
+    return tables
 
 
 def _filtered(
