@@ -45,6 +45,12 @@ def model(source: str) -> AirflowModel:
         ("0 0 * * 1", timedelta(days=7)),
         ("0 6 2 * *", timedelta(days=30)),
         ("0 0 1 1 *", timedelta(days=365)),
+        # a range or step over a whole field is the same as "*"
+        ("0 8 2 1-12 *", timedelta(days=30)),
+        ("0 6 * * 0-6", timedelta(days=1)),
+        ("0 0 1,15 * *", timedelta(days=15)),
+        ("0 0 1 */3 *", timedelta(days=365 / 4)),
+        ("0 0 * * MON,WED", timedelta(days=3.5)),
     ],
 )
 def test_cron_interval(expression, interval):

@@ -61,6 +61,8 @@ class Unit:
     roots: list[ast.AST]
     name: str
     src: SourceFile
+    # what the task passes to the callable's parameters (op_kwargs), as text
+    arguments: dict[str, str] = field(default_factory=dict)
 
     @cached_property
     def nodes(self) -> list[ast.AST]:
@@ -241,7 +243,7 @@ class AirflowModel:
         task_functions = {id(t.node) for t in self.tasks if t.is_taskflow}
         for task in self.tasks:
             roots = [*task.code] if task.is_taskflow else [task.node, *task.code]
-            units.append(Unit(task, roots, task.label, self.src))
+            units.append(Unit(task, roots, task.label, self.src, self.task_arguments(task)))
             for root in task.code:
                 covered.update(id(n) for n in self.src.walk(root) if isinstance(n, FUNCTION_TYPES))
         called: set[int] = set()
@@ -265,6 +267,12 @@ class AirflowModel:
                     continue
                 units.append(Unit(None, self.closure([func]), func.name, self.src))
         return units
+
+    def task_arguments(self, task: TaskDef) -> dict[str, str]:
+        """The text of each ``op_kwargs`` entry a classic task hands its callable."""
+        entries = self.src.dict_entries(task.kwargs.get("op_kwargs")) or {}
+        texts = {key: self.src.string(value) for key, value in entries.items()}
+        return {key: text for key, text in texts.items() if text is not None}
 
     # -- settings --------------------------------------------------------------------------
 

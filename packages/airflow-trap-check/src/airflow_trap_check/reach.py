@@ -18,11 +18,12 @@ from collections.abc import Callable, Iterator
 from functools import cache
 from pathlib import Path
 
+from airflow_trap_check import sql
 from airflow_trap_check.base import FileContext
-from airflow_trap_check.dags import AirflowModel, TaskDef
+from airflow_trap_check.dags import AirflowModel, TaskDef, Unit
 from airflow_trap_check.model import Finding
-from airflow_trap_check.rules import credentials, import_time, imports, paths
-from airflow_trap_check.source import parse
+from airflow_trap_check.rules import credentials, import_time, imports, loads, paths
+from airflow_trap_check.source import SourceFile, parse
 
 Rules = tuple[tuple[str, Callable[[FileContext], None]], ...]
 
@@ -48,6 +49,10 @@ def check(ctx: FileContext, selected: set[str] | frozenset[str]) -> None:
         return
     if {code for code, _ in MODULE_RULES} & set(selected):
         _check_imports(ctx, selected)
+    if "TP007" in selected:
+        _check_parse_time_calls(ctx)
+    if {"TP003", "TP004"} & set(selected):
+        _check_task_code(ctx)
     if {code for code, _ in SCRIPT_RULES} & set(selected):
         _check_scripts(ctx, selected)
 
@@ -55,6 +60,9 @@ def check(ctx: FileContext, selected: set[str] | frozenset[str]) -> None:
 def clear_cache() -> None:
     _OWN_FINDINGS.clear()
     _MODULE_IMPORTS.clear()
+    _PARSED.clear()
+    _HAZARDS.clear()
+    _LOAD_FINDINGS.clear()
     _module_in.cache_clear()
 
 
@@ -164,6 +172,238 @@ def _tasks_using(ctx: FileContext, statement: ast.Import | ast.ImportFrom) -> li
         if names & bound and task.label not in users:
             users.append(task.label)
     return users
+
+
+_PARSED: dict[Path, SourceFile | None] = {}
+_HAZARDS: dict[Path, import_time.Hazards] = {}
+Definition = tuple[SourceFile, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef]
+
+
+def _check_parse_time_calls(ctx: FileContext) -> None:
+    """Project functions and methods the DAG file calls while it is parsed.
+
+    ``mgr = VariableManager()`` then ``mgr.get_name("key")`` in a ``@dag`` body (or at module
+    level) runs the method's ``Variable.get`` on every parse, though it lives in a helper module.
+    """
+    src = ctx.src
+    imported = _imported_names(src)
+    if not imported:
+        return
+    folders = imports.module_folders(ctx)
+    regions: list[list[ast.stmt]] = [src.tree.body]
+    regions.extend(f.body for f in ctx.model.dag_functions)  # type: ignore[attr-defined]
+    reported: set[int] = set()
+    for body in regions:
+        for call in import_time.parse_time_calls(body):
+            if call.lineno in reported:
+                continue
+            target = _called_definition(ctx, call, imported, folders)
+            if target is None:
+                continue
+            module, definition, shown_name = target
+            if isinstance(definition, ast.ClassDef):
+                continue
+            hazards = _HAZARDS.get(module.path)
+            if hazards is None:
+                hazards = _HAZARDS[module.path] = import_time.Hazards(module)
+            what = hazards.of_function(definition)
+            if what:
+                reported.add(call.lineno)
+                import_time.report(
+                    ctx,
+                    call,
+                    f"`{shown_name}()` ({_shown(module.path, ctx)} line {definition.lineno}), "
+                    f"which makes {what},",
+                )
+
+
+def _check_task_code(ctx: FileContext) -> None:
+    """Loads done by project code a task runs: a custom operator's ``execute`` or an imported
+    python callable, judged like a task of the DAG file and reported at the task."""
+    src = ctx.src
+    imported = _imported_names(src)
+    if not imported:
+        return
+    folders = imports.module_folders(ctx)
+    root = ctx.project_root
+    for task in ctx.model.tasks:
+        if task.is_taskflow or not isinstance(task.node, ast.Call):
+            continue
+        func = task.node.func
+        if isinstance(func, ast.Attribute) and func.attr == "partial":
+            func = func.value
+        found: Definition | None = None
+        what = ""
+        if isinstance(func, ast.Name) and func.id in imported:
+            module, attr = imported[func.id]
+            found = _definition(_module_file(module, folders, root), attr, folders)
+            if found is not None and isinstance(found[1], ast.ClassDef):
+                execute = _method(found[1], "execute")
+                found = (found[0], execute) if execute is not None else None
+                what = f"`{func.id}.execute()`"
+            else:
+                found = None
+        callable_ = task.kwargs.get("python_callable")
+        if found is None and isinstance(callable_, ast.Name) and callable_.id in imported:
+            module, attr = imported[callable_.id]
+            found = _definition(_module_file(module, folders, root), attr, folders)
+            if found is not None and isinstance(found[1], ast.ClassDef):
+                found = None
+            what = f"`{callable_.id}()`"
+        if found is None or _task_guards_its_load(ctx, task):
+            continue
+        module_src, definition = found
+        arguments = ctx.model.task_arguments(task)
+        for finding in _load_findings(module_src, definition, task.label, arguments, ctx):
+            ctx.report(
+                finding.code,
+                task.node,
+                f"task `{task.label}` runs {what} ({_shown(module_src.path, ctx)}), where line "
+                f"{finding.line}: {finding.message}",
+            )
+
+
+def _task_guards_its_load(ctx: FileContext, task: TaskDef) -> bool:
+    """The DAG hands the operator a statement that removes or merges the run's rows."""
+    unit = next((u for u in ctx.model.units if u.task is task), None)
+    if unit is None:
+        return False
+    for item in loads.sql_texts(ctx, unit):
+        for statement in sql.statements(item.text):
+            if statement.kind in {"upsert", "merge", "scoped_delete", "partition", "replace"}:
+                return True
+    return False
+
+
+_LOAD_FINDINGS: dict[tuple[Path, int, str, tuple[tuple[str, str], ...]], list[Finding]] = {}
+
+
+def _load_findings(
+    module: SourceFile,
+    definition: ast.AST,
+    label: str,
+    arguments: dict[str, str],
+    ctx: FileContext,
+) -> list[Finding]:
+    key = (module.path, id(definition), label, tuple(sorted(arguments.items())))
+    if key not in _LOAD_FINDINGS:
+        model = AirflowModel(module)
+        inner = FileContext(
+            module, model, _shown(module.path, ctx), ctx.runbook_name, ctx.project_root
+        )
+        unit = Unit(None, model.closure([definition]), label, module, arguments)
+        loads.check_unit(inner, unit)
+        _LOAD_FINDINGS[key] = inner.findings
+    return _LOAD_FINDINGS[key]
+
+
+def _imported_names(src: SourceFile) -> dict[str, tuple[str, str | None]]:
+    """Names bound by the file's own imports: name -> (module, attribute or None)."""
+    names: dict[str, tuple[str, str | None]] = {}
+    for statement in src.tree.body:
+        if isinstance(statement, ast.Import):
+            for alias in statement.names:
+                if alias.asname:
+                    names[alias.asname] = (alias.name, None)
+                else:
+                    top = alias.name.split(".")[0]
+                    names.setdefault(top, (top, None))
+        elif isinstance(statement, ast.ImportFrom) and statement.module and statement.level == 0:
+            for alias in statement.names:
+                if alias.name != "*":
+                    names[alias.asname or alias.name] = (statement.module, alias.name)
+    return {
+        name: where
+        for name, where in names.items()
+        if where[0].split(".")[0] not in sys.stdlib_module_names
+        and not imports.is_installed_with_airflow(where[0].split(".")[0])
+    }
+
+
+def _called_definition(
+    ctx: FileContext,
+    call: ast.Call,
+    imported: dict[str, tuple[str, str | None]],
+    folders: list[Path],
+) -> tuple[SourceFile, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef, str] | None:
+    src = ctx.src
+    func = call.func
+    root = ctx.project_root
+    if isinstance(func, ast.Name) and func.id in imported:
+        module, attr = imported[func.id]
+        found = _definition(_module_file(module, folders, root), attr, folders)
+        if found is not None and isinstance(found[1], ast.ClassDef):
+            init = _method(found[1], "__init__")
+            return (found[0], init, func.id) if init is not None else None
+        return (*found, func.id) if found is not None else None
+    if not (isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name)):
+        return None
+    receiver = func.value.id
+    if receiver in imported:
+        module, attr = imported[receiver]
+        dotted = f"{module}.{attr}" if attr else module
+        found = _definition(_module_file(dotted, folders, root), func.attr, folders)
+        return (*found, f"{receiver}.{func.attr}") if found is not None else None
+    bindings = src.lookup(receiver, src.scope_of(call))
+    if len(bindings) != 1 or bindings[0].kind != "assign":
+        return None
+    made = bindings[0].value
+    if not (isinstance(made, ast.Call) and isinstance(made.func, ast.Name)):
+        return None
+    if made.func.id not in imported:
+        return None
+    module, attr = imported[made.func.id]
+    found = _definition(_module_file(module, folders, root), attr, folders)
+    if found is None or not isinstance(found[1], ast.ClassDef):
+        return None
+    method = _method(found[1], func.attr)
+    if method is None:
+        return None
+    return found[0], method, f"{receiver}.{func.attr}"
+
+
+def _method(cls: ast.ClassDef, name: str) -> ast.FunctionDef | ast.AsyncFunctionDef | None:
+    for statement in cls.body:
+        if isinstance(statement, ast.FunctionDef | ast.AsyncFunctionDef) and statement.name == name:
+            return statement
+    return None
+
+
+def _definition(
+    file: Path | None, name: str | None, folders: list[Path], depth: int = 0
+) -> Definition | None:
+    """The function or class ``name`` of a project module, through re-exports."""
+    if file is None or name is None or depth > _MAX_IMPORT_DEPTH:
+        return None
+    if file not in _PARSED:
+        try:
+            _PARSED[file] = parse(file, file.read_bytes())[0]
+        except OSError:
+            _PARSED[file] = None
+    module = _PARSED[file]
+    if module is None:
+        return None
+    for statement in module.tree.body:
+        if (
+            isinstance(statement, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef)
+            and statement.name == name
+        ):
+            return module, statement
+    for statement in module.tree.body:
+        if not isinstance(statement, ast.ImportFrom):
+            continue
+        for alias in statement.names:
+            if (alias.asname or alias.name) != name:
+                continue
+            if statement.level > 0:
+                package = file.parents[statement.level - 1]
+                source = (
+                    _module_file(statement.module, [package], None) if statement.module else None
+                )
+            else:
+                source = _module_file(statement.module or "", [file.parent, *folders], None)
+            return _definition(source, alias.name, folders, depth + 1)
+    return None
 
 
 def _check_scripts(ctx: FileContext, selected: set[str] | frozenset[str]) -> None:

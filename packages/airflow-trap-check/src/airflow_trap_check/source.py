@@ -608,17 +608,26 @@ def _salvage(data: bytes, error: SyntaxError) -> tuple[ast.Module, bytes] | None
         index = error.lineno - 1
         original = lines[index]
         indent = original[: len(original) - len(original.lstrip())]
-        next_error = None
-        for replacement in ("pass", "None,", "None"):
+        # a statement, an item of a list or call, an expression, or a keyword argument; the
+        # replacement that fits is the one after which the next error is another newer-syntax
+        # line further down (or none)
+        best: tuple[str, SyntaxError] | None = None
+        for replacement in ("pass", "None,", "None", "_salvaged=None,"):
             lines[index] = indent + replacement
             candidate = "\n".join(lines).encode()
             try:
                 return ast.parse(candidate), candidate
             except SyntaxError as again:
-                if again.lineno != error.lineno:
-                    next_error = again
+                if again.lineno is None or again.lineno == error.lineno:
+                    continue
+                newer = (again.msg or "").startswith("f-string") and again.lineno > index + 1
+                if best is None or newer:
+                    best = (replacement, again)
+                if newer:
                     break
-        if next_error is None:
+        if best is None:
             return None
+        lines[index] = indent + best[0]
+        next_error = best[1]
         error = next_error
     return None

@@ -76,6 +76,8 @@ def statements(text: str) -> list[Statement]:
                 kind = "upsert"
             if kind == "append" and body.startswith("copy into") and table and table[0] in "@'":
                 kind = "other"  # unloading to a stage, not loading a table
+            if kind == "replace" and per_period(match.groupdict().get("table")):
+                kind = "partition"  # dropping or truncating the run's own table
             if kind == "delete":
                 if not where:
                     kind = "replace"
@@ -86,6 +88,19 @@ def statements(text: str) -> list[Statement]:
             result.append(Statement(kind, table, statement, where))
             break
     return result
+
+
+_PERIOD_HOLE = re.compile(
+    r"\{[^{}]*\b(ds|ds_nodash|ts|ts_nodash|execution_date|logical_date|data_interval_start|"
+    r"data_interval_end|strftime|date|day|month|year|period|yyyymm|year_month)\w*\b[^{}]*\}",
+    re.IGNORECASE,
+)
+
+
+def per_period(raw: str | None) -> bool:
+    """A table name templated with the run's period (``trips_{{ ds_nodash }}``, f"trips_{month}"):
+    each run has a table of its own, so replacing it is idempotent."""
+    return bool(raw) and bool(_PERIOD_HOLE.search(raw))  # type: ignore[arg-type]
 
 
 def clean_table(raw: str | None) -> str | None:

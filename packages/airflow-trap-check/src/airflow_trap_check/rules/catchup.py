@@ -4,8 +4,10 @@ catchup comes from the DAG argument; when unset it is True under Airflow 2 and F
 Airflow 3 (the version is read from the imports and the DAG arguments). The schedule is turned
 into an interval (presets, cron, timedelta, timetables; none for manual or asset-triggered DAGs)
 and start_date is evaluated from the DAG or its default_args (datetime, pendulum, days_ago,
-ISO strings, clock arithmetic). The rule fires when at least two whole intervals lie between
-start_date and now (or end_date), i.e. unpausing would schedule more than the latest run.
+ISO strings, clock arithmetic). The rule fires when unpausing would schedule at least two runs,
+more than the latest one: two whole intervals between start_date and now, or, with an end_date
+in the past, two logical dates from start_date to end_date inclusive. A DAG factory's settings
+are read from the arguments it is called with.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from pathlib import Path
 
 from airflow_trap_check.base import FileContext
 from airflow_trap_check.dags import DagDef
-from airflow_trap_check.source import SourceFile
+from airflow_trap_check.source import FUNCTION_TYPES, SourceFile
 
 _PRESETS = {
     "@hourly": timedelta(hours=1),
@@ -88,47 +90,170 @@ _ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})")
 
 def check(ctx: FileContext) -> None:
     for dag in ctx.model.dags:
-        _check_dag(ctx, dag)
+        for arguments in _factory_arguments(ctx.src, dag):
+            if _check_dag(ctx, dag, arguments):
+                break  # one finding per DAG, for the first generated DAG that floods
 
 
-def _check_dag(ctx: FileContext, dag: DagDef) -> None:
+def _check_dag(ctx: FileContext, dag: DagDef, arguments: dict[str, ast.expr]) -> bool:
     src = ctx.src
     model = ctx.model
-    node = dag.kwargs.get("catchup")
+
+    def value(node: ast.expr | None) -> ast.expr | None:
+        return _substitute(src, node, arguments)
+
+    kwargs = {key: resolved for key, node in dag.kwargs.items() if (resolved := value(node))}
+    node = kwargs.get("catchup")
     if node is not None:
         catchup = src.constant(node)
         if catchup is not True and catchup != 1:
-            return  # off, or decided at run time (env var, config)
+            return False  # off, or decided at run time (env var, config)
     elif model.airflow_major >= 3 or _catchup_off_by_default(ctx.project_root):
-        return
-    interval = schedule_interval(src, dag, model.airflow_major)
+        return False
+    interval = schedule_interval(src, DagDef(dag.node, kwargs, dag.region), model.airflow_major)
     if interval is None:
-        return
-    defaults = model.default_args(dag)
-    start = date_value(src, dag.kwargs.get("start_date") or defaults.get("start_date"))
+        return False
+    defaults = {
+        key: resolved
+        for key, entry in (src.dict_entries(kwargs.get("default_args")) or {}).items()
+        if (resolved := value(entry)) is not None
+    }
+    start = date_value(src, kwargs.get("start_date") or defaults.get("start_date"))
     if start is None:
-        return
+        return False
     now = datetime.now(UTC).replace(tzinfo=None)
-    end = date_value(src, dag.kwargs.get("end_date") or defaults.get("end_date"))
-    horizon = min(now, end) if end is not None else now
-    runs = int((horizon - start) / interval)
+    end = date_value(src, kwargs.get("end_date") or defaults.get("end_date"))
+    if end is not None and end + interval <= now:
+        # end_date is the last logical date scheduled, and its interval is over: every run
+        # from start_date to end_date inclusive is history
+        runs = int((end - start) / interval) + 1 if end >= start else 0
+    else:
+        runs = int((now - start) / interval)
     if runs < 2:
-        return
+        return False
     when = f"start_date {start:%Y-%m-%d} and a {_describe(interval)} schedule"
-    if node is not None:
+    generated = " (for a DAG this factory is called with)" if arguments else ""
+    if dag.kwargs.get("catchup") is not None:
         ctx.report(
             "TP002",
-            node,
-            f"catchup=True with {when}: unpausing schedules about {runs:,} runs at once",
+            dag.kwargs["catchup"],
+            f"catchup=True with {when}{generated}: unpausing schedules about {runs:,} runs at once",
         )
     else:
         ignored = " (catchup in default_args is ignored)" if "catchup" in defaults else ""
         ctx.report(
             "TP002",
             dag.anchor or dag.node,
-            f"catchup is not set, so Airflow 2 turns it on{ignored}; with {when} unpausing "
-            f"schedules about {runs:,} runs at once",
+            f"catchup is not set, so Airflow 2 turns it on{ignored}; with {when}{generated} "
+            f"unpausing schedules about {runs:,} runs at once",
         )
+    return True
+
+
+def _factory_arguments(src: SourceFile, dag: DagDef) -> list[dict[str, ast.expr]]:
+    """What the parameters of a DAG factory are called with, one mapping per generated DAG.
+
+    ``def make(config): with DAG(schedule=config["schedule"], ...)`` called as
+    ``make(CONFIG)`` or in ``for config in CONFIGS: make(config)``: the DAG's settings come
+    from each argument. Outside a factory (or when no call is found) there is one empty mapping.
+    """
+    scope = src.scope_of(dag.node)
+    if not isinstance(scope, FUNCTION_TYPES) or scope is dag.node:
+        return [{}]
+    args = scope.args
+    positional = [a.arg for a in (*args.posonlyargs, *args.args)]
+    names = set(positional) | {a.arg for a in args.kwonlyargs}
+    used = {
+        n.id
+        for value in dag.kwargs.values()
+        for n in ast.walk(value)
+        if isinstance(n, ast.Name) and n.id in names
+    }
+    if not used:
+        return [{}]
+    variants: list[dict[str, ast.expr]] = []
+    for call in src.nodes:
+        if not (
+            isinstance(call, ast.Call)
+            and isinstance(call.func, ast.Name)
+            and call.func.id == scope.name
+            and scope in src.functions.get(scope.name, [])
+        ):
+            continue
+        bound: dict[str, ast.expr] = {}
+        for name, arg in zip(positional, call.args, strict=False):
+            if not isinstance(arg, ast.Starred):
+                bound[name] = arg
+        bound.update({kw.arg: kw.value for kw in call.keywords if kw.arg in names})
+        choices: list[dict[str, ast.expr]] = [{}]
+        for name, arg in bound.items():
+            if name not in used:
+                continue
+            options = _loop_values(src, arg) or [arg]
+            choices = [{**choice, name: option} for choice in choices for option in options]
+        variants.extend(choices)
+        if len(variants) > 50:
+            break
+    return variants or [{}]
+
+
+def _loop_values(src: SourceFile, node: ast.expr) -> list[ast.expr]:
+    """The items a loop variable takes: ``for config in [A, B]`` or ``CONFIGS`` bound to one."""
+    if not isinstance(node, ast.Name):
+        return []
+    bindings = src.lookup(node.id, src.scope_of(node))
+    if len(bindings) != 1 or bindings[0].kind != "iter":
+        return []
+    iterable: ast.expr | None = bindings[0].value
+    for _ in range(4):
+        if isinstance(iterable, ast.Name):
+            found = [b for b in src.lookup(iterable.id, src.scope_of(iterable))]
+            iterable = found[0].value if len(found) == 1 and found[0].kind == "assign" else None
+        elif isinstance(iterable, ast.Call) and src.call_name(iterable) in {"list", "tuple"}:
+            iterable = iterable.args[0] if iterable.args else None
+        else:
+            break
+    if isinstance(iterable, ast.List | ast.Tuple | ast.Set):
+        return [e for e in iterable.elts if not isinstance(e, ast.Starred)]
+    if (
+        isinstance(iterable, ast.Call)
+        and isinstance(iterable.func, ast.Attribute)
+        and iterable.func.attr == "values"
+    ):
+        entries = src.dict_entries(iterable.func.value)
+        return list(entries.values()) if entries else []
+    return []
+
+
+def _substitute(
+    src: SourceFile, node: ast.expr | None, arguments: dict[str, ast.expr], depth: int = 0
+) -> ast.expr | None:
+    """``node`` with a factory parameter (``config``, ``config["key"]``,
+    ``config.get("key", default)``) replaced by what the factory was called with."""
+    if node is None or not arguments or depth > 4:
+        return node
+    if isinstance(node, ast.Name) and node.id in arguments:
+        return arguments[node.id]
+    key: object = None
+    base: ast.expr | None = None
+    default: ast.expr | None = None
+    if isinstance(node, ast.Subscript):
+        base, key = node.value, src.constant(node.slice)
+    elif (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and node.func.attr == "get"
+        and node.args
+    ):
+        base, key = node.func.value, src.constant(node.args[0])
+        default = node.args[1] if len(node.args) > 1 else None
+    if base is None or not isinstance(key, str):
+        return node
+    container = _substitute(src, base, arguments, depth + 1)
+    if container is base:
+        return node
+    entries = src.dict_entries(container) or {}
+    return entries.get(key, default)
 
 
 _CFG_CATCHUP = re.compile(r"^\s*catchup_by_default\s*=\s*(\w+)", re.MULTILINE | re.IGNORECASE)
@@ -248,13 +373,55 @@ def cron_interval(text: str) -> timedelta | None:
         return timedelta(hours=every(hour, 24) or 1)
     if "," in hour or "-" in hour:
         return timedelta(hours=24 / (hour.count(",") + 1)) if "," in hour else timedelta(hours=1)
-    if dom == "*" and month == "*":
+    # a field listing every value ("1-12" months, "1-31" days, "0-6" weekdays) is "*"
+    months, days, weekdays = _count(month, 1, 12), _count(dom, 1, 31), _count(dow, 0, 6)
+    month = "*" if months == 12 else month
+    dom = "*" if days == 31 else dom
+    dow = "*" if weekdays == 7 else dow
+    if dom in {"*", "?"} and month in {"*", "?"}:
         if dow in {"*", "?"}:
             return timedelta(days=1)
-        return timedelta(days=7 / (dow.count(",") + 1)) if "-" not in dow else timedelta(days=1)
+        return timedelta(days=7 / weekdays) if weekdays else timedelta(days=1)
     if month in {"*", "?"}:
-        return timedelta(days=30 / (dom.count(",") + 1))
-    return timedelta(days=365 / (month.count(",") + 1))
+        return timedelta(days=30 / (days or 1))
+    if dom in {"*", "?"} and dow in {"*", "?"}:
+        return timedelta(days=1)  # every day of some months
+    return timedelta(days=365 / ((months or 1) * (days or 1)))
+
+
+def _count(field: str, low: int, high: int) -> int | None:
+    """How many values a cron field matches ("*/2", "1-5", "1,15", "MON" count); ``None``
+    when it is not understood."""
+    if field in {"*", "?"}:
+        return high - low + 1
+    values: set[int] = set()
+    named = 0  # MON, JAN
+    for part in field.split(","):
+        step = 1
+        if "/" in part:
+            part, _, raw_step = part.partition("/")
+            if not raw_step.isdigit() or int(raw_step) == 0:
+                return None
+            step = int(raw_step)
+        if part in {"*", ""}:
+            first, last = low, high
+        elif "-" in part:
+            start, _, end = part.partition("-")
+            if not (start.isdigit() and end.isdigit()):
+                return None
+            first, last = int(start), int(end)
+        elif part.isdigit():
+            first = int(part)
+            last = first if step == 1 else high
+        elif len(part) == 3 and part.isalpha():
+            named += 1
+            continue
+        else:
+            return None
+        values.update(range(first, last + 1, step))
+    if high == 6:  # Sunday is 0 and 7
+        values = {7 if v == 0 else v for v in values}
+    return (len(values) + named) or None
 
 
 def duration_value(src: SourceFile, call: ast.Call) -> timedelta | None:

@@ -266,8 +266,47 @@ Taint = frozenset[ast.Call | Param]
 _EMPTY: Taint = frozenset()
 
 
+# A query that only asks the database for its clock (``SELECT now() - INTERVAL 1 HOUR``) is a
+# clock reading too, taken on another machine.
+_DB_CLOCK = re.compile(
+    r"^\s*select\s+(now|current_timestamp|current_date|localtimestamp|utc_timestamp|"
+    r"utc_date|sysdate|systimestamp|getdate|getutcdate|sysdatetime|today)\b(?![\s\S]*\bfrom\b)",
+    re.IGNORECASE,
+)
+_QUERY_METHODS = frozenset(
+    {
+        "query",
+        "execute",
+        "get_first",
+        "get_records",
+        "get_pandas_df",
+        "read_sql",
+        "read_sql_query",
+        "sql",
+        "scalar",
+        "query_df",
+        "command",
+        "fetch",
+        "fetchval",
+        "fetchrow",
+    }
+)
+_XCOM_TASK = re.compile(
+    r"xcom_pull\(\s*(?:task_ids\s*=\s*)?['\"](?P<task>[\w.-]+)['\"]", re.IGNORECASE
+)
+
+
 def is_clock(src: SourceFile, call: ast.Call) -> bool:
-    name = src.qualname(call.func)
+    func = call.func
+    if isinstance(func, ast.Attribute) and func.attr in _QUERY_METHODS:
+        statement = call.args[0] if call.args else None
+        if statement is None:
+            statement = next((k.value for k in call.keywords if k.arg in {"sql", "query"}), None)
+        if isinstance(statement, ast.Constant | ast.Name | ast.JoinedStr):
+            text = src.string(statement)
+            if text and _DB_CLOCK.search(text):
+                return True
+    name = src.qualname(func)
     if name is None:
         return False
     if name in CLOCK_CALLS:
@@ -474,7 +513,10 @@ class _ClockFlow:
     def _find_sinks(self, scope: Scope) -> None:
         src = self.src
         for node in _sink_candidates(src, scope):
-            if isinstance(node, ast.JoinedStr | ast.BinOp):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str):
+                if "xcom_pull" in node.value:
+                    self._xcom_sink(node, scope)
+            elif isinstance(node, ast.JoinedStr | ast.BinOp):
                 self._string_sink(node, scope)
             elif isinstance(node, ast.Call):
                 func = node.func
@@ -490,6 +532,52 @@ class _ClockFlow:
                     taint = self.taint(condition, scope)
                     if taint:
                         self._hit(taint, condition, "a filter", scope)
+
+    def _xcom_sink(self, node: ast.Constant, scope: Scope) -> None:
+        """A template pulling another task's return value: what that task returned is used."""
+        taint: set[ast.Call | Param] = set()
+        for match in _XCOM_TASK.finditer(node.value):
+            for func in self._task_functions(match.group("task")):
+                taint |= {s for s in self.returns.get(id(func), _EMPTY) if not isinstance(s, Param)}
+        if not taint:
+            return
+        src = self.src
+        parent = src.parents.get(node)
+        kind = _string_kind(node.value.replace("xcom_pull", ""))
+        sink = None
+        if isinstance(parent, ast.Dict):
+            index = next((i for i, v in enumerate(parent.values) if v is node), None)
+            key = parent.keys[index] if index is not None else None
+            if (
+                isinstance(key, ast.Constant)
+                and isinstance(key.value, str)
+                and _BOUNDARY_KEY.search(key.value)
+            ):
+                sink = f"the `{key.value}` it is templated into"
+        elif (
+            isinstance(parent, ast.keyword)
+            and parent.arg
+            and _is_task_data_arg(parent.arg)
+            and id(src.parents.get(parent)) in self.operator_calls
+        ):
+            sink = f"the task argument `{parent.arg}`"
+        if sink is None and kind is not None:
+            sink = f"the {kind}"
+        if sink is not None:
+            self._hit(frozenset(taint), node, f"{sink} (through XCom)", scope)
+
+    def _task_functions(self, task_id: str) -> list[ast.AST]:
+        found: list[ast.AST] = []
+        for task in self.ctx.model.tasks:
+            if task.label != task_id:
+                continue
+            if task.is_taskflow:
+                found.append(task.node)
+            else:
+                target = task.kwargs.get("python_callable")
+                if isinstance(target, ast.Name):
+                    found.extend(self.src.functions.get(target.id, []))
+        return found
 
     def _string_sink(self, node: ast.JoinedStr | ast.BinOp | ast.Call, scope: Scope) -> None:
         src = self.src

@@ -12,6 +12,7 @@ import-time. A file that does not parse is reported here as well (by the runner)
 from __future__ import annotations
 
 import ast
+from collections.abc import Iterator
 
 from airflow_trap_check.base import FileContext
 from airflow_trap_check.source import FUNCTION_TYPES, SourceFile
@@ -104,42 +105,18 @@ def check(ctx: FileContext) -> None:
     skipped = {id(t.node) for t in model.tasks if t.is_taskflow} | {
         id(f) for f in model.dag_functions
     }
-    clients = _module_clients(src)
-    summaries: dict[int, str | None] = {}
-
-    def function_hazard(func: ast.AST, depth: int = 0) -> str | None:
-        if id(func) in summaries:
-            return summaries[id(func)]
-        summaries[id(func)] = None
-        result = None
-        for node in _runtime_nodes(func.body):  # type: ignore[attr-defined]
-            if isinstance(node, ast.Call):
-                result = _hazard(src, node, clients)
-                if result is None and depth < 4:
-                    for callee in src.local_functions(node):
-                        if id(callee) not in skipped:
-                            inner = function_hazard(callee, depth + 1)
-                            if inner:
-                                result = f"{inner} via `{callee.name}()`"  # type: ignore[attr-defined]
-                                break
-                if result:
-                    break
-        summaries[id(func)] = result
-        return result
-
+    hazards = Hazards(src, skipped)
     regions: list[list[ast.stmt]] = [src.tree.body]
     regions.extend(f.body for f in model.dag_functions)  # type: ignore[attr-defined]
     reported: set[int] = set()
     for body in regions:
-        for node in _runtime_nodes(body):
-            if not isinstance(node, ast.Call):
-                continue
-            what = _hazard(src, node, clients)
+        for node in parse_time_calls(body):
+            what = _hazard(src, node, hazards.clients)
             if what is None:
                 for callee in src.local_functions(node):
                     if id(callee) in skipped:
                         continue
-                    inner = function_hazard(callee)
+                    inner = hazards.of_function(callee)
                     if inner:
                         what = f"`{callee.name}()`, which makes {inner}"  # type: ignore[attr-defined]
                         break
@@ -150,12 +127,56 @@ def check(ctx: FileContext) -> None:
             if node.lineno in reported:
                 continue
             reported.add(node.lineno)
-            ctx.report(
-                "TP007",
-                node,
-                f"{what} runs when the scheduler imports this file, on every parse "
-                "(every ~30 s), not when a task runs",
-            )
+            report(ctx, node, what)
+
+
+def report(ctx: FileContext, node: ast.AST, what: str) -> None:
+    ctx.report(
+        "TP007",
+        node,
+        f"{what} runs when the scheduler imports this file, on every parse "
+        "(every ~30 s), not when a task runs",
+    )
+
+
+def parse_time_calls(body: list[ast.stmt]) -> Iterator[ast.Call]:
+    for node in _runtime_nodes(body):
+        if isinstance(node, ast.Call):
+            yield node
+
+
+class Hazards:
+    """What the functions of one file do when called: the first hazard each one reaches."""
+
+    def __init__(self, src: SourceFile, skipped: set[int] | None = None):
+        self.src = src
+        self.skipped = skipped or set()
+        self.clients = _module_clients(src)
+        self._summaries: dict[int, str | None] = {}
+
+    def of_call(self, call: ast.Call) -> str | None:
+        return _hazard(self.src, call, self.clients)
+
+    def of_function(self, func: ast.AST, depth: int = 0) -> str | None:
+        summaries = self._summaries
+        if id(func) in summaries:
+            return summaries[id(func)]
+        summaries[id(func)] = None
+        result = None
+        for node in _runtime_nodes(func.body):  # type: ignore[attr-defined]
+            if isinstance(node, ast.Call):
+                result = _hazard(self.src, node, self.clients)
+                if result is None and depth < 4:
+                    for callee in self.src.local_functions(node):
+                        if id(callee) not in self.skipped:
+                            inner = self.of_function(callee, depth + 1)
+                            if inner:
+                                result = f"{inner} via `{callee.name}()`"  # type: ignore[attr-defined]
+                                break
+                if result:
+                    break
+        summaries[id(func)] = result
+        return result
 
 
 def _runtime_nodes(body: list[ast.stmt]):

@@ -128,12 +128,12 @@ _SQL_FILES = _SqlFiles()
 
 def check(ctx: FileContext) -> None:
     for unit in ctx.model.units:
-        _check_unit(ctx, unit)
+        check_unit(ctx, unit)
 
 
-def _check_unit(ctx: FileContext, unit: Unit) -> None:
+def check_unit(ctx: FileContext, unit: Unit) -> None:
     src = ctx.src
-    texts = _sql_texts(ctx, unit)
+    texts = sql_texts(ctx, unit)
     writes: list[Write] = []
     parsed: list[tuple[SqlText, sql.Statement]] = []
     for item in texts:
@@ -163,7 +163,7 @@ def _check_unit(ctx: FileContext, unit: Unit) -> None:
         if statement.kind in {"append", "merge", "select", "upsert"}:
             sources |= sql.source_tables(statement.text)
     unit_text = unit.text
-    existence_checked = _existence_checked(unit, parsed)
+    existence_checked = _existence_checked(unit, parsed) | _watermarked(src, unit, parsed)
 
     reported: set[int] = set()
     deletes = [
@@ -237,7 +237,7 @@ def _exempt(table: str | None, sources: set[str]) -> bool:
     return table is not None and (bool(_STAGING.search(table)) or table in sources)
 
 
-def _sql_texts(ctx: FileContext, unit: Unit) -> list[SqlText]:
+def sql_texts(ctx: FileContext, unit: Unit) -> list[SqlText]:
     src = ctx.src
     texts: list[SqlText] = []
     seen: set[int] = set()
@@ -302,7 +302,8 @@ def _api_writes(src: SourceFile, unit: Unit) -> list[Write]:
         name = src.call_name(node)
         last = name.rsplit(".", 1)[-1]
         if method in {"to_sql", "to_gbq"} or name in {"pandas_gbq.to_gbq"}:
-            table = _table_arg(src, node, 0 if method else 1, ("name", "destination_table"))
+            names = ("name", "destination_table")
+            table = _table_arg(src, node, 0 if method else 1, names)
             mode = src.constant(keyword_value(node, "if_exists"))
             custom = keyword_value(node, "method")
             if isinstance(custom, ast.Name | ast.Attribute | ast.Lambda):
@@ -310,9 +311,10 @@ def _api_writes(src: SourceFile, unit: Unit) -> list[Write]:
             elif mode == "append":
                 writes.append(Write(node, "append", table, f'{method or last}(if_exists="append")'))
             elif mode == "replace":
-                writes.append(
-                    Write(node, "replace", table, f'{method or last}(if_exists="replace")')
-                )
+                # replacing a table of the run's own period (trips_{{ ds }}) is a partition swap
+                raw = _raw_table_arg(src, unit, node, 0 if method else 1, names)
+                kind = "guard" if sql.per_period(raw) else "replace"
+                writes.append(Write(node, kind, table, f'{method or last}(if_exists="replace")'))
         elif keyword_value(node, "if_exists") is not None:
             # project helpers that wrap to_sql keep its if_exists contract
             mode = src.constant(keyword_value(node, "if_exists"))
@@ -415,6 +417,22 @@ def _find_disposition(src: SourceFile, call: ast.Call) -> str | None:
     return None
 
 
+def _raw_table_arg(
+    src: SourceFile, unit: Unit, call: ast.Call, index: int, names: tuple[str, ...]
+) -> str | None:
+    """The table name as written, a parameter replaced by what the task passes for it."""
+    value = next((v for n in names if (v := keyword_value(call, n)) is not None), None)
+    if value is None and len(call.args) > index:
+        value = call.args[index]
+    if value is None:
+        return None
+    if isinstance(value, ast.Name) and value.id in unit.arguments:
+        bindings = src.lookup(value.id, src.scope_of(value))
+        if all(b.kind == "default" for b in bindings):
+            return unit.arguments[value.id]
+    return src.string(value)
+
+
 def _table_arg(src: SourceFile, call: ast.Call, index: int, names: tuple[str, ...]) -> str | None:
     for name in names:
         value = keyword_value(call, name)
@@ -442,6 +460,34 @@ def _existence_checked(unit: Unit, parsed: list[tuple[SqlText, sql.Statement]]) 
         if statement.kind == "select" and sql.PLACEHOLDER.search(statement.where or ""):
             checked |= sql.source_tables(statement.text)
     return checked
+
+
+_MAX = re.compile(r"\bmax\s*\(", re.IGNORECASE)
+
+
+def _watermarked(
+    src: SourceFile, unit: Unit, parsed: list[tuple[SqlText, sql.Statement]]
+) -> set[str]:
+    """Tables the task reads its high-water mark from (``SELECT MAX(date) FROM target``)
+    before appending what lies beyond it: a rerun finds its rows there and appends nothing."""
+    tables: set[str] = set()
+    for item, statement in parsed:
+        if statement.kind != "select" or not _MAX.search(statement.text):
+            continue
+        tables |= sql.source_tables(statement.text)
+        # the query built by a helper from its parameters: the table names the task passes
+        function = next(
+            (a for a in src.ancestors(item.node) if isinstance(a, FUNCTION_TYPES)), None
+        )
+        if function is None:
+            continue
+        for node in unit.walk():
+            if isinstance(node, ast.Call) and function in src.local_functions(node):
+                for arg in [*node.args, *(kw.value for kw in node.keywords)]:
+                    value = src.constant(arg)
+                    if isinstance(value, str) and value.replace("_", "").isalnum():
+                        tables.add(value.lower())
+    return tables
 
 
 def _filtered(

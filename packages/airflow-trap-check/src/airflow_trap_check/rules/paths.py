@@ -37,7 +37,7 @@ def check(ctx: FileContext) -> None:
             text = src.string(node) or ""
             if _URL.match(text.strip()) or _airflow_home_default(src, node, text):
                 continue
-            match = _HOST_PATH.search(text)
+            match = next((m for m in _HOST_PATH.finditer(text) if not _unused_dir(text, m)), None)
             if match:
                 path = match.group("path").rstrip("'\",;)")
                 shown = path if len(path) <= 50 else path[:47] + "..."
@@ -68,6 +68,18 @@ def check(ctx: FileContext) -> None:
                     node,
                     "`Path.home()` ties the path to the home directory of whoever runs the task",
                 )
+
+
+_MKDIR = re.compile(r"\bmkdir\s+(?:-\w+\s+)*$")
+
+
+def _unused_dir(text: str, match: re.Match[str]) -> bool:
+    """A shell command that only creates the directory (``mkdir -p ~/x``) and never uses it."""
+    if not _MKDIR.search(text[: match.start()]):
+        return False
+    path = match.group("path").rstrip("'\",;)&|")
+    rest = text[: match.start()] + text[match.end() :]
+    return path.rstrip("/") not in rest
 
 
 def _airflow_home_default(src: SourceFile, node: ast.AST, text: str | None) -> bool:
