@@ -11,9 +11,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from taxi_pipeline.months import Month
-from taxi_pipeline.pipeline import ingest_month
-from taxi_pipeline.settings import Settings
+from taxi_pipeline.core.months import Month
+from taxi_pipeline.core.pipeline import ingest_month
+from taxi_pipeline.core.settings import Settings
 from taxi_pipeline.tlc_mirror import TlcMirror
 
 

@@ -188,7 +188,7 @@ def _context(run_type, logical_date=None, start=None, end=None, month=None):
 
 def test_month_comes_from_the_run_never_the_clock():
     from taxi_pipeline.airflow_tasks import month_for_run
-    from taxi_pipeline.errors import InvalidParameter
+    from taxi_pipeline.core.errors import InvalidParameter
 
     jan, feb = datetime(2024, 1, 1, tzinfo=UTC), datetime(2024, 2, 1, tzinfo=UTC)
     assert str(month_for_run(_context("scheduled", jan, jan, feb))) == "2024-01"
@@ -205,8 +205,8 @@ def test_month_comes_from_the_run_never_the_clock():
 
 def test_unpublished_month_waits_until_its_deadline_then_fails():
     from taxi_pipeline.airflow_tasks import wait_or_fail
-    from taxi_pipeline.errors import MonthNotAvailable
-    from taxi_pipeline.months import Month
+    from taxi_pipeline.core.errors import MonthNotAvailable
+    from taxi_pipeline.core.months import Month
 
     missing = MonthNotAvailable(
         "403", url="https://tlc.example/green_tripdata_2024-10.parquet", status=403
@@ -225,7 +225,7 @@ def test_retry_policy_retries_transient_errors_only():
     from airflow.sdk.definitions.retry_policy import RetryAction
 
     from taxi_pipeline.airflow_tasks import TransientOnlyRetryPolicy
-    from taxi_pipeline.errors import (
+    from taxi_pipeline.core.errors import (
         CorruptFile,
         DbtFailed,
         MonthNotAvailable,
@@ -347,7 +347,7 @@ def test_namespace_fixes_schemas_and_work_dir_whatever_the_variables_say(monkeyp
     from unittest import mock
 
     from taxi_pipeline.airflow_tasks import task_settings
-    from taxi_pipeline.names import validate_identifier
+    from taxi_pipeline.core.names import validate_identifier
 
     monkeypatch.setenv("AIRFLOW_HOME", str(tmp_path))
     for name in ("TAXI_RAW_SCHEMA", "TAXI_DBT_SCHEMA", "TAXI_WORK_DIR"):

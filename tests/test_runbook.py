@@ -20,10 +20,10 @@ import psycopg
 import pyarrow as pa
 import pytest
 
-from taxi_pipeline.dbt import run_dbt
-from taxi_pipeline.errors import MonthNotAvailable, PipelineError
-from taxi_pipeline.months import Month
-from taxi_pipeline.pipeline import ingest_month, transform_month
+from taxi_pipeline.core.dbt import run_dbt
+from taxi_pipeline.core.errors import MonthNotAvailable, PipelineError
+from taxi_pipeline.core.months import Month
+from taxi_pipeline.core.pipeline import ingest_month, transform_month
 from tests.conftest import REPO
 from tests.support.cli import ingest_january_2024_without_dbt
 from tests.support.dbt_processes import concurrent_dbt_runs
@@ -78,7 +78,7 @@ def _tmpfs(path: Path, options: str):
 
 
 def _task_settings(tlc):
-    from taxi_pipeline.settings import Settings
+    from taxi_pipeline.core.settings import Settings
 
     return Settings(tlc_base_url=tlc.base_url, state_dir=Path("unused"))
 
@@ -191,7 +191,7 @@ def trigger_no_scheduler(ctx) -> str:
 
 
 def trigger_work_dir_full(ctx) -> str:
-    from taxi_pipeline.settings import Settings
+    from taxi_pipeline.core.settings import Settings
 
     texts = []
     for options in ("size=256k", "size=1m,ro"):

@@ -13,11 +13,11 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from taxi_pipeline.errors import InvalidParameter, PipelineError
-from taxi_pipeline.months import Month
-from taxi_pipeline.names import CONNECTION_ENV, DEFAULT_SERVICE, DEFAULT_STATE_DIR
-from taxi_pipeline.schema import SERVICES, service_schema
-from taxi_pipeline.settings import Settings
+from taxi_pipeline.core.errors import InvalidParameter, PipelineError
+from taxi_pipeline.core.months import Month
+from taxi_pipeline.core.names import CONNECTION_ENV, DEFAULT_SERVICE, DEFAULT_STATE_DIR
+from taxi_pipeline.core.schema import SERVICES, service_schema
+from taxi_pipeline.core.settings import Settings
 
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
 
@@ -83,8 +83,8 @@ def settings_from(args: argparse.Namespace) -> Settings:
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
+    from taxi_pipeline.core.pipeline import ingest_month, transform_month
     from taxi_pipeline.localpg import resolve_warehouse_url
-    from taxi_pipeline.pipeline import ingest_month, transform_month
 
     settings = settings_from(args)
     url = resolve_warehouse_url(settings)
@@ -107,8 +107,8 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
+    from taxi_pipeline.core.warehouse import Warehouse
     from taxi_pipeline.localpg import resolve_warehouse_url
-    from taxi_pipeline.warehouse import Warehouse
 
     settings = settings_from(args)
     warehouse = Warehouse(

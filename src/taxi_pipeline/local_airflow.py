@@ -36,11 +36,11 @@ import psycopg
 import requests
 from psycopg import sql
 
-from taxi_pipeline.connection import WarehouseConnection
-from taxi_pipeline.errors import PipelineError
+from taxi_pipeline.core.connection import WarehouseConnection
+from taxi_pipeline.core.errors import PipelineError
+from taxi_pipeline.core.months import Month
+from taxi_pipeline.core.names import CONNECTION_ENV, DAG_ID, DBT_POOL, DBT_POOL_DESCRIPTION
 from taxi_pipeline.localpg import EmbeddedPostgres, free_port, port_is_free
-from taxi_pipeline.months import Month
-from taxi_pipeline.names import CONNECTION_ENV, DAG_ID, DBT_POOL, DBT_POOL_DESCRIPTION
 from taxi_pipeline.namespaces import configured_namespaces, dbt_pools
 
 COMPONENTS = ("api-server", "scheduler", "dag-processor", "triggerer")

@@ -25,8 +25,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from taxi_pipeline.errors import InvalidParameter
-from taxi_pipeline.names import DAG_ID, DBT_POOL
+from taxi_pipeline.core.errors import InvalidParameter
+from taxi_pipeline.core.names import DAG_ID, DBT_POOL
 
 NAMESPACES_ENV = "TAXI_NAMESPACES"
 DEFAULT_ENTRY = "default"

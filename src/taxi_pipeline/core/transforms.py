@@ -29,9 +29,9 @@ from pathlib import Path
 import psycopg
 from psycopg import sql
 
-from taxi_pipeline import sqlfile
-from taxi_pipeline.connection import WarehouseConnection, classify_connection_error
-from taxi_pipeline.dbt import (
+from taxi_pipeline.core import sqlfile
+from taxi_pipeline.core.connection import WarehouseConnection, classify_connection_error
+from taxi_pipeline.core.dbt import (
     DbtResult,
     DbtTimings,
     find_project_dir,
@@ -41,9 +41,9 @@ from taxi_pipeline.dbt import (
     run_dbt,
     tests_summary,
 )
-from taxi_pipeline.errors import DbtFailed, DbtStillRunning
-from taxi_pipeline.months import Month
-from taxi_pipeline.names import DEFAULT_SERVICE
+from taxi_pipeline.core.errors import DbtFailed, DbtStillRunning
+from taxi_pipeline.core.months import Month
+from taxi_pipeline.core.names import DEFAULT_SERVICE
 
 log = logging.getLogger(__name__)
 

@@ -29,13 +29,13 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 from psycopg import sql
 
-from taxi_pipeline import sqlfile
-from taxi_pipeline.connection import WarehouseConnection, classify_connection_error
-from taxi_pipeline.errors import CorruptFile, PipelineError, first_line
-from taxi_pipeline.months import Month
-from taxi_pipeline.names import DEFAULT_COPY_STREAMS, DEFAULT_RAW_SCHEMA, validate_identifier
-from taxi_pipeline.schema import SOURCE_ROW_COLUMN, ServiceSchema
-from taxi_pipeline.source import DownloadedFile
+from taxi_pipeline.core import sqlfile
+from taxi_pipeline.core.connection import WarehouseConnection, classify_connection_error
+from taxi_pipeline.core.errors import CorruptFile, PipelineError, first_line
+from taxi_pipeline.core.months import Month
+from taxi_pipeline.core.names import DEFAULT_COPY_STREAMS, DEFAULT_RAW_SCHEMA, validate_identifier
+from taxi_pipeline.core.schema import SOURCE_ROW_COLUMN, ServiceSchema
+from taxi_pipeline.core.source import DownloadedFile
 
 _BATCH_ROWS = 64 * 1024
 # One server backend per stream. Two keep a 2-core machine busy (the client decodes while the

@@ -29,15 +29,15 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from taxi_pipeline.connection import (
+from taxi_pipeline.core.connection import (
     AUTH_MARKERS,
     TLS_MARKERS,
     WarehouseConnection,
     classify_connection_error,
 )
-from taxi_pipeline.errors import DbtFailed, InvalidParameter
-from taxi_pipeline.months import Month
-from taxi_pipeline.names import DEFAULT_DBT_SCHEMA, DEFAULT_RAW_SCHEMA
+from taxi_pipeline.core.errors import DbtFailed, InvalidParameter
+from taxi_pipeline.core.months import Month
+from taxi_pipeline.core.names import DEFAULT_DBT_SCHEMA, DEFAULT_RAW_SCHEMA
 
 _PROJECT_ENV = "TAXI_DBT_PROJECT_DIR"
 MONTHS_ENV = "TAXI_DBT_MONTHS"
