@@ -21,8 +21,6 @@ PACKAGE = SRC / "taxi_pipeline"
 ORDER = ["core", "orchestration", "local", "cli"]
 # Modules not moved into their layer's package yet.
 UNMOVED = {
-    "taxi_pipeline.airflow_tasks": "orchestration",
-    "taxi_pipeline.namespaces": "orchestration",
     "taxi_pipeline.localpg": "local",
     "taxi_pipeline.local_airflow": "local",
     "taxi_pipeline.local_stack": "local",

@@ -84,7 +84,7 @@ def _task_settings(tlc):
 
 
 def trigger_not_published_yet(ctx) -> str:
-    from taxi_pipeline.airflow_tasks import wait_or_fail
+    from taxi_pipeline.orchestration.tasks import wait_or_fail
 
     exc = MonthNotAvailable("HTTP 403", url="https://example.invalid/x.parquet", status=403)
     with contextlib.suppress(Exception):
@@ -94,7 +94,7 @@ def trigger_not_published_yet(ctx) -> str:
 
 
 def trigger_not_published_by(ctx) -> str:
-    from taxi_pipeline.airflow_tasks import wait_or_fail
+    from taxi_pipeline.orchestration.tasks import wait_or_fail
 
     exc = MonthNotAvailable("HTTP 403", url="https://example.invalid/x.parquet", status=403)
     now = datetime(2024, 6, 1, tzinfo=UTC)
@@ -204,7 +204,7 @@ def trigger_work_dir_full(ctx) -> str:
 
 
 def trigger_bad_month(ctx) -> str:
-    from taxi_pipeline.airflow_tasks import month_for_run
+    from taxi_pipeline.orchestration.tasks import month_for_run
 
     manual = SimpleNamespace(dag_id="taxi_pipeline", run_type="manual")
     context = {"params": {}, "dag_run": manual, "logical_date": None}

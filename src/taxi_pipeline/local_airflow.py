@@ -41,7 +41,7 @@ from taxi_pipeline.core.errors import PipelineError
 from taxi_pipeline.core.months import Month
 from taxi_pipeline.core.names import CONNECTION_ENV, DAG_ID, DBT_POOL, DBT_POOL_DESCRIPTION
 from taxi_pipeline.localpg import EmbeddedPostgres, free_port, port_is_free
-from taxi_pipeline.namespaces import configured_namespaces, dbt_pools
+from taxi_pipeline.orchestration.namespaces import configured_namespaces, dbt_pools
 
 COMPONENTS = ("api-server", "scheduler", "dag-processor", "triggerer")
 EXECUTORS = ("LocalExecutor", "CeleryExecutor")
@@ -742,8 +742,8 @@ class LocalAirflow:
     # -- internals -----------------------------------------------------------------------
 
     def _ensure_namespace_pools(self) -> None:
-        """Each namespace in ``TAXI_NAMESPACES`` (see ``taxi_pipeline.namespaces``) runs dbt in
-        a one-slot pool of its own; without its pool a dbt task would wait forever."""
+        """Each namespace in ``TAXI_NAMESPACES`` (see ``taxi_pipeline.orchestration.namespaces``)
+        runs dbt in a one-slot pool of its own; without its pool a dbt task would wait forever."""
         pools = dbt_pools(configured_namespaces(self.environment()))
         pools.pop(DBT_POOL, None)
         if pools:

@@ -6,8 +6,8 @@ same month. Credentials
 come from the ``azure_pg`` connection at run time and stay inside the task: what a task returns
 (and Airflow stores as XCom) is a small dict of counts. Non-secret settings come from Airflow
 Variables (``taxi_<name>``), else ``TAXI_<NAME>`` environment variables, else defaults; the DAG
-of a namespace (see ``taxi_pipeline.namespaces``) passes its name to every task, and that name fixes
-the schemas and the work dir whatever the shared Variables say.
+of a namespace (see ``taxi_pipeline.orchestration.namespaces``) passes its name to every task, and
+that name fixes the schemas and the work dir whatever the shared Variables say.
 
 Retrying is decided by ``PipelineError.retryable`` through ``TransientOnlyRetryPolicy``: network
 trouble, 5xx and lost connections are retried; a missing month past its deadline, a corrupt file,
@@ -38,7 +38,7 @@ from taxi_pipeline.core.names import (
     DEFAULT_SERVICE,
     DEFAULT_TLC_BASE_URL,
 )
-from taxi_pipeline.namespaces import namespace_named
+from taxi_pipeline.orchestration.namespaces import namespace_named
 
 # The DAG file imports this module every time the dag-processor parses it: the data path
 # (pyarrow, the ADBC driver, dbt) is imported inside the tasks, which are the only users.
