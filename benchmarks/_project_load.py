@@ -14,7 +14,7 @@ from pathlib import Path
 from taxi_pipeline.core.months import Month
 from taxi_pipeline.core.pipeline import ingest_month
 from taxi_pipeline.core.settings import Settings
-from taxi_pipeline.tlc_mirror import TlcMirror
+from taxi_pipeline.local.tlc_mirror import TlcMirror
 
 
 def main() -> None:

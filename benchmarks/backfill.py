@@ -48,10 +48,10 @@ from benchmarks.dbt_incremental import CACHE, synthetic_month
 from taxi_pipeline.core.dbt import run_dbt
 from taxi_pipeline.core.months import Month, month_range
 from taxi_pipeline.core.settings import Settings
-from taxi_pipeline.local_airflow import DAG_ID, REPO_DAGS_FOLDER, TERMINAL_RUN_STATES, LocalAirflow
-from taxi_pipeline.local_stack import LocalStack
-from taxi_pipeline.localpg import EmbeddedPostgres
-from taxi_pipeline.tlc_mirror import TlcMirror
+from taxi_pipeline.local.airflow import DAG_ID, REPO_DAGS_FOLDER, TERMINAL_RUN_STATES, LocalAirflow
+from taxi_pipeline.local.postgres import EmbeddedPostgres
+from taxi_pipeline.local.stack import LocalStack
+from taxi_pipeline.local.tlc_mirror import TlcMirror
 
 CLASSIC_DAG_FILE = Path(__file__).resolve().parent / "classic" / "taxi_classic.py"
 # As in the classic DAG file, which is not imported here: Airflow would make itself a home.

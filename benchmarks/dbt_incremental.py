@@ -35,7 +35,7 @@ from taxi_pipeline.core.months import Month, month_range
 from taxi_pipeline.core.schema import GREEN
 from taxi_pipeline.core.source import local_file
 from taxi_pipeline.core.warehouse import Warehouse
-from taxi_pipeline.localpg import EmbeddedPostgres
+from taxi_pipeline.local.postgres import EmbeddedPostgres
 
 REPO = Path(__file__).resolve().parent.parent
 CACHE = REPO / "benchmarks" / ".cache" / "months"

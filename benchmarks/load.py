@@ -210,7 +210,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
 
-    from taxi_pipeline.localpg import EmbeddedPostgres
+    from taxi_pipeline.local.postgres import EmbeddedPostgres
 
     scratch = Path(tempfile.mkdtemp(prefix="bench-", dir=CACHE if CACHE.exists() else None))
     pg = EmbeddedPostgres(scratch / "state")

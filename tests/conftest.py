@@ -10,7 +10,7 @@ import pytest
 
 from taxi_pipeline.core.months import Month
 from taxi_pipeline.core.settings import Settings
-from taxi_pipeline.localpg import ConnectionInfo, EmbeddedPostgres
+from taxi_pipeline.local.postgres import ConnectionInfo, EmbeddedPostgres
 from tests.support.databases import scratch_database
 from tests.support.timings import TIMINGS
 from tests.support.tlc_server import FaultyTlcMirror

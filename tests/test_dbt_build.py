@@ -14,7 +14,7 @@ from taxi_pipeline.core.dbt import DbtResult, dbt_environment, find_project_dir,
 from taxi_pipeline.core.errors import DbtFailed, WarehouseAuthFailed, WarehouseUnavailable
 from taxi_pipeline.core.months import Month
 from taxi_pipeline.core.pipeline import ingest_month
-from taxi_pipeline.localpg import free_port
+from taxi_pipeline.local.postgres import free_port
 from tests.conftest import SAMPLE_MONTHS
 from tests.support.dbt_processes import build_forked_after_warm_up
 from tests.support.sample_months import rows_in_sample

@@ -21,10 +21,6 @@ PACKAGE = SRC / "taxi_pipeline"
 ORDER = ["core", "orchestration", "local", "cli"]
 # Modules not moved into their layer's package yet.
 UNMOVED = {
-    "taxi_pipeline.localpg": "local",
-    "taxi_pipeline.local_airflow": "local",
-    "taxi_pipeline.local_stack": "local",
-    "taxi_pipeline.tlc_mirror": "local",
     "taxi_pipeline.cli": "cli",
 }
 # Third-party packages a layer may not import at all.

@@ -214,7 +214,7 @@ def trigger_bad_month(ctx) -> str:
 def trigger_import_error(ctx) -> str:
     from airflow.dag_processing.dagbag import DagBag
 
-    from taxi_pipeline.local_stack import _import_errors_text
+    from taxi_pipeline.local.stack import _import_errors_text
 
     folder = ctx.tmp_path / "dags"
     folder.mkdir()

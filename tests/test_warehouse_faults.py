@@ -10,7 +10,7 @@ import pytest
 from taxi_pipeline.core.errors import WarehouseUnavailable
 from taxi_pipeline.core.months import Month
 from taxi_pipeline.core.pipeline import ingest_month
-from taxi_pipeline.localpg import EmbeddedPostgres
+from taxi_pipeline.local.postgres import EmbeddedPostgres
 from tests.support.tlc_server import Fault
 from tests.test_loader import JAN_FILE, _jan_table, parquet_bytes, state
 

@@ -84,7 +84,7 @@ def settings_from(args: argparse.Namespace) -> Settings:
 
 def cmd_ingest(args: argparse.Namespace) -> int:
     from taxi_pipeline.core.pipeline import ingest_month, transform_month
-    from taxi_pipeline.localpg import resolve_warehouse_url
+    from taxi_pipeline.local.postgres import resolve_warehouse_url
 
     settings = settings_from(args)
     url = resolve_warehouse_url(settings)
@@ -108,7 +108,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 
 def cmd_report(args: argparse.Namespace) -> int:
     from taxi_pipeline.core.warehouse import Warehouse
-    from taxi_pipeline.localpg import resolve_warehouse_url
+    from taxi_pipeline.local.postgres import resolve_warehouse_url
 
     settings = settings_from(args)
     warehouse = Warehouse(
@@ -140,7 +140,7 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def cmd_mirror(args: argparse.Namespace) -> int:
-    from taxi_pipeline.tlc_mirror import TlcMirror
+    from taxi_pipeline.local.tlc_mirror import TlcMirror
 
     mirror = TlcMirror(args.folder, port=args.port)
     print(f"serving {args.folder} at {mirror.base_url} (Ctrl-C stops)", flush=True)
@@ -150,7 +150,7 @@ def cmd_mirror(args: argparse.Namespace) -> int:
 
 
 def _stack(args: argparse.Namespace):
-    from taxi_pipeline.local_stack import LocalStack
+    from taxi_pipeline.local.stack import LocalStack
 
     return LocalStack(settings_from(args), api_port=getattr(args, "api_port", None))
 
@@ -173,12 +173,12 @@ def cmd_down(args: argparse.Namespace) -> int:
 
 
 def cmd_status(args: argparse.Namespace) -> int:
-    from taxi_pipeline.local_airflow import missing_pool_message
+    from taxi_pipeline.local.airflow import missing_pool_message
 
     stack = _stack(args)
     status = stack.airflow.status()
     if status.import_errors:
-        from taxi_pipeline.local_stack import _import_errors_text
+        from taxi_pipeline.local.stack import _import_errors_text
 
         print("!" * 78)
         print(_import_errors_text(status.import_errors))
@@ -232,7 +232,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from taxi_pipeline.local_stack import SAMPLES_DIR
+    from taxi_pipeline.local.stack import SAMPLES_DIR
 
     stack = _stack(args)
     stack.up(prefer_tlc=args.use_tlc, echo=_echo)
@@ -321,7 +321,7 @@ def _print_comparison(before, after) -> int:
 
 
 def _print_login(stack) -> None:
-    from taxi_pipeline.local_stack import ADMIN_USER
+    from taxi_pipeline.local.stack import ADMIN_USER
 
     print(
         f"\nAirflow UI: {stack.airflow.api_url}  (user {ADMIN_USER}, password "

@@ -20,7 +20,7 @@ import psycopg
 import pytest
 from psycopg import sql
 
-from taxi_pipeline.local_airflow import LocalAirflow
+from taxi_pipeline.local.airflow import LocalAirflow
 from tests.support.timings import TIMINGS
 
 REPO_DAGS = Path(__file__).resolve().parents[2] / "dags"

@@ -17,7 +17,7 @@ import psycopg
 import pytest
 
 from taxi_pipeline.core.months import Month
-from taxi_pipeline.local_airflow import LocalAirflow
+from taxi_pipeline.local.airflow import LocalAirflow
 from tests.support.sample_months import month_report, rows_in_sample
 from tests.support.timings import TIMINGS
 from tests.support.tlc_server import Fault

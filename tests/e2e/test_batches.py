@@ -16,7 +16,7 @@ import pytest
 
 from taxi_pipeline.core.dbt import run_dbt
 from taxi_pipeline.core.months import Month
-from taxi_pipeline.local_airflow import DAG_ID, DBT_POOL, DBT_POOL_DESCRIPTION, LocalAirflow
+from taxi_pipeline.local.airflow import DAG_ID, DBT_POOL, DBT_POOL_DESCRIPTION, LocalAirflow
 from tests.conftest import SAMPLE_MONTHS, TLC_SAMPLES
 from tests.e2e.test_faults_airflow import wait_for
 from tests.support.sample_months import file_name, marts_digest, month_report, rows_in_sample

@@ -24,13 +24,13 @@ from urllib.parse import quote
 
 import pytest
 
-from taxi_pipeline.local_airflow import (
+from taxi_pipeline.local.airflow import (
     CELERY_WORKER_PREFIX,
     DBT_POOL,
     LocalAirflow,
     LocalAirflowError,
 )
-from taxi_pipeline.localpg import free_port
+from taxi_pipeline.local.postgres import free_port
 from tests.e2e.conftest import started_airflow
 from tests.e2e.test_faults_airflow import (
     BACKFILL,

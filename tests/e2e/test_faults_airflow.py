@@ -28,7 +28,7 @@ from taxi_pipeline.core.pipeline import ingest_month
 from taxi_pipeline.core.schema import service_schema
 from taxi_pipeline.core.settings import Settings
 from taxi_pipeline.core.warehouse import Warehouse
-from taxi_pipeline.local_airflow import DAG_ID, DBT_POOL, LocalAirflow, LocalAirflowError
+from taxi_pipeline.local.airflow import DAG_ID, DBT_POOL, LocalAirflow, LocalAirflowError
 from tests.support.databases import scratch_database
 from tests.support.sample_months import file_name, month_report, rows_in_sample
 from tests.support.timings import TIMINGS

@@ -40,7 +40,7 @@ from taxi_pipeline.core.connection import WarehouseConnection
 from taxi_pipeline.core.errors import PipelineError
 from taxi_pipeline.core.months import Month
 from taxi_pipeline.core.names import CONNECTION_ENV, DAG_ID, DBT_POOL, DBT_POOL_DESCRIPTION
-from taxi_pipeline.localpg import EmbeddedPostgres, free_port, port_is_free
+from taxi_pipeline.local.postgres import EmbeddedPostgres, free_port, port_is_free
 from taxi_pipeline.orchestration.namespaces import configured_namespaces, dbt_pools
 
 COMPONENTS = ("api-server", "scheduler", "dag-processor", "triggerer")
@@ -56,9 +56,9 @@ _METADATA_ROLE = "airflow"
 _METADATA_DB = "airflow"
 TERMINAL_RUN_STATES = ("success", "failed")
 HEALTH_PROBES = 3
-REPO_DAGS_FOLDER = Path(__file__).resolve().parents[2] / "dags"
+REPO_DAGS_FOLDER = Path(__file__).resolve().parents[3] / "dags"
 # Imported by every Airflow component at start-up; preloads dbt where TAXI_PRELOAD_DBT=1.
-LOCAL_SETTINGS = Path(__file__).resolve().parents[2] / "deploy" / "airflow_local_settings.py"
+LOCAL_SETTINGS = Path(__file__).resolve().parents[3] / "deploy" / "airflow_local_settings.py"
 
 
 class LocalAirflowError(PipelineError):
