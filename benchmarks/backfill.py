@@ -47,8 +47,10 @@ from psycopg import sql
 from benchmarks.dbt_incremental import CACHE, synthetic_month
 from taxi_pipeline.core.dbt import run_dbt
 from taxi_pipeline.core.months import Month, month_range
+from taxi_pipeline.core.names import DAG_ID
 from taxi_pipeline.core.settings import Settings
-from taxi_pipeline.local.airflow import DAG_ID, REPO_DAGS_FOLDER, TERMINAL_RUN_STATES, LocalAirflow
+from taxi_pipeline.local.airflow import REPO_DAGS_FOLDER, LocalAirflow
+from taxi_pipeline.local.airflow_metadata import TERMINAL_RUN_STATES
 from taxi_pipeline.local.postgres import EmbeddedPostgres
 from taxi_pipeline.local.stack import LocalStack
 from taxi_pipeline.local.tlc_mirror import TlcMirror

@@ -173,7 +173,7 @@ def cmd_down(args: argparse.Namespace) -> int:
 
 
 def cmd_status(args: argparse.Namespace) -> int:
-    from taxi_pipeline.local.airflow import missing_pool_message
+    from taxi_pipeline.local.airflow_status import missing_pool_message
 
     stack = _stack(args)
     status = stack.airflow.status()

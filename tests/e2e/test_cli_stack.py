@@ -10,7 +10,7 @@ import time
 import psycopg
 import pytest
 
-from taxi_pipeline.local.airflow import DBT_POOL, DBT_POOL_DESCRIPTION
+from taxi_pipeline.core.names import DBT_POOL, DBT_POOL_DESCRIPTION
 from tests.conftest import REPO
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]

@@ -25,7 +25,8 @@ from taxi_pipeline.core.schema import GREEN
 from taxi_pipeline.core.settings import Settings, warehouse_url_from_env
 from taxi_pipeline.core.source import trip_file_url
 from taxi_pipeline.core.warehouse import MonthState, Warehouse
-from taxi_pipeline.local.airflow import LocalAirflow, missing_pool_message
+from taxi_pipeline.local.airflow import LocalAirflow
+from taxi_pipeline.local.airflow_status import missing_pool_message
 from taxi_pipeline.local.postgres import free_port
 
 SAMPLES_DIR = Path(__file__).resolve().parents[3] / "data" / "tlc"
