@@ -55,7 +55,7 @@ def _error_text(call) -> str:
 
 def _cli(*args: str) -> str:
     result = subprocess.run(
-        [sys.executable, "-m", "taxi_pipeline.cli", *args],
+        [sys.executable, "-m", "taxi_pipeline.cli.main", *args],
         capture_output=True,
         text=True,
         cwd=REPO,

@@ -23,7 +23,7 @@ def cli(airflow, e2e_warehouse, tlc_mirror):
             [
                 sys.executable,
                 "-m",
-                "taxi_pipeline.cli",
+                "taxi_pipeline.cli.main",
                 *args,
                 "--state-dir",
                 str(airflow.state_dir),

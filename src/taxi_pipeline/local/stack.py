@@ -89,7 +89,7 @@ class LocalStack:
             [
                 sys.executable,
                 "-m",
-                "taxi_pipeline.cli",
+                "taxi_pipeline.cli.main",
                 "mirror",
                 "--folder",
                 str(SAMPLES_DIR),
