@@ -44,8 +44,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from taxi_pipeline.core.month_stream import slice_file
 from taxi_pipeline.core.settings import Settings
-from taxi_pipeline.core.warehouse import slice_file
 
 REPO = Path(__file__).resolve().parent.parent
 CACHE = REPO / "benchmarks" / ".cache"

@@ -33,9 +33,9 @@ def test_a_server_restart_mid_copy_fails_the_try_and_the_retry_is_exact(
     warehouse_url = own_server.connection().url()
     ingest_month(settings, JAN, warehouse_url)
     before = state(warehouse_url)
-    import taxi_pipeline.core.warehouse as warehouse
+    import taxi_pipeline.core.month_stream as month_stream
 
-    monkeypatch.setattr(warehouse, "_BATCH_ROWS", 4_000)
+    monkeypatch.setattr(month_stream, "_BATCH_ROWS", 4_000)
     restarted = threading.Event()
 
     def restart_once(done: int, _total: int) -> None:

@@ -32,15 +32,13 @@ from psycopg import sql
 from taxi_pipeline.core import sqlfile
 from taxi_pipeline.core.connection import WarehouseConnection, classify_connection_error
 from taxi_pipeline.core.dbt import (
-    DbtResult,
-    DbtTimings,
     find_project_dir,
     months_text,
     project_digest,
     raise_for,
     run_dbt,
-    tests_summary,
 )
+from taxi_pipeline.core.dbt_results import DbtResult, DbtTimings, tests_summary
 from taxi_pipeline.core.errors import DbtFailed, DbtStillRunning
 from taxi_pipeline.core.months import Month
 from taxi_pipeline.core.names import DEFAULT_SERVICE
