@@ -11,10 +11,10 @@ import tempfile
 import time
 from pathlib import Path
 
-from taxi_pipeline.months import Month
-from taxi_pipeline.pipeline import ingest_month
-from taxi_pipeline.settings import Settings
-from taxi_pipeline.tlc_mirror import TlcMirror
+from taxi_pipeline.core.months import Month
+from taxi_pipeline.core.pipeline import ingest_month
+from taxi_pipeline.core.settings import Settings
+from taxi_pipeline.local.tlc_mirror import TlcMirror
 
 
 def main() -> None:

@@ -45,13 +45,15 @@ import psycopg
 from psycopg import sql
 
 from benchmarks.dbt_incremental import CACHE, synthetic_month
-from taxi_pipeline.dbt import run_dbt
-from taxi_pipeline.local_airflow import DAG_ID, REPO_DAGS_FOLDER, TERMINAL_RUN_STATES, LocalAirflow
-from taxi_pipeline.local_stack import LocalStack
-from taxi_pipeline.localpg import EmbeddedPostgres
-from taxi_pipeline.months import Month, month_range
-from taxi_pipeline.settings import Settings
-from taxi_pipeline.tlc_mirror import TlcMirror
+from taxi_pipeline.core.dbt import run_dbt
+from taxi_pipeline.core.months import Month, month_range
+from taxi_pipeline.core.names import DAG_ID
+from taxi_pipeline.core.settings import Settings
+from taxi_pipeline.local.airflow import REPO_DAGS_FOLDER, LocalAirflow
+from taxi_pipeline.local.airflow_metadata import TERMINAL_RUN_STATES
+from taxi_pipeline.local.postgres import EmbeddedPostgres
+from taxi_pipeline.local.stack import LocalStack
+from taxi_pipeline.local.tlc_mirror import TlcMirror
 
 CLASSIC_DAG_FILE = Path(__file__).resolve().parent / "classic" / "taxi_classic.py"
 # As in the classic DAG file, which is not imported here: Airflow would make itself a home.
@@ -63,7 +65,7 @@ LAST_MONTH = Month(2026, 6)
 MAX_MONTHS = 120
 WAREHOUSE_DB = "bench_backfill"
 INGEST, DBT_RUN, DBT_TEST = "ingest_taxi_month", "dbt_run", "dbt_test"
-# The phases of a dbt invocation, as the project's dbt tasks report them (taxi_pipeline.dbt).
+# The phases of a dbt invocation, as the project's dbt tasks report them (taxi_pipeline.core.dbt).
 DBT_PHASES = ("import", "parse", "prepare", "nodes", "finish", "connections")
 DBT_PHASE_LABELS = {
     "import": "import (0: preloaded)",

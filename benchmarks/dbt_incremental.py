@@ -30,12 +30,12 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from taxi_pipeline.dbt import run_dbt
-from taxi_pipeline.localpg import EmbeddedPostgres
-from taxi_pipeline.months import Month, month_range
-from taxi_pipeline.schema import GREEN
-from taxi_pipeline.source import local_file
-from taxi_pipeline.warehouse import Warehouse
+from taxi_pipeline.core.dbt import run_dbt
+from taxi_pipeline.core.months import Month, month_range
+from taxi_pipeline.core.schema import GREEN
+from taxi_pipeline.core.source import local_file
+from taxi_pipeline.core.warehouse import Warehouse
+from taxi_pipeline.local.postgres import EmbeddedPostgres
 
 REPO = Path(__file__).resolve().parent.parent
 CACHE = REPO / "benchmarks" / ".cache" / "months"

@@ -44,8 +44,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from taxi_pipeline.settings import Settings
-from taxi_pipeline.warehouse import slice_file
+from taxi_pipeline.core.month_stream import slice_file
+from taxi_pipeline.core.settings import Settings
 
 REPO = Path(__file__).resolve().parent.parent
 CACHE = REPO / "benchmarks" / ".cache"
@@ -210,7 +210,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
 
-    from taxi_pipeline.localpg import EmbeddedPostgres
+    from taxi_pipeline.local.postgres import EmbeddedPostgres
 
     scratch = Path(tempfile.mkdtemp(prefix="bench-", dir=CACHE if CACHE.exists() else None))
     pg = EmbeddedPostgres(scratch / "state")

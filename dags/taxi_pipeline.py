@@ -1,7 +1,8 @@
 """NYC TLC taxi trips, one month per run: ingest_taxi_month -> dbt_run -> dbt_test.
 
-The task bodies live in ``taxi_pipeline.airflow_tasks``; this file only wires them. One DAG per
-namespace listed in TAXI_NAMESPACES (``taxi_pipeline.namespaces``), else the plain taxi_pipeline.
+The task bodies live in ``taxi_pipeline.orchestration.tasks``; this file only wires them. One
+DAG per namespace listed in TAXI_NAMESPACES (``taxi_pipeline.orchestration.namespaces``), else the
+plain taxi_pipeline.
 """
 
 from __future__ import annotations
@@ -11,8 +12,8 @@ from pathlib import Path
 
 from airflow.sdk import CronDataIntervalTimetable, Param, dag, task
 
-from taxi_pipeline import airflow_tasks
-from taxi_pipeline.namespaces import Namespace, configured_namespaces
+from taxi_pipeline.orchestration import tasks
+from taxi_pipeline.orchestration.namespaces import Namespace, configured_namespaces
 
 # Found next to the dags folder, so it works wherever the project is deployed (this repository,
 # an Astro image, a docker-compose mount); TAXI_DBT_PROJECT_DIR overrides it at run time.
@@ -62,7 +63,8 @@ clear its `ingest_taxi_month` (downstream included): the new load is transformed
 variable `TAXI_NAMESPACES` (e.g. `alice,bob`): `alice__taxi_pipeline` loads into `alice_raw`,
 builds `alice_analytics` and runs dbt in its own one-slot pool `dbt__alice`: no copy touches
 another's tables or waits for another's dbt. Create the pools with
-`python -m taxi_pipeline.namespaces pools > pools.json && airflow pools import pools.json`.
+`python -m taxi_pipeline.orchestration.namespaces pools > pools.json`, then
+`airflow pools import pools.json`.
 
 **Configuration** (Airflow Variable, else environment variable, else default):
 `taxi_tlc_base_url` / `TAXI_TLC_BASE_URL`, `taxi_service` (green), `taxi_raw_schema` (raw),
@@ -110,7 +112,7 @@ def build_dag(namespace: Namespace):
             "weight_rule": "upstream",
             "retries": 2,
             "retry_delay": timedelta(minutes=5),
-            "retry_policy": airflow_tasks.TransientOnlyRetryPolicy(),
+            "retry_policy": tasks.TransientOnlyRetryPolicy(),
         },
         params={
             "month": Param(
@@ -142,7 +144,7 @@ def build_dag(namespace: Namespace):
             task_id="ingest_taxi_month",
             multiple_outputs=False,
             execution_timeout=timedelta(hours=1),
-        )(airflow_tasks.ingest_taxi_month)
+        )(tasks.ingest_taxi_month)
         # The pool is the namespace's own: dbt never runs twice at once against one schema, while
         # other namespaces' dbt runs (other schemas) go ahead.
         dbt_run = task(
@@ -150,13 +152,13 @@ def build_dag(namespace: Namespace):
             multiple_outputs=False,
             pool=namespace.dbt_pool,
             execution_timeout=timedelta(hours=1),
-        )(airflow_tasks.dbt_run)
+        )(tasks.dbt_run)
         dbt_test = task(
             task_id="dbt_test",
             multiple_outputs=False,
             pool=namespace.dbt_pool,
             execution_timeout=timedelta(hours=1),
-        )(airflow_tasks.dbt_test)
+        )(tasks.dbt_test)
 
         # The namespace is fixed here, not a run parameter, so that no trigger can point one
         # namespace's run at another's schemas.

@@ -13,7 +13,7 @@ import os
 __all__: list[str] = []
 
 if os.environ.get("TAXI_PRELOAD_DBT") == "1":
-    import taxi_pipeline.pipeline  # noqa: F401
-    from taxi_pipeline.dbt import warm_up
+    import taxi_pipeline.core.pipeline  # noqa: F401
+    from taxi_pipeline.core.dbt import warm_up
 
     warm_up()

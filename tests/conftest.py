@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from taxi_pipeline.localpg import ConnectionInfo, EmbeddedPostgres
-from taxi_pipeline.months import Month
-from taxi_pipeline.settings import Settings
+from taxi_pipeline.core.months import Month
+from taxi_pipeline.core.settings import Settings
+from taxi_pipeline.local.postgres import ConnectionInfo, EmbeddedPostgres
 from tests.support.databases import scratch_database
 from tests.support.scheduling import SessionAirflowScheduling
 from tests.support.timings import TIMINGS

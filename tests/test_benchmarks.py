@@ -14,7 +14,7 @@ from types import SimpleNamespace
 import pytest
 
 from benchmarks import backfill
-from taxi_pipeline.months import Month
+from taxi_pipeline.core.months import Month
 from tests.conftest import REPO
 
 

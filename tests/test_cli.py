@@ -16,7 +16,7 @@ from tests.support.tlc_server import Fault
 
 def cli(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-m", "taxi_pipeline.cli", *args],
+        [sys.executable, "-m", "taxi_pipeline.cli.main", *args],
         capture_output=True,
         text=True,
         cwd=REPO,

@@ -7,8 +7,8 @@ from types import SimpleNamespace
 
 import pytest
 
-from taxi_pipeline.connection import WarehouseConnection, classify_connection_error
-from taxi_pipeline.errors import (
+from taxi_pipeline.core.connection import WarehouseConnection, classify_connection_error
+from taxi_pipeline.core.errors import (
     InvalidParameter,
     WarehouseAuthFailed,
     WarehouseTlsFailed,

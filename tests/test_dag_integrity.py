@@ -134,7 +134,7 @@ def test_history_is_loaded_by_backfill_not_by_catchup(dag):
 
 
 def test_retries_are_for_transient_errors_only(dag):
-    from taxi_pipeline.airflow_tasks import TransientOnlyRetryPolicy
+    from taxi_pipeline.orchestration.tasks import TransientOnlyRetryPolicy
 
     for task in dag.tasks:
         assert task.retries == 2, task.task_id
@@ -187,8 +187,8 @@ def _context(run_type, logical_date=None, start=None, end=None, month=None):
 
 
 def test_month_comes_from_the_run_never_the_clock():
-    from taxi_pipeline.airflow_tasks import month_for_run
-    from taxi_pipeline.errors import InvalidParameter
+    from taxi_pipeline.core.errors import InvalidParameter
+    from taxi_pipeline.orchestration.tasks import month_for_run
 
     jan, feb = datetime(2024, 1, 1, tzinfo=UTC), datetime(2024, 2, 1, tzinfo=UTC)
     assert str(month_for_run(_context("scheduled", jan, jan, feb))) == "2024-01"
@@ -204,9 +204,9 @@ def test_month_comes_from_the_run_never_the_clock():
 
 
 def test_unpublished_month_waits_until_its_deadline_then_fails():
-    from taxi_pipeline.airflow_tasks import wait_or_fail
-    from taxi_pipeline.errors import MonthNotAvailable
-    from taxi_pipeline.months import Month
+    from taxi_pipeline.core.errors import MonthNotAvailable
+    from taxi_pipeline.core.months import Month
+    from taxi_pipeline.orchestration.tasks import wait_or_fail
 
     missing = MonthNotAvailable(
         "403", url="https://tlc.example/green_tripdata_2024-10.parquet", status=403
@@ -224,8 +224,7 @@ def test_unpublished_month_waits_until_its_deadline_then_fails():
 def test_retry_policy_retries_transient_errors_only():
     from airflow.sdk.definitions.retry_policy import RetryAction
 
-    from taxi_pipeline.airflow_tasks import TransientOnlyRetryPolicy
-    from taxi_pipeline.errors import (
+    from taxi_pipeline.core.errors import (
         CorruptFile,
         DbtFailed,
         MonthNotAvailable,
@@ -233,6 +232,7 @@ def test_retry_policy_retries_transient_errors_only():
         SourceUnavailable,
         WarehouseUnavailable,
     )
+    from taxi_pipeline.orchestration.tasks import TransientOnlyRetryPolicy
 
     os.environ.pop("TAXI_RETRY_DELAY_S", None)
     policy = TransientOnlyRetryPolicy()
@@ -254,7 +254,7 @@ def _evaluate(policy, error):
     from unittest import mock
 
     # Outside a task there is no API server to ask for Variables.
-    with mock.patch("taxi_pipeline.airflow_tasks.Variable.get", return_value=None):
+    with mock.patch("taxi_pipeline.orchestration.tasks.Variable.get", return_value=None):
         return policy.evaluate(error, try_number=1, max_tries=3)
 
 
@@ -264,7 +264,7 @@ def _evaluate(policy, error):
 @pytest.mark.parametrize("root", ["usr/local/airflow", "opt/airflow"])
 def test_dag_finds_the_dbt_project_wherever_dags_and_include_are_deployed(tmp_path, root):
     """Astro: /usr/local/airflow/{dags,include}; the official image: /opt/airflow/{dags,include}."""
-    from taxi_pipeline.airflow_tasks import dbt_project
+    from taxi_pipeline.orchestration.tasks import dbt_project
 
     deployed = tmp_path / root
     shutil.copytree(DAGS_FOLDER, deployed / "dags", ignore=shutil.ignore_patterns("__pycache__"))
@@ -335,7 +335,7 @@ def test_a_bad_namespace_is_an_import_error_that_says_why(value, message):
 
 def test_the_configured_namespaces_all_load():
     """This deployment's own TAXI_NAMESPACES (unset: the plain DAG) gives one DAG per name."""
-    from taxi_pipeline.namespaces import configured_namespaces
+    from taxi_pipeline.orchestration.namespaces import configured_namespaces
 
     expected = sorted(ns.dag_id for ns in configured_namespaces())
     bag = load_dagbag(DAGS_FOLDER)
@@ -346,15 +346,15 @@ def test_the_configured_namespaces_all_load():
 def test_namespace_fixes_schemas_and_work_dir_whatever_the_variables_say(monkeypatch, tmp_path):
     from unittest import mock
 
-    from taxi_pipeline.airflow_tasks import task_settings
-    from taxi_pipeline.names import validate_identifier
+    from taxi_pipeline.core.names import validate_identifier
+    from taxi_pipeline.orchestration.tasks import task_settings
 
     monkeypatch.setenv("AIRFLOW_HOME", str(tmp_path))
     for name in ("TAXI_RAW_SCHEMA", "TAXI_DBT_SCHEMA", "TAXI_WORK_DIR"):
         monkeypatch.delenv(name, raising=False)
     shared = {"taxi_raw_schema": "shared_raw", "taxi_dbt_schema": "shared_analytics"}
     with mock.patch(
-        "taxi_pipeline.airflow_tasks.Variable.get",
+        "taxi_pipeline.orchestration.tasks.Variable.get",
         side_effect=lambda key, default=None: shared.get(key, default),
     ):
         plain, alice = task_settings(""), task_settings("alice")
@@ -370,7 +370,7 @@ def test_namespace_fixes_schemas_and_work_dir_whatever_the_variables_say(monkeyp
 def test_namespace_list_parsing():
     from unittest import mock
 
-    from taxi_pipeline.namespaces import Namespace, dbt_pools, parse_namespaces
+    from taxi_pipeline.orchestration.namespaces import Namespace, dbt_pools, parse_namespaces
 
     assert parse_namespaces(None) == parse_namespaces(" , ") == (Namespace(),)
     assert parse_namespaces("alice, team_2 ,default") == (
@@ -448,7 +448,7 @@ def test_compose_runs_the_official_image_with_secrets_only_from_env():
                 assert "${" in str(value), f"{name}: {key} must come from .env"
     init = " ".join(airflow_services["airflow-init"]["command"])
     assert 'airflow pools set dbt 1 "' in init
-    assert "python -m taxi_pipeline.namespaces pools" in init
+    assert "python -m taxi_pipeline.orchestration.namespaces pools" in init
     for env_file in (folder / ".env.example", DEPLOY / "astro" / ".env.example"):
         assert "CHANGE-ME" in env_file.read_text()
         assert ".env" in (env_file.parent / ".gitignore").read_text().split()
@@ -468,7 +468,7 @@ def test_assembled_astro_project_passes_this_test_unchanged(tmp_path):
         timeout=120,
     )
     assert (project / "include" / "dbt_project" / "dbt_project.yml").is_file()
-    assert (project / "package" / "src" / "taxi_pipeline" / "airflow_tasks.py").is_file()
+    assert (project / "package" / "src" / "taxi_pipeline" / "orchestration" / "tasks.py").is_file()
     copied = project / "tests" / "dags" / "test_dag_integrity.py"
     assert copied.read_text() == Path(__file__).read_text()
     env = {k: v for k, v in os.environ.items() if k not in ("AIRFLOW_HOME", NAMESPACES_ENV)}

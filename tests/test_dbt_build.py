@@ -10,11 +10,12 @@ import sys
 import psycopg
 import pytest
 
-from taxi_pipeline.dbt import DbtResult, dbt_environment, find_project_dir, run_dbt_checked
-from taxi_pipeline.errors import DbtFailed, WarehouseAuthFailed, WarehouseUnavailable
-from taxi_pipeline.localpg import free_port
-from taxi_pipeline.months import Month
-from taxi_pipeline.pipeline import ingest_month
+from taxi_pipeline.core.dbt import dbt_environment, find_project_dir, run_dbt_checked
+from taxi_pipeline.core.dbt_results import DbtResult
+from taxi_pipeline.core.errors import DbtFailed, WarehouseAuthFailed, WarehouseUnavailable
+from taxi_pipeline.core.months import Month
+from taxi_pipeline.core.pipeline import ingest_month
+from taxi_pipeline.local.postgres import free_port
 from tests.conftest import SAMPLE_MONTHS
 from tests.support.dbt_processes import build_forked_after_warm_up
 from tests.support.sample_months import rows_in_sample

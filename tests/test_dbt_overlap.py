@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from taxi_pipeline.dbt import run_dbt
-from taxi_pipeline.months import Month
-from taxi_pipeline.pipeline import ingest_month
+from taxi_pipeline.core.dbt import run_dbt
+from taxi_pipeline.core.months import Month
+from taxi_pipeline.core.pipeline import ingest_month
 from tests.support.dbt_processes import concurrent_dbt_runs
 
 

@@ -11,12 +11,12 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import pytest
 
-from taxi_pipeline.errors import InvalidParameter, PipelineError
-from taxi_pipeline.months import Month
-from taxi_pipeline.names import validate_identifier
-from taxi_pipeline.pipeline import ingest_month
-from taxi_pipeline.settings import Settings
-from taxi_pipeline.warehouse import Warehouse
+from taxi_pipeline.core.errors import InvalidParameter, PipelineError
+from taxi_pipeline.core.months import Month
+from taxi_pipeline.core.names import validate_identifier
+from taxi_pipeline.core.pipeline import ingest_month
+from taxi_pipeline.core.settings import Settings
+from taxi_pipeline.core.warehouse import Warehouse
 from tests.conftest import TLC_SAMPLES
 from tests.support.tlc_server import Fault
 from tests.test_loader import JAN_FILE, state
@@ -128,7 +128,7 @@ def test_malicious_month_parameters_are_rejected(month):
     "schema", ["raw; drop table x", 'raw"', "Raw", "1raw", "a" * 64, "", "raw.public", "ráw"]
 )
 def test_schema_names_from_config_are_validated(schema, warehouse_url):
-    from taxi_pipeline.schema import GREEN
+    from taxi_pipeline.core.schema import GREEN
 
     with pytest.raises(PipelineError, match="invalid schema name"):
         validate_identifier(schema)

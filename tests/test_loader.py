@@ -16,16 +16,17 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from taxi_pipeline.errors import (
+from taxi_pipeline.core.errors import (
     CorruptFile,
     MonthNotAvailable,
     SchemaMismatch,
     SourceUnavailable,
 )
-from taxi_pipeline.months import Month
-from taxi_pipeline.pipeline import ingest_month
-from taxi_pipeline.schema import GREEN
-from taxi_pipeline.warehouse import Warehouse, slice_file
+from taxi_pipeline.core.month_stream import slice_file
+from taxi_pipeline.core.months import Month
+from taxi_pipeline.core.pipeline import ingest_month
+from taxi_pipeline.core.schema import GREEN
+from taxi_pipeline.core.warehouse import Warehouse
 from tests.conftest import REPO, SAMPLE_MONTHS, TLC_SAMPLES
 from tests.support.sample_months import rows_in_sample
 from tests.support.tlc_server import Fault
@@ -188,12 +189,12 @@ def test_readers_never_see_a_mixed_or_empty_month(settings, warehouse_url, tlc):
 
 _KILLED_LOADER = """
 import sys, time
-import taxi_pipeline.warehouse as warehouse
-from taxi_pipeline.months import Month
-from taxi_pipeline.pipeline import ingest_month
-from taxi_pipeline.settings import Settings
+import taxi_pipeline.core.month_stream as month_stream
+from taxi_pipeline.core.months import Month
+from taxi_pipeline.core.pipeline import ingest_month
+from taxi_pipeline.core.settings import Settings
 
-warehouse._BATCH_ROWS = 2_000
+month_stream._BATCH_ROWS = 2_000
 def progress(done, total):
     if done >= 20_000:
         print("COPYING", flush=True)

@@ -6,7 +6,7 @@ import shutil
 
 import psycopg
 
-from taxi_pipeline.localpg import EmbeddedPostgres
+from taxi_pipeline.local.postgres import EmbeddedPostgres
 
 
 def test_a_recreated_state_dir_gets_a_working_server(tmp_path):

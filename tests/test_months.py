@@ -2,8 +2,8 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from taxi_pipeline.errors import InvalidParameter
-from taxi_pipeline.months import (
+from taxi_pipeline.core.errors import InvalidParameter
+from taxi_pipeline.core.months import (
     Month,
     month_of_interval,
     month_of_run,

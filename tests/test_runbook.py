@@ -20,10 +20,10 @@ import psycopg
 import pyarrow as pa
 import pytest
 
-from taxi_pipeline.dbt import run_dbt
-from taxi_pipeline.errors import MonthNotAvailable, PipelineError
-from taxi_pipeline.months import Month
-from taxi_pipeline.pipeline import ingest_month, transform_month
+from taxi_pipeline.core.dbt import run_dbt
+from taxi_pipeline.core.errors import MonthNotAvailable, PipelineError
+from taxi_pipeline.core.months import Month
+from taxi_pipeline.core.pipeline import ingest_month, transform_month
 from tests.conftest import REPO
 from tests.support.cli import ingest_january_2024_without_dbt
 from tests.support.dbt_processes import concurrent_dbt_runs
@@ -55,7 +55,7 @@ def _error_text(call) -> str:
 
 def _cli(*args: str) -> str:
     result = subprocess.run(
-        [sys.executable, "-m", "taxi_pipeline.cli", *args],
+        [sys.executable, "-m", "taxi_pipeline.cli.main", *args],
         capture_output=True,
         text=True,
         cwd=REPO,
@@ -78,13 +78,13 @@ def _tmpfs(path: Path, options: str):
 
 
 def _task_settings(tlc):
-    from taxi_pipeline.settings import Settings
+    from taxi_pipeline.core.settings import Settings
 
     return Settings(tlc_base_url=tlc.base_url, state_dir=Path("unused"))
 
 
 def trigger_not_published_yet(ctx) -> str:
-    from taxi_pipeline.airflow_tasks import wait_or_fail
+    from taxi_pipeline.orchestration.tasks import wait_or_fail
 
     exc = MonthNotAvailable("HTTP 403", url="https://example.invalid/x.parquet", status=403)
     with contextlib.suppress(Exception):
@@ -94,7 +94,7 @@ def trigger_not_published_yet(ctx) -> str:
 
 
 def trigger_not_published_by(ctx) -> str:
-    from taxi_pipeline.airflow_tasks import wait_or_fail
+    from taxi_pipeline.orchestration.tasks import wait_or_fail
 
     exc = MonthNotAvailable("HTTP 403", url="https://example.invalid/x.parquet", status=403)
     now = datetime(2024, 6, 1, tzinfo=UTC)
@@ -191,7 +191,7 @@ def trigger_no_scheduler(ctx) -> str:
 
 
 def trigger_work_dir_full(ctx) -> str:
-    from taxi_pipeline.settings import Settings
+    from taxi_pipeline.core.settings import Settings
 
     texts = []
     for options in ("size=256k", "size=1m,ro"):
@@ -204,7 +204,7 @@ def trigger_work_dir_full(ctx) -> str:
 
 
 def trigger_bad_month(ctx) -> str:
-    from taxi_pipeline.airflow_tasks import month_for_run
+    from taxi_pipeline.orchestration.tasks import month_for_run
 
     manual = SimpleNamespace(dag_id="taxi_pipeline", run_type="manual")
     context = {"params": {}, "dag_run": manual, "logical_date": None}
@@ -214,7 +214,7 @@ def trigger_bad_month(ctx) -> str:
 def trigger_import_error(ctx) -> str:
     from airflow.dag_processing.dagbag import DagBag
 
-    from taxi_pipeline.local_stack import _import_errors_text
+    from taxi_pipeline.local.stack import _import_errors_text
 
     folder = ctx.tmp_path / "dags"
     folder.mkdir()

@@ -2,9 +2,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from taxi_pipeline.errors import SchemaMismatch
-from taxi_pipeline.months import Month
-from taxi_pipeline.schema import GREEN, YELLOW
+from taxi_pipeline.core.errors import SchemaMismatch
+from taxi_pipeline.core.months import Month
+from taxi_pipeline.core.schema import GREEN, YELLOW
 from tests.conftest import TLC_SAMPLES
 
 JAN_2023 = Month(2023, 1)

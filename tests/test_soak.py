@@ -5,7 +5,7 @@ from __future__ import annotations
 import psycopg
 import pytest
 
-from taxi_pipeline.pipeline import ingest_month, transform_month
+from taxi_pipeline.core.pipeline import ingest_month, transform_month
 from tests.conftest import SAMPLE_MONTHS
 from tests.support.sample_months import rows_in_sample
 from tests.test_loader import state

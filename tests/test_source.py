@@ -2,9 +2,14 @@
 
 import pytest
 
-from taxi_pipeline.errors import CorruptFile, MonthNotAvailable, SourceUnavailable, WorkDirUnusable
-from taxi_pipeline.months import Month
-from taxi_pipeline.source import download, trip_file_url
+from taxi_pipeline.core.errors import (
+    CorruptFile,
+    MonthNotAvailable,
+    SourceUnavailable,
+    WorkDirUnusable,
+)
+from taxi_pipeline.core.months import Month
+from taxi_pipeline.core.source import download, trip_file_url
 from tests.support.tlc_server import Fault
 
 JAN = "green_tripdata_2024-01.parquet"

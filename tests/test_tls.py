@@ -8,11 +8,11 @@ from urllib.parse import quote
 import psycopg
 import pytest
 
-from taxi_pipeline.dbt import run_dbt_checked
-from taxi_pipeline.errors import WarehouseTlsFailed
-from taxi_pipeline.localpg import EmbeddedPostgres
-from taxi_pipeline.months import Month
-from taxi_pipeline.pipeline import ingest_month
+from taxi_pipeline.core.dbt import run_dbt_checked
+from taxi_pipeline.core.errors import WarehouseTlsFailed
+from taxi_pipeline.core.months import Month
+from taxi_pipeline.core.pipeline import ingest_month
+from taxi_pipeline.local.postgres import EmbeddedPostgres
 from tests.support.sample_months import rows_in_sample
 from tests.support.tls import enable_tls, make_authority
 

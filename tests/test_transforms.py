@@ -6,11 +6,11 @@ from __future__ import annotations
 import psycopg
 import pytest
 
-from taxi_pipeline.dbt import run_dbt
-from taxi_pipeline.errors import DbtFailed
-from taxi_pipeline.months import Month
-from taxi_pipeline.pipeline import dbt_target, ingest_month
-from taxi_pipeline.transforms import build_month, month_tests
+from taxi_pipeline.core.dbt import run_dbt
+from taxi_pipeline.core.errors import DbtFailed
+from taxi_pipeline.core.months import Month
+from taxi_pipeline.core.pipeline import dbt_target, ingest_month
+from taxi_pipeline.core.transforms import build_month, month_tests
 from tests.conftest import SAMPLE_MONTHS
 from tests.support.sample_months import marts_digest, month_report, rows_in_sample
 from tests.support.tlc_server import Fault

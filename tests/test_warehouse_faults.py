@@ -7,10 +7,10 @@ import threading
 import psycopg
 import pytest
 
-from taxi_pipeline.errors import WarehouseUnavailable
-from taxi_pipeline.localpg import EmbeddedPostgres
-from taxi_pipeline.months import Month
-from taxi_pipeline.pipeline import ingest_month
+from taxi_pipeline.core.errors import WarehouseUnavailable
+from taxi_pipeline.core.months import Month
+from taxi_pipeline.core.pipeline import ingest_month
+from taxi_pipeline.local.postgres import EmbeddedPostgres
 from tests.support.tlc_server import Fault
 from tests.test_loader import JAN_FILE, _jan_table, parquet_bytes, state
 
@@ -33,9 +33,9 @@ def test_a_server_restart_mid_copy_fails_the_try_and_the_retry_is_exact(
     warehouse_url = own_server.connection().url()
     ingest_month(settings, JAN, warehouse_url)
     before = state(warehouse_url)
-    import taxi_pipeline.warehouse as warehouse
+    import taxi_pipeline.core.month_stream as month_stream
 
-    monkeypatch.setattr(warehouse, "_BATCH_ROWS", 4_000)
+    monkeypatch.setattr(month_stream, "_BATCH_ROWS", 4_000)
     restarted = threading.Event()
 
     def restart_once(done: int, _total: int) -> None:

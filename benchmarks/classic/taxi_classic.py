@@ -10,7 +10,7 @@ parse carries over from one call to the next. Credentials come from the Airflow 
 Two departures from the teaching version keep the project's dbt models and tests valid over its
 tables, so that both sides run the same SQL per month:
 
-- the raw table has the project's raw columns (``taxi_pipeline.schema``) plus ``source_month``
+- the raw table has the project's raw columns (``taxi_pipeline.core.schema``) plus ``source_month``
   and ``source_row``, and every load writes a row into ``raw.load_log``;
 - the month is deleted by ``source_month`` (the file's month), not by pickup month: the project's
   reconciliation test requires each file's rows to stay whole, and a delete by pickup month
@@ -35,8 +35,8 @@ from pathlib import Path
 
 from airflow.sdk import Connection, CronDataIntervalTimetable, Param, dag, task
 
-from taxi_pipeline.months import Month
-from taxi_pipeline.schema import GREEN
+from taxi_pipeline.core.months import Month
+from taxi_pipeline.core.schema import GREEN
 
 DAG_ID = "taxi_classic"
 CONNECTION_ID = "azure_pg"
@@ -154,7 +154,7 @@ def taxi_classic():
         import requests
         import sqlalchemy
 
-        from taxi_pipeline.names import DEFAULT_TLC_BASE_URL
+        from taxi_pipeline.core.names import DEFAULT_TLC_BASE_URL
 
         month = month_of_run(params.get("month"), data_interval_start)
         base_url = os.environ.get("TAXI_TLC_BASE_URL", DEFAULT_TLC_BASE_URL)

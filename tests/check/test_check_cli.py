@@ -308,7 +308,7 @@ def test_python_dash_m_entry_point(tmp_path):
 
 
 def test_taxi_pipeline_check_hands_over_to_the_checker_under_its_own_name(tmp_path, capsys):
-    from taxi_pipeline.cli import main as taxi_pipeline
+    from taxi_pipeline.cli.main import main as taxi_pipeline
 
     root = project(tmp_path, {"traps.py": TRAPS_DAG})
     assert taxi_pipeline(["check", "--format", "json", str(root)]) == 1

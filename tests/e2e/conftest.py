@@ -20,7 +20,7 @@ import psycopg
 import pytest
 from psycopg import sql
 
-from taxi_pipeline.local_airflow import LocalAirflow
+from taxi_pipeline.local.airflow import LocalAirflow
 from tests.support.scheduling import SESSION_AIRFLOW_MODULES
 from tests.support.timings import TIMINGS
 

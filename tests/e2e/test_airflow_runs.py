@@ -16,8 +16,9 @@ from urllib.parse import quote
 import psycopg
 import pytest
 
-from taxi_pipeline.local_airflow import LocalAirflow
-from taxi_pipeline.months import Month
+from taxi_pipeline.core.months import Month
+from taxi_pipeline.local.airflow import LocalAirflow
+from tests.support import airflow_runs
 from tests.support.sample_months import month_report, rows_in_sample
 from tests.support.timings import TIMINGS
 from tests.support.tlc_server import Fault
@@ -40,7 +41,7 @@ def load_months(airflow: LocalAirflow, reprocess: str) -> dict:
     backfill_id = airflow.create_backfill(*BACKFILL, reprocess=reprocess)
     manual_run = airflow.trigger(MANUAL)
     backfill_runs = airflow.wait_for_backfill(backfill_id, timeout_s=RUN_TIMEOUT_S)
-    manual_runs = airflow.wait_for_runs([manual_run], timeout_s=RUN_TIMEOUT_S)
+    manual_runs = airflow_runs.wait_for_runs(airflow, [manual_run], timeout_s=RUN_TIMEOUT_S)
     return {
         "started": started,
         "seconds": time.monotonic() - clock,
@@ -136,7 +137,7 @@ def test_a_500_is_retried_and_recovers(airflow, first_load):
     tries = _tries(airflow, run_id, "ingest_taxi_month")
     # Airflow archives the failed first try as "failed" once the retry has started.
     assert [(t["try_number"], t["state"]) for t in tries] == [(1, "failed"), (2, "success")]
-    first_try = airflow.task_log(run_id, "ingest_taxi_month", 1)
+    first_try = airflow_runs.task_log(airflow, run_id, "ingest_taxi_month", 1)
     assert "HTTP 500" in first_try
     assert '"action":"retry"' in first_try
 
@@ -172,7 +173,7 @@ def test_a_month_past_its_deadline_fails_on_the_first_try(airflow, reprocessed, 
     tries = _tries(airflow, run_id, "ingest_taxi_month")
     assert [(t["try_number"], t["state"]) for t in tries] == [(1, "failed")]
     assert tlc_mirror.requests.count(file_name) == 1
-    log = airflow.task_log(run_id, "ingest_taxi_month", 1)
+    log = airflow_runs.task_log(airflow, run_id, "ingest_taxi_month", 1)
     assert "not published by 2023-09-14" in log
     assert file_name in log
     downstream = {
@@ -183,11 +184,11 @@ def test_a_month_past_its_deadline_fails_on_the_first_try(airflow, reprocessed, 
 
 def test_a_manual_run_without_a_month_fails_at_once_saying_how_to_trigger(airflow, reprocessed):
     run_id = airflow.trigger()
-    (run,) = airflow.wait_for_runs([run_id], timeout_s=RUN_TIMEOUT_S)
+    (run,) = airflow_runs.wait_for_runs(airflow, [run_id], timeout_s=RUN_TIMEOUT_S)
     assert run["state"] == "failed"
     tries = _tries(airflow, run_id, "ingest_taxi_month")
     assert [(t["try_number"], t["state"]) for t in tries] == [(1, "failed")]
-    log = airflow.task_log(run_id, "ingest_taxi_month", 1)
+    log = airflow_runs.task_log(airflow, run_id, "ingest_taxi_month", 1)
     assert "no month parameter and no logical date" in log
     assert "airflow dags trigger taxi_pipeline --conf" in log
 
@@ -210,7 +211,7 @@ def test_the_scheduled_run_of_an_unpublished_month_waits(airflow, first_load):
             (run["run_id"],),
         ).fetchone()
     assert next_check > datetime.now(UTC)
-    log = airflow.task_log(run["run_id"], "ingest_taxi_month", 1)
+    log = airflow_runs.task_log(airflow, run["run_id"], "ingest_taxi_month", 1)
     assert f"green {month} is not published yet (HTTP 403" in log
 
 

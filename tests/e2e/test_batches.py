@@ -14,11 +14,13 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from taxi_pipeline.dbt import run_dbt
-from taxi_pipeline.local_airflow import DAG_ID, DBT_POOL, DBT_POOL_DESCRIPTION, LocalAirflow
-from taxi_pipeline.months import Month
+from taxi_pipeline.core.dbt import run_dbt
+from taxi_pipeline.core.months import Month
+from taxi_pipeline.core.names import DAG_ID, DBT_POOL, DBT_POOL_DESCRIPTION
+from taxi_pipeline.local.airflow import LocalAirflow
 from tests.conftest import SAMPLE_MONTHS, TLC_SAMPLES
 from tests.e2e.test_faults_airflow import wait_for
+from tests.support import airflow_runs
 from tests.support.sample_months import file_name, marts_digest, month_report, rows_in_sample
 from tests.support.tlc_server import Fault
 from tests.test_loader import parquet_bytes
@@ -103,7 +105,7 @@ def assert_no_relation_collision(airflow: LocalAirflow) -> None:
 
 
 def wait_for_runs(airflow: LocalAirflow, run_ids: list[str]) -> dict[str, str]:
-    done = airflow.wait_for_runs(run_ids, timeout_s=RUN_TIMEOUT_S)
+    done = airflow_runs.wait_for_runs(airflow, run_ids, timeout_s=RUN_TIMEOUT_S)
     return {run["run_id"]: run["state"] for run in done}
 
 
@@ -137,7 +139,7 @@ def test_waiting_months_are_transformed_at_once_and_a_bad_month_fails_alone(
         "dbt_run": "success",
         "dbt_test": "failed",
     }
-    log = airflow.task_log(bad_run, "dbt_test", try_of(airflow, bad_run, "dbt_test"))
+    log = airflow_runs.task_log(airflow, bad_run, "dbt_test", try_of(airflow, bad_run, "dbt_test"))
     assert f"dbt tests failed for {DEC}: {FAILING_TEST}" in log
 
     # One invocation built the three months; the other two runs found theirs built.
@@ -146,7 +148,10 @@ def test_waiting_months_are_transformed_at_once_and_a_bad_month_fails_alone(
     assert len(invoked) == 1, built
     assert sorted(invoked[0]["batch"]) == sorted(str(m) for m in SAMPLE_MONTHS)
     # One invocation tested them too, whichever run's dbt_test got the pool first.
-    test_logs = [airflow.task_log(r, "dbt_test", try_of(airflow, r, "dbt_test")) for r in run_ids]
+    test_logs = [
+        airflow_runs.task_log(airflow, r, "dbt_test", try_of(airflow, r, "dbt_test"))
+        for r in run_ids
+    ]
     assert sum("testing 3 month(s) in one invocation" in log for log in test_logs) == 1
     # Each run reports its own month's tests: the same tests, the same warnings, all passed.
     tested = results(airflow, run_ids, "dbt_test")

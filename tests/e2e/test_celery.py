@@ -24,13 +24,11 @@ from urllib.parse import quote
 
 import pytest
 
-from taxi_pipeline.local_airflow import (
-    CELERY_WORKER_PREFIX,
-    DBT_POOL,
-    LocalAirflow,
-    LocalAirflowError,
-)
-from taxi_pipeline.localpg import free_port
+from taxi_pipeline.core.names import DBT_POOL
+from taxi_pipeline.local.airflow import LocalAirflow
+from taxi_pipeline.local.airflow_processes import CELERY_WORKER_PREFIX
+from taxi_pipeline.local.airflow_status import LocalAirflowError
+from taxi_pipeline.local.postgres import free_port
 from tests.e2e.conftest import started_airflow
 from tests.e2e.test_faults_airflow import (
     BACKFILL,
@@ -46,6 +44,7 @@ from tests.e2e.test_faults_airflow import (
     tries,
     wait_for_held_back_load,
 )
+from tests.support import airflow_components
 from tests.support.databases import scratch_database
 from tests.support.sample_months import file_name
 from tests.support.timings import TIMINGS
@@ -195,7 +194,11 @@ def celery_airflow(redis_broker, tlc_mirror, celery_warehouse, tmp_path_factory)
 
 def worker_running(airflow: LocalAirflow, pid: int) -> str | None:
     """The worker component whose process tree holds ``pid``."""
-    mains = {airflow.pid(w): w for w in airflow.components if w.startswith(CELERY_WORKER_PREFIX)}
+    mains = {
+        airflow_components.pid(airflow, w): w
+        for w in airflow.components
+        if w.startswith(CELERY_WORKER_PREFIX)
+    }
     while pid > 1:
         if pid in mains:
             return mains[pid]
@@ -244,7 +247,7 @@ def test_a_backfill_survives_a_worker_killed_mid_load(
         w for w in airflow.components if w.startswith(CELERY_WORKER_PREFIX) and w != victim
     )
 
-    airflow.kill(victim, signal.SIGKILL)
+    airflow_components.kill(airflow, victim, signal.SIGKILL)
     with airflow.metadata() as conn:
         (killed_at,) = conn.execute("select now()").fetchone()
     # The worker's machine or container is gone: nothing it ran runs on, the load included.

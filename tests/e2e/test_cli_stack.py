@@ -10,7 +10,7 @@ import time
 import psycopg
 import pytest
 
-from taxi_pipeline.local_airflow import DBT_POOL, DBT_POOL_DESCRIPTION
+from taxi_pipeline.core.names import DBT_POOL, DBT_POOL_DESCRIPTION
 from tests.conftest import REPO
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
@@ -23,7 +23,7 @@ def cli(airflow, e2e_warehouse, tlc_mirror):
             [
                 sys.executable,
                 "-m",
-                "taxi_pipeline.cli",
+                "taxi_pipeline.cli.main",
                 *args,
                 "--state-dir",
                 str(airflow.state_dir),

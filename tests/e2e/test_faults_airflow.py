@@ -23,12 +23,15 @@ import psycopg
 import pytest
 import requests
 
-from taxi_pipeline.local_airflow import DAG_ID, DBT_POOL, LocalAirflow, LocalAirflowError
-from taxi_pipeline.months import Month
-from taxi_pipeline.pipeline import ingest_month
-from taxi_pipeline.schema import service_schema
-from taxi_pipeline.settings import Settings
-from taxi_pipeline.warehouse import Warehouse
+from taxi_pipeline.core.months import Month
+from taxi_pipeline.core.names import DAG_ID, DBT_POOL
+from taxi_pipeline.core.pipeline import ingest_month
+from taxi_pipeline.core.schema import service_schema
+from taxi_pipeline.core.settings import Settings
+from taxi_pipeline.core.warehouse import Warehouse
+from taxi_pipeline.local.airflow import LocalAirflow
+from taxi_pipeline.local.airflow_status import LocalAirflowError
+from tests.support import airflow_components, airflow_runs
 from tests.support.databases import scratch_database
 from tests.support.sample_months import file_name, month_report, rows_in_sample
 from tests.support.timings import TIMINGS
@@ -288,8 +291,8 @@ def healthy_afterwards(airflow, tlc_mirror):
     tlc_mirror.reset()
     yield
     tlc_mirror.reset()
-    if airflow.pid("scheduler") is None:
-        airflow.restart("scheduler")
+    if airflow_components.pid(airflow, "scheduler") is None:
+        airflow_components.restart(airflow, "scheduler")
     status = airflow.wait_healthy(180)
     assert status.healthy, status.problems()
 
@@ -314,9 +317,9 @@ def test_a_scheduler_killed_mid_backfill_is_restarted_and_every_month_is_exact(
         ).stdout.strip()
     )
 
-    old_scheduler = airflow.kill("scheduler", signal.SIGKILL)
+    old_scheduler = airflow_components.kill(airflow, "scheduler", signal.SIGKILL)
     killed = time.monotonic()
-    assert airflow.pid("scheduler") is None
+    assert airflow_components.pid(airflow, "scheduler") is None
     run_ids = [*(r["run_id"] for r in runs), manual_run]
     try:
         # As systemd or a container runtime would at once: nothing the dead scheduler started
@@ -331,13 +334,13 @@ def test_a_scheduler_killed_mid_backfill_is_restarted_and_every_month_is_exact(
             "the dead scheduler's heartbeat to go stale",
             interval_s=1.0,
         )
-        status = airflow.restart("scheduler")
+        status = airflow_components.restart(airflow, "scheduler")
         back_after_s = time.monotonic() - killed
         assert status.healthy, status.problems()
-        assert airflow.pid("scheduler") not in (None, old_scheduler)
+        assert airflow_components.pid(airflow, "scheduler") not in (None, old_scheduler)
         try:
             backfill_runs = airflow.wait_for_backfill(backfill_id, timeout_s=RUN_TIMEOUT_S)
-            manual_runs = airflow.wait_for_runs([manual_run], timeout_s=RUN_TIMEOUT_S)
+            manual_runs = airflow_runs.wait_for_runs(airflow, [manual_run], timeout_s=RUN_TIMEOUT_S)
         except LocalAirflowError as exc:
             raise AssertionError(f"{exc}\n{diagnosis(airflow, run_ids)}") from None
     except BaseException:
@@ -453,7 +456,7 @@ def test_a_killed_task_process_frees_its_slot_and_a_rerun_is_exact(
             "no process to name the killed try any more",
         )
         assert not [s for s in slots_taken(airflow, "default_pool") if s[0] == run_id]
-        log = airflow.task_log(run_id, "ingest_taxi_month", ingest["try_number"])
+        log = airflow_runs.task_log(airflow, run_id, "ingest_taxi_month", ingest["try_number"])
         assert "Process terminated by signal" in log
         assert '"signal_name":"SIGKILL"' in log
         clear_task(airflow, run_id, "ingest_taxi_month")
@@ -467,7 +470,7 @@ def test_a_killed_task_process_frees_its_slot_and_a_rerun_is_exact(
         assert slots_taken(airflow, DBT_POOL) == []
         clear_task(airflow, run_id, "dbt_run")
 
-        (done,) = airflow.wait_for_runs([run_id], timeout_s=RUN_TIMEOUT_S)
+        (done,) = airflow_runs.wait_for_runs(airflow, [run_id], timeout_s=RUN_TIMEOUT_S)
     except BaseException:
         stop_unfinished(airflow, backfill_id, [run_id])
         raise

@@ -17,8 +17,8 @@ import psycopg
 import pytest
 from psycopg import sql
 
-from taxi_pipeline.local_airflow import LocalAirflow
-from taxi_pipeline.months import Month, month_range
+from taxi_pipeline.core.months import Month, month_range
+from taxi_pipeline.local.airflow import LocalAirflow
 from tests.e2e.conftest import REPO_DAGS, started_airflow
 from tests.support.sample_months import rows_in_sample
 from tests.support.timings import TIMINGS

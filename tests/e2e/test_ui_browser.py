@@ -17,8 +17,9 @@ from urllib.parse import quote, urlsplit, urlunsplit
 
 import pytest
 
-from taxi_pipeline.local_airflow import DAG_ID, LocalAirflow
-from taxi_pipeline.months import Month
+from taxi_pipeline.core.months import Month
+from taxi_pipeline.core.names import DAG_ID
+from taxi_pipeline.local.airflow import LocalAirflow
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 

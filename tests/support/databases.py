@@ -8,7 +8,7 @@ from contextlib import contextmanager
 
 import psycopg
 
-from taxi_pipeline.localpg import ConnectionInfo
+from taxi_pipeline.local.postgres import ConnectionInfo
 
 
 @contextmanager

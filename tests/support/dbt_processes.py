@@ -13,8 +13,9 @@ from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 
-from taxi_pipeline.dbt import DbtResult, run_dbt, warm_up
-from taxi_pipeline.months import Month
+from taxi_pipeline.core.dbt import run_dbt, warm_up
+from taxi_pipeline.core.dbt_results import DbtResult
+from taxi_pipeline.core.months import Month
 
 
 def _dbt_run(url: str, work_dir: Path) -> DbtResult:

@@ -9,9 +9,9 @@ import psycopg
 import pyarrow.parquet as pq
 from psycopg import sql
 
-from taxi_pipeline.months import Month
-from taxi_pipeline.schema import service_schema
-from taxi_pipeline.warehouse import Warehouse
+from taxi_pipeline.core.months import Month
+from taxi_pipeline.core.schema import service_schema
+from taxi_pipeline.core.warehouse import Warehouse
 from tests.conftest import TLC_SAMPLES
 
 

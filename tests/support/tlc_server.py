@@ -7,7 +7,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
-from taxi_pipeline.tlc_mirror import TRIP_DATA_PREFIX, MirrorHandler, TlcMirror
+from taxi_pipeline.local.tlc_mirror import TRIP_DATA_PREFIX, MirrorHandler, TlcMirror
 
 
 @dataclass

@@ -15,7 +15,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-from taxi_pipeline.localpg import ConnectionInfo, EmbeddedPostgres
+from taxi_pipeline.local.postgres import ConnectionInfo, EmbeddedPostgres
 
 
 @dataclass(frozen=True)

@@ -6,8 +6,8 @@ same month. Credentials
 come from the ``azure_pg`` connection at run time and stay inside the task: what a task returns
 (and Airflow stores as XCom) is a small dict of counts. Non-secret settings come from Airflow
 Variables (``taxi_<name>``), else ``TAXI_<NAME>`` environment variables, else defaults; the DAG
-of a namespace (see ``taxi_pipeline.namespaces``) passes its name to every task, and that name fixes
-the schemas and the work dir whatever the shared Variables say.
+of a namespace (see ``taxi_pipeline.orchestration.namespaces``) passes its name to every task, and
+that name fixes the schemas and the work dir whatever the shared Variables say.
 
 Retrying is decided by ``PipelineError.retryable`` through ``TransientOnlyRetryPolicy``: network
 trouble, 5xx and lost connections are retried; a missing month past its deadline, a corrupt file,
@@ -27,10 +27,10 @@ from airflow.sdk import Connection, RetryDecision, RetryPolicy, Variable, get_cu
 from airflow.sdk.exceptions import AirflowNotFoundException, AirflowRescheduleException
 from airflow.sdk.log import mask_secret
 
-from taxi_pipeline.connection import WarehouseConnection
-from taxi_pipeline.errors import InvalidParameter, MonthNotAvailable, PipelineError
-from taxi_pipeline.months import Month, month_of_run, publication_deadline
-from taxi_pipeline.names import (
+from taxi_pipeline.core.connection import WarehouseConnection
+from taxi_pipeline.core.errors import InvalidParameter, MonthNotAvailable, PipelineError
+from taxi_pipeline.core.months import Month, month_of_run, publication_deadline
+from taxi_pipeline.core.names import (
     CONNECTION_ID,
     DAG_ID,
     DEFAULT_DBT_SCHEMA,
@@ -38,13 +38,13 @@ from taxi_pipeline.names import (
     DEFAULT_SERVICE,
     DEFAULT_TLC_BASE_URL,
 )
-from taxi_pipeline.namespaces import namespace_named
+from taxi_pipeline.orchestration.namespaces import namespace_named
 
 # The DAG file imports this module every time the dag-processor parses it: the data path
 # (pyarrow, the ADBC driver, dbt) is imported inside the tasks, which are the only users.
 if TYPE_CHECKING:
-    from taxi_pipeline.settings import Settings
-    from taxi_pipeline.transforms import DbtTarget
+    from taxi_pipeline.core.settings import Settings
+    from taxi_pipeline.core.transforms import DbtTarget
 
 log = logging.getLogger(__name__)
 
@@ -94,7 +94,7 @@ def airflow_home() -> Path:
 
 
 def task_settings(namespace: str = "") -> Settings:
-    from taxi_pipeline.settings import Settings
+    from taxi_pipeline.core.settings import Settings
 
     ns = namespace_named(namespace)
     base_dir = Path(config_value("work_dir", str(airflow_home() / "taxi_pipeline")))
@@ -113,7 +113,7 @@ def task_settings(namespace: str = "") -> Settings:
 def dbt_project(default_dir: str) -> Path:
     """``TAXI_DBT_PROJECT_DIR`` if set, else the project the DAG file found next to itself."""
     if os.environ.get("TAXI_DBT_PROJECT_DIR"):
-        from taxi_pipeline.dbt import find_project_dir
+        from taxi_pipeline.core.dbt import find_project_dir
 
         return find_project_dir()
     path = Path(default_dir)
@@ -173,7 +173,7 @@ def month_for_run(context: Any) -> Month:
 
 def ingest_taxi_month(namespace: str = "") -> dict[str, Any]:
     """Load the run's month; wait (rescheduled, holding no worker slot) until TLC publishes it."""
-    from taxi_pipeline.pipeline import ingest_month
+    from taxi_pipeline.core.pipeline import ingest_month
 
     context = get_current_context()
     month = month_for_run(context)
@@ -247,7 +247,7 @@ def dbt_run(loaded: dict[str, Any], dbt_project_dir: str, namespace: str = "") -
     One dbt invocation builds every month waiting for it (a backfill's other loaded months too);
     when another run's invocation built this month already, the task finishes without dbt.
     """
-    from taxi_pipeline.transforms import build_month
+    from taxi_pipeline.core.transforms import build_month
 
     month = Month.parse(loaded["month"])
     target = _dbt_target(loaded, dbt_project_dir, namespace)
@@ -278,7 +278,7 @@ def dbt_test(built: dict[str, Any], dbt_project_dir: str, namespace: str = "") -
     Like ``dbt_run``, one invocation tests every built month waiting for its tests, and each
     month's run reports that month's own outcome.
     """
-    from taxi_pipeline.transforms import month_tests
+    from taxi_pipeline.core.transforms import month_tests
 
     month = Month.parse(built["month"])
     target = _dbt_target(built, dbt_project_dir, namespace)
@@ -297,7 +297,7 @@ def dbt_test(built: dict[str, Any], dbt_project_dir: str, namespace: str = "") -
 
 def _dbt_target(upstream: dict[str, Any], dbt_project_dir: str, namespace: str) -> DbtTarget:
     """dbt's target for the month an upstream task handled: its raw schema, not today's setting."""
-    from taxi_pipeline.transforms import DbtTarget
+    from taxi_pipeline.core.transforms import DbtTarget
 
     settings = task_settings(namespace)
     return DbtTarget(

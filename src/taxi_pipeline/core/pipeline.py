@@ -14,13 +14,19 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 
-from taxi_pipeline.errors import CorruptFile
-from taxi_pipeline.months import Month
-from taxi_pipeline.schema import service_schema
-from taxi_pipeline.settings import Settings
-from taxi_pipeline.source import download, trip_file_name, trip_file_url
-from taxi_pipeline.transforms import DbtTarget, MonthBuild, MonthTests, build_month, month_tests
-from taxi_pipeline.warehouse import LoadResult, Warehouse
+from taxi_pipeline.core.errors import CorruptFile
+from taxi_pipeline.core.months import Month
+from taxi_pipeline.core.schema import service_schema
+from taxi_pipeline.core.settings import Settings
+from taxi_pipeline.core.source import download, trip_file_name, trip_file_url
+from taxi_pipeline.core.transforms import (
+    DbtTarget,
+    MonthBuild,
+    MonthTests,
+    build_month,
+    month_tests,
+)
+from taxi_pipeline.core.warehouse import LoadResult, Warehouse
 
 log = logging.getLogger(__name__)
 

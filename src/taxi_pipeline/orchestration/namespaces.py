@@ -11,8 +11,8 @@ Without it there is one un-namespaced pipeline with the usual names (``taxi_pipe
 ``analytics``, pool ``dbt``); inside a list, the entry ``default`` stands for that one.
 
 Nothing heavy is imported here: the DAG file, the local Airflow and deployment scripts use it.
-``python -m taxi_pipeline.namespaces pools`` prints the pools the configured namespaces need, in
-the format of ``airflow pools import``.
+``python -m taxi_pipeline.orchestration.namespaces pools`` prints the pools the configured
+namespaces need, in the format of ``airflow pools import``.
 """
 
 from __future__ import annotations
@@ -25,8 +25,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from taxi_pipeline.errors import InvalidParameter
-from taxi_pipeline.names import DAG_ID, DBT_POOL
+from taxi_pipeline.core.errors import InvalidParameter
+from taxi_pipeline.core.names import DAG_ID, DBT_POOL
 
 NAMESPACES_ENV = "TAXI_NAMESPACES"
 DEFAULT_ENTRY = "default"
@@ -125,7 +125,7 @@ def dbt_pools(namespaces: tuple[Namespace, ...]) -> dict[str, dict]:
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
     if args != ["pools"]:
-        print("usage: python -m taxi_pipeline.namespaces pools", file=sys.stderr)
+        print("usage: python -m taxi_pipeline.orchestration.namespaces pools", file=sys.stderr)
         return 2
     try:
         pools = dbt_pools(configured_namespaces())

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit
 
-from taxi_pipeline.errors import (
+from taxi_pipeline.core.errors import (
     InvalidParameter,
     PipelineError,
     WarehouseAuthFailed,
@@ -23,7 +23,7 @@ from taxi_pipeline.errors import (
     WarehouseUnavailable,
     first_line,
 )
-from taxi_pipeline.names import CONNECTION_ENV, CONNECTION_ID
+from taxi_pipeline.core.names import CONNECTION_ENV, CONNECTION_ID
 
 # The libpq options a connection may carry, with the environment variable libpq reads for each.
 # dbt-postgres passes only some of them itself; libpq picks up the rest from these variables.

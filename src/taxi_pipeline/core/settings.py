@@ -11,9 +11,9 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from taxi_pipeline.connection import WarehouseConnection
-from taxi_pipeline.errors import InvalidParameter
-from taxi_pipeline.names import (
+from taxi_pipeline.core.connection import WarehouseConnection
+from taxi_pipeline.core.errors import InvalidParameter
+from taxi_pipeline.core.names import (
     CONNECTION_ENV,
     DEFAULT_COPY_STREAMS,
     DEFAULT_DBT_SCHEMA,

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from taxi_pipeline.errors import InvalidParameter
+from taxi_pipeline.core.errors import InvalidParameter
 
 DAG_ID = "taxi_pipeline"
 DBT_POOL = "dbt"

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from taxi_pipeline.errors import InvalidParameter, SchemaMismatch
-from taxi_pipeline.months import Month
+from taxi_pipeline.core.errors import InvalidParameter, SchemaMismatch
+from taxi_pipeline.core.months import Month
 
 
 @dataclass(frozen=True)
@@ -70,14 +70,14 @@ class ServiceSchema:
             raise SchemaMismatch(
                 f"{self.service} {month}: required column {missing[0]!r} is missing from the file "
                 f"(missing: {', '.join(missing)}). TLC may have changed the schema: compare the "
-                f"file with taxi_pipeline/schema.py before changing the declared schema."
+                f"file with taxi_pipeline/core/schema.py before changing the declared schema."
             )
         extra = [name for name in file_schema.names if name not in declared]
         if extra:
             raise SchemaMismatch(
                 f"{self.service} {month}: unexpected column {extra[0]!r} in the file "
                 f"(unexpected: {', '.join(extra)}). TLC may have added a column: declare it in "
-                f"taxi_pipeline/schema.py (required=False if older months lack it) and reload."
+                f"taxi_pipeline/core/schema.py (required=False if older months lack it) and reload."
             )
 
     def cast_batch(self, batch: pa.RecordBatch, month: Month) -> pa.RecordBatch:

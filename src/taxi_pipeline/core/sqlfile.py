@@ -1,4 +1,4 @@
-"""Named SQL statements kept in ``taxi_pipeline/sql/*.sql``.
+"""Named SQL statements kept in ``taxi_pipeline/core/sql/*.sql``.
 
 Each file holds blocks that start with ``-- name: <name>``. Placeholders in braces are identifiers
 or literals composed with psycopg.sql (never spliced text); ``%s`` are bound parameters.
@@ -15,7 +15,7 @@ from psycopg import sql
 
 @cache
 def statements(filename: str) -> dict[str, str]:
-    text = resources.files("taxi_pipeline").joinpath("sql", filename).read_text()
+    text = resources.files(__package__).joinpath("sql", filename).read_text()
     blocks = re.split(r"^-- name: (\w+)\n", text, flags=re.MULTILINE)
     return {name: body.strip() for name, body in zip(blocks[1::2], blocks[2::2], strict=True)}
 

@@ -26,8 +26,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
 
-from taxi_pipeline.errors import PipelineError
-from taxi_pipeline.settings import Settings, warehouse_url_from_env
+from taxi_pipeline.core.errors import PipelineError
+from taxi_pipeline.core.settings import Settings, warehouse_url_from_env
 
 SUPERUSER = "taxi"
 DATABASE = "taxi"

@@ -29,21 +29,19 @@ from pathlib import Path
 import psycopg
 from psycopg import sql
 
-from taxi_pipeline import sqlfile
-from taxi_pipeline.connection import WarehouseConnection, classify_connection_error
-from taxi_pipeline.dbt import (
-    DbtResult,
-    DbtTimings,
+from taxi_pipeline.core import sqlfile
+from taxi_pipeline.core.connection import WarehouseConnection, classify_connection_error
+from taxi_pipeline.core.dbt import (
     find_project_dir,
     months_text,
     project_digest,
     raise_for,
     run_dbt,
-    tests_summary,
 )
-from taxi_pipeline.errors import DbtFailed, DbtStillRunning
-from taxi_pipeline.months import Month
-from taxi_pipeline.names import DEFAULT_SERVICE
+from taxi_pipeline.core.dbt_results import DbtResult, DbtTimings, tests_summary
+from taxi_pipeline.core.errors import DbtFailed, DbtStillRunning
+from taxi_pipeline.core.months import Month
+from taxi_pipeline.core.names import DEFAULT_SERVICE
 
 log = logging.getLogger(__name__)
 

@@ -16,14 +16,14 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import requests
 
-from taxi_pipeline.errors import (
+from taxi_pipeline.core.errors import (
     CorruptFile,
     MonthNotAvailable,
     PipelineError,
     SourceUnavailable,
     WorkDirUnusable,
 )
-from taxi_pipeline.months import Month
+from taxi_pipeline.core.months import Month
 
 PARQUET_MAGIC = b"PAR1"
 _CHUNK_BYTES = 1 << 20

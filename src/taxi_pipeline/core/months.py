@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from taxi_pipeline.errors import InvalidParameter
+from taxi_pipeline.core.errors import InvalidParameter
 
 _MONTH_PATTERN = re.compile(r"(\d{4})-(\d{2})")
 

@@ -18,17 +18,18 @@ from pathlib import Path
 
 import requests
 
-from taxi_pipeline.errors import InvalidParameter, PipelineError
-from taxi_pipeline.local_airflow import LocalAirflow, missing_pool_message
-from taxi_pipeline.localpg import free_port
-from taxi_pipeline.months import Month, month_of_run
-from taxi_pipeline.names import DEFAULT_TLC_BASE_URL
-from taxi_pipeline.schema import GREEN
-from taxi_pipeline.settings import Settings, warehouse_url_from_env
-from taxi_pipeline.source import trip_file_url
-from taxi_pipeline.warehouse import MonthState, Warehouse
+from taxi_pipeline.core.errors import InvalidParameter, PipelineError
+from taxi_pipeline.core.months import Month, month_of_run
+from taxi_pipeline.core.names import DEFAULT_TLC_BASE_URL
+from taxi_pipeline.core.schema import GREEN
+from taxi_pipeline.core.settings import Settings, warehouse_url_from_env
+from taxi_pipeline.core.source import trip_file_url
+from taxi_pipeline.core.warehouse import MonthState, Warehouse
+from taxi_pipeline.local.airflow import LocalAirflow
+from taxi_pipeline.local.airflow_status import missing_pool_message
+from taxi_pipeline.local.postgres import free_port
 
-SAMPLES_DIR = Path(__file__).resolve().parents[2] / "data" / "tlc"
+SAMPLES_DIR = Path(__file__).resolve().parents[3] / "data" / "tlc"
 ADMIN_USER = "admin"
 
 
@@ -88,7 +89,7 @@ class LocalStack:
             [
                 sys.executable,
                 "-m",
-                "taxi_pipeline.cli",
+                "taxi_pipeline.cli.main",
                 "mirror",
                 "--folder",
                 str(SAMPLES_DIR),

@@ -19,29 +19,26 @@ import hashlib
 import importlib
 import logging
 import os
-import re
 import sys
 import tempfile
 import threading
 import time
-from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 
-from taxi_pipeline.connection import (
+from taxi_pipeline.core.connection import (
     AUTH_MARKERS,
     TLS_MARKERS,
     WarehouseConnection,
     classify_connection_error,
 )
-from taxi_pipeline.errors import DbtFailed, InvalidParameter
-from taxi_pipeline.months import Month
-from taxi_pipeline.names import DEFAULT_DBT_SCHEMA, DEFAULT_RAW_SCHEMA
+from taxi_pipeline.core.dbt_results import DbtResult, EventRecorder, node_outcomes
+from taxi_pipeline.core.errors import DbtFailed, InvalidParameter
+from taxi_pipeline.core.months import Month
+from taxi_pipeline.core.names import DEFAULT_DBT_SCHEMA, DEFAULT_RAW_SCHEMA
 
 _PROJECT_ENV = "TAXI_DBT_PROJECT_DIR"
 MONTHS_ENV = "TAXI_DBT_MONTHS"
-_ANSI_CODES = re.compile(r"\x1b\[[0-9;]*m")
 # Environment variables that dbt must not see from the caller while it runs: credentials of other
 # connections, and settings this module sets itself.
 _HIDDEN_PREFIXES = ("DBT_ENV_SECRET_", "TAXI_PG_", "AIRFLOW_CONN_", MONTHS_ENV)
@@ -124,93 +121,6 @@ def _host_logging() -> Iterator[None]:
         yield
     finally:
         logging.root.handlers[:] = root_handlers
-
-
-@dataclass
-class DbtTimings:
-    """Where one invocation's wall time went, in seconds.
-
-    ``import_s``: importing dbt in this process (0 when a parent process preloaded it);
-    ``parse_s``: flags, project, profile and manifest (dbt's parse, partial when it can be);
-    ``prepare_s``: from the parsed project to the first node (relation cache, graph, connections);
-    ``nodes_s``: from the first node's start to the last node's end (SQL, hooks, compilation);
-    ``finish_s``: after the last node (artifacts, closing connections);
-    ``connections_s``: of all that, time spent opening connections to PostgreSQL.
-    """
-
-    import_s: float = 0.0
-    parse_s: float = 0.0
-    prepare_s: float = 0.0
-    nodes_s: float = 0.0
-    finish_s: float = 0.0
-    connections_s: float = 0.0
-
-    @property
-    def total_s(self) -> float:
-        return self.import_s + self.parse_s + self.prepare_s + self.nodes_s + self.finish_s
-
-    @property
-    def startup_s(self) -> float:
-        return self.import_s + self.parse_s
-
-    def __add__(self, other: DbtTimings) -> DbtTimings:
-        names = self.__dataclass_fields__
-        return DbtTimings(**{name: getattr(self, name) + getattr(other, name) for name in names})
-
-    def as_dict(self) -> dict[str, float]:
-        figures = {name: getattr(self, name) for name in self.__dataclass_fields__}
-        figures["total_s"] = self.total_s
-        return {name: round(value, 3) for name, value in figures.items()}
-
-
-@dataclass(frozen=True)
-class NodeOutcome:
-    name: str
-    resource_type: str
-    status: str
-    message: str
-    seconds: float
-
-
-@dataclass
-class DbtResult:
-    command: str
-    success: bool
-    months: tuple[Month, ...] | None = None
-    nodes: list[NodeOutcome] = field(default_factory=list)
-    output_tail: str = ""
-    timings: DbtTimings = field(default_factory=DbtTimings)
-    # dbt parsed the whole project rather than reusing its last parse.
-    full_parse: bool = False
-
-    @property
-    def statuses(self) -> Counter:
-        return Counter(node.status for node in self.nodes)
-
-    @property
-    def test_statuses(self) -> Counter:
-        return Counter(node.status for node in self.nodes if node.resource_type == "test")
-
-    @property
-    def node_seconds(self) -> dict[str, float]:
-        return {node.name: node.seconds for node in self.nodes}
-
-    @property
-    def failures(self) -> list[str]:
-        return [
-            f"{node.name} ({node.status}: {node.message})"
-            for node in self.nodes
-            if node.status in ("error", "fail")
-        ]
-
-    @property
-    def tests_summary(self) -> str:
-        return tests_summary(self.test_statuses)
-
-
-def tests_summary(statuses: Counter | dict) -> str:
-    t = Counter(statuses)
-    return f"{t['pass']} passed, {t['warn']} warned, {t['fail'] + t['error']} failed"
 
 
 def find_project_dir(start: Path | None = None) -> Path:
@@ -319,8 +229,8 @@ def run_dbt(
         argv.append("--full-refresh")
     env = dbt_environment(warehouse_url, target_schema, raw_schema, months)
     secret = env["DBT_ENV_SECRET_PG_PASSWORD"]
-    recorder = _EventRecorder(echo, secret=secret)
-    parse_recorder = _EventRecorder(None, secret=secret)
+    recorder = EventRecorder(echo, secret=secret)
+    parse_recorder = EventRecorder(None, secret=secret)
     # The manifest depends on the project's files and on where it builds and reads: database and
     # schemas are written into every node. (The months are not in it: they are read at execution.)
     target = tuple(
@@ -351,7 +261,7 @@ def run_dbt(
         command=command,
         success=bool(outcome.success) and manifest is not None,
         months=tuple(sorted(set(months))) if months is not None else None,
-        nodes=_node_outcomes(outcome.result) if manifest is not None else [],
+        nodes=node_outcomes(outcome.result) if manifest is not None else [],
         output_tail=recorder.tail(),
         timings=recorder.timings(started + parse_s, ended, import_s, parse_s),
         full_parse=parse_recorder.saw("UnableToPartialParse"),
@@ -422,84 +332,3 @@ def _environment(values: dict[str, str]) -> Iterator[None]:
         for key in values:
             os.environ.pop(key, None)
         os.environ.update(saved)
-
-
-class _EventRecorder:
-    """Collects an invocation's log lines and the moments that divide its time."""
-
-    _LEVELS = ("info", "warn", "error")
-
-    def __init__(self, echo: Callable[[str], None] | None, secret: str):
-        self._echo = echo
-        self._secret = secret
-        self._lines: list[str] = []
-        self._first: dict[str, float] = {}
-        self._last: dict[str, float] = {}
-        self._opening: dict[str, float] = {}
-        self._connections_s = 0.0
-
-    def __call__(self, event) -> None:
-        now = time.perf_counter()
-        info = event.info
-        self._first.setdefault(info.name, now)
-        self._last[info.name] = now
-        # A connection is being opened until the next event of the same thread.
-        if opened_at := self._opening.pop(info.thread, None):
-            self._connections_s += now - opened_at
-        if info.name == "NewConnectionOpening":
-            self._opening[info.thread] = now
-        if info.level in self._LEVELS and info.msg:
-            self.add_line(info.msg)
-
-    def add_line(self, text: str) -> None:
-        # dbt colours its output; logs and error messages want the plain text.
-        for line in _ANSI_CODES.sub("", str(text)).splitlines():
-            if self._secret:
-                line = line.replace(self._secret, "***")
-            self._lines.append(line)
-            if self._echo is not None:
-                self._echo(line)
-
-    def saw(self, event_name: str) -> bool:
-        return event_name in self._first
-
-    def tail(self, lines: int = 40) -> str:
-        return "\n".join(self._lines[-lines:])
-
-    def restart(self) -> None:
-        """Forget the moments seen so far: the invocation to time starts now."""
-        self._first.clear()
-        self._last.clear()
-
-    def timings(
-        self, started: float, ended: float, import_s: float, parse_s: float = 0.0
-    ) -> DbtTimings:
-        """``started``: when the timed invocation began, after ``parse_s`` of parsing it."""
-        parsed = self._first.get("FoundStats", started)
-        first_node = self._first.get("NodeStart", ended)
-        last_node = self._last.get("NodeFinished", first_node)
-        return DbtTimings(
-            import_s=import_s,
-            parse_s=parse_s + parsed - started,
-            prepare_s=max(first_node - parsed, 0.0),
-            nodes_s=max(last_node - first_node, 0.0),
-            finish_s=max(ended - max(last_node, parsed), 0.0),
-            connections_s=self._connections_s,
-        )
-
-
-def _node_outcomes(execution) -> list[NodeOutcome]:
-    outcomes = []
-    for node_result in getattr(execution, "results", None) or []:
-        node = node_result.node
-        message = (node_result.message or "").splitlines()
-        outcomes.append(
-            NodeOutcome(
-                name=node.name,
-                resource_type=str(node.resource_type),
-                status=str(node_result.status),
-                message=message[0] if message else "",
-                seconds=float(node_result.execution_time or 0.0),
-            )
-        )
-    return outcomes

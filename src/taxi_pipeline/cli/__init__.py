@@ -1,0 +1,1 @@
+"""The command line on top (taxi-pipeline): its parser and commands; imports every layer below."""

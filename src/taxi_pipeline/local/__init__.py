@@ -1,0 +1,1 @@
+"""The local stack: embedded PostgreSQL, Airflow, a TLC mirror; imports core and orchestration."""

@@ -1,0 +1,115 @@
+"""Reading the local Airflow's metadata database: DAGs, runs, task instances and their results,
+import errors, missing pools, backfills."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import psycopg
+
+from taxi_pipeline.core.names import DAG_ID
+from taxi_pipeline.local.airflow_status import LocalAirflowError
+
+TERMINAL_RUN_STATES = ("success", "failed")
+
+
+class AirflowMetadata:
+    """``LocalAirflow``'s queries of its metadata database, whose URL it knows."""
+
+    @contextlib.contextmanager
+    def metadata(self) -> Iterator[psycopg.Connection]:
+        with psycopg.connect(self._metadata_url("postgresql"), connect_timeout=10) as conn:
+            yield conn
+
+    def dags(self) -> dict[str, dict[str, Any]]:
+        with self.metadata() as conn:
+            rows = conn.execute("select dag_id, is_paused, is_stale from dag").fetchall()
+        return {r[0]: {"is_paused": r[1], "is_stale": r[2]} for r in rows}
+
+    def import_errors(self) -> dict[str, str]:
+        with self.metadata() as conn:
+            rows = conn.execute("select filename, stacktrace from import_error").fetchall()
+        return {r[0]: r[1] for r in rows}
+
+    def missing_pools(self) -> dict[str, int]:
+        """Pools named by scheduled or queued tasks that do not exist (Airflow only logs it)."""
+        with self.metadata() as conn:
+            rows = conn.execute(
+                "select ti.pool, count(*) from task_instance ti "
+                "where ti.state in ('scheduled', 'queued') "
+                "and not exists (select 1 from slot_pool p where p.pool = ti.pool) "
+                "group by ti.pool order by ti.pool"
+            ).fetchall()
+        return dict(rows)
+
+    def dag_runs(self, dag_id: str = DAG_ID) -> list[dict[str, Any]]:
+        return self._rows(
+            "select run_id, run_type, state, logical_date, data_interval_start, "
+            "data_interval_end, start_date, end_date, backfill_id, conf "
+            "from dag_run where dag_id = %s order by id",
+            (dag_id,),
+        )
+
+    def task_instances(self, dag_id: str = DAG_ID, *, history: bool = False) -> list[dict]:
+        """Current task instances; with ``history``, earlier tries (retries, clears) too."""
+        query = (
+            "select run_id, task_id, state, try_number, start_date, end_date, pool, "
+            "false as is_history from task_instance where dag_id = %(dag)s"
+        )
+        if history:
+            query += (
+                " union all select run_id, task_id, state, try_number, start_date, end_date, "
+                "pool, true from task_instance_history where dag_id = %(dag)s"
+            )
+        return self._rows(query + " order by start_date nulls last", {"dag": dag_id})
+
+    def task_results(self, run_ids: list[str], dag_id: str = DAG_ID) -> dict[tuple[str, str], dict]:
+        """What each task returned (its XCom return_value), by (run id, task id)."""
+        with self.metadata() as conn:
+            rows = conn.execute(
+                "select run_id, task_id, value from xcom "
+                "where dag_id = %s and key = 'return_value' and run_id = any(%s)",
+                (dag_id, run_ids),
+            ).fetchall()
+        results = {}
+        for run_id, task_id, value in rows:
+            if isinstance(value, str | bytes):
+                value = json.loads(value)
+            results[(run_id, task_id)] = value if isinstance(value, dict) else {}
+        return results
+
+    def backfill_runs(self, backfill_id: int) -> list[dict[str, Any]]:
+        return self._rows(
+            "select dr.run_id, dr.state, dr.logical_date, dr.start_date, dr.end_date "
+            "from backfill_dag_run b join dag_run dr on dr.id = b.dag_run_id "
+            "where b.backfill_id = %s order by b.sort_ordinal",
+            (backfill_id,),
+        )
+
+    def wait_for_backfill(self, backfill_id: int, timeout_s: float = 600.0) -> list[dict]:
+        """Until the backfill is complete; returns its runs."""
+        deadline = time.monotonic() + timeout_s
+        while True:
+            with self.metadata() as conn:
+                done = conn.execute(
+                    "select completed_at is not null from backfill where id = %s", (backfill_id,)
+                ).fetchone()
+            runs = self.backfill_runs(backfill_id)
+            if done and done[0] and all(r["state"] in TERMINAL_RUN_STATES for r in runs):
+                return runs
+            if time.monotonic() > deadline:
+                states = ", ".join(f"{r['run_id']}={r['state']}" for r in runs)
+                raise LocalAirflowError(
+                    f"backfill {backfill_id} not done after {timeout_s}s: {states}"
+                )
+            time.sleep(1.0)
+
+    def _rows(self, query: str, params: Any) -> list[dict[str, Any]]:
+        with self.metadata() as conn, conn.cursor() as cur:
+            cur.execute(query, params)
+            names = [d.name for d in cur.description]
+            return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]

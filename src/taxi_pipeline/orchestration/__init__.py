@@ -1,0 +1,1 @@
+"""The Airflow-facing side: the DAG's task bodies and namespaces; imports the core and Airflow."""
