@@ -79,6 +79,12 @@ def settings(tmp_path, tlc) -> Settings:
     )
 
 
+def pytest_collection_modifyitems(items):
+    # Slow tests first, so that under pytest-xdist the long units start at once and the short
+    # ones fill the gaps at the end (scripts/test keeps this order: --no-loadscope-reorder).
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
+
+
 @pytest.hookimpl(optionalhook=True)
 def pytest_xdist_make_scheduler(config, log):
     return SessionAirflowScheduling(config, log)

@@ -105,7 +105,7 @@ def test_backfill_months_end_at_a_fixed_published_month():
 
 def test_backfill_arms_are_a_subset_of_the_known_ones():
     assert backfill.parse_arms("parallel, serial") == ["parallel", "serial"]
-    with pytest.raises(Exception, match="subset of classic,parallel,serial,single"):
+    with pytest.raises(Exception, match="subset of parallel,classic,serial,single"):
         backfill.parse_arms("parallel,fastest")
 
 

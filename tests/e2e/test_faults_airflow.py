@@ -276,6 +276,8 @@ def wait_for_held_back_load(
             (ti := task_instance(airflow, run_id, "ingest_taxi_month"))
             and ti["state"] == "running"
             and ti["pid"]
+            # The pid must be this try's task process (its title names the task instance).
+            and cmdline(ti["pid"]) == f"airflow worker -- {ti['id']}"
             and file_name(month) in tlc_mirror.requests
             and ti
         ),

@@ -25,8 +25,8 @@ class SessionAirflowScheduling(LoadScopeScheduling):
     """The session Airflow's tests as one unit of work, every other module as one unit (so that
     its module-scoped fixtures, a stack of its own among them, are set up once).
 
-    Units go out largest first (pytest-xdist's default order), so the session Airflow's unit
-    starts early on one worker while the other takes the rest.
+    Units go out in the order of collection, slow tests first (tests/conftest.py), so the
+    session Airflow's unit starts at once on one worker while the other takes the rest.
     """
 
     def _split_scope(self, nodeid: str) -> str:
