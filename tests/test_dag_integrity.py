@@ -17,7 +17,6 @@ import tempfile
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from types import SimpleNamespace
 
 # Outside an Airflow deployment, keep Airflow from creating ~/airflow (set before it is imported).
 os.environ.setdefault("AIRFLOW_HOME", tempfile.mkdtemp(prefix="airflow-home-"))
@@ -26,7 +25,7 @@ os.environ.setdefault("AIRFLOW__CORE__LOAD_EXAMPLES", "False")
 import pytest
 from airflow.dag_processing.dagbag import DagBag
 from airflow.sdk import CronDataIntervalTimetable
-from airflow.sdk.exceptions import AirflowRescheduleException, ParamValidationError
+from airflow.sdk.exceptions import ParamValidationError
 
 
 def _project_root() -> Path:
@@ -174,90 +173,6 @@ def test_no_secrets_or_host_paths_in_dag_files():
             assert not match, f"{path.name} contains {what}: {match.group(0)!r}"
 
 
-# -- the month a run processes, its wait for TLC and its retries --------------------------------
-
-
-def _context(run_type, logical_date=None, start=None, end=None, month=None):
-    return {
-        "params": {"month": month},
-        "dag_run": SimpleNamespace(run_type=run_type, logical_date=logical_date),
-        "data_interval_start": start,
-        "data_interval_end": end,
-    }
-
-
-def test_month_comes_from_the_run_never_the_clock():
-    from taxi_pipeline.core.errors import InvalidParameter
-    from taxi_pipeline.orchestration.tasks import month_for_run
-
-    jan, feb = datetime(2024, 1, 1, tzinfo=UTC), datetime(2024, 2, 1, tzinfo=UTC)
-    assert str(month_for_run(_context("scheduled", jan, jan, feb))) == "2024-01"
-    assert str(month_for_run(_context("backfill", jan, jan, feb))) == "2024-01"
-    # The parameter wins over the interval.
-    assert str(month_for_run(_context("backfill", jan, jan, feb, month="2023-12"))) == "2023-12"
-    assert str(month_for_run(_context("manual", month="2023-01"))) == "2023-01"
-    # A manual run's interval is inferred from its trigger time: its logical date is used.
-    now = datetime.now(UTC)
-    assert str(month_for_run(_context("manual", jan, now, now))) == "2024-01"
-    with pytest.raises(InvalidParameter, match=r"airflow dags trigger taxi_pipeline --conf"):
-        month_for_run(_context("manual"))
-
-
-def test_unpublished_month_waits_until_its_deadline_then_fails():
-    from taxi_pipeline.core.errors import MonthNotAvailable
-    from taxi_pipeline.core.months import Month
-    from taxi_pipeline.orchestration.tasks import wait_or_fail
-
-    missing = MonthNotAvailable(
-        "403", url="https://tlc.example/green_tripdata_2024-10.parquet", status=403
-    )
-    settings = SimpleNamespace(service="green")
-    october = Month(2024, 10)
-    with pytest.raises(AirflowRescheduleException) as waiting:
-        wait_or_fail(missing, settings, october, 75, now=datetime(2024, 11, 20, tzinfo=UTC))
-    assert waiting.value.reschedule_date <= datetime(2025, 1, 15, tzinfo=UTC)
-    with pytest.raises(MonthNotAvailable, match=r"not published by 2025-01-15") as failed:
-        wait_or_fail(missing, settings, october, 75, now=datetime(2025, 1, 15, tzinfo=UTC))
-    assert "green_tripdata_2024-10.parquet" in str(failed.value)
-
-
-def test_retry_policy_retries_transient_errors_only():
-    from airflow.sdk.definitions.retry_policy import RetryAction
-
-    from taxi_pipeline.core.errors import (
-        CorruptFile,
-        DbtFailed,
-        MonthNotAvailable,
-        SchemaMismatch,
-        SourceUnavailable,
-        WarehouseUnavailable,
-    )
-    from taxi_pipeline.orchestration.tasks import TransientOnlyRetryPolicy
-
-    os.environ.pop("TAXI_RETRY_DELAY_S", None)
-    policy = TransientOnlyRetryPolicy()
-    deterministic = [
-        MonthNotAvailable("gone", url="u", status=404),
-        CorruptFile("html"),
-        SchemaMismatch("columns"),
-        DbtFailed("test failed"),
-    ]
-    for error in deterministic:
-        decision = _evaluate(policy, error)
-        assert decision.action == RetryAction.FAIL, type(error).__name__
-    for error in (SourceUnavailable("HTTP 500"), WarehouseUnavailable("restart"), TimeoutError()):
-        decision = _evaluate(policy, error)
-        assert decision.action == RetryAction.RETRY, type(error).__name__
-
-
-def _evaluate(policy, error):
-    from unittest import mock
-
-    # Outside a task there is no API server to ask for Variables.
-    with mock.patch("taxi_pipeline.orchestration.tasks.Variable.get", return_value=None):
-        return policy.evaluate(error, try_number=1, max_tries=3)
-
-
 # -- the same files where Astro and docker-compose put them ----------------------------------------
 
 
@@ -341,144 +256,3 @@ def test_the_configured_namespaces_all_load():
     bag = load_dagbag(DAGS_FOLDER)
     assert not bag.import_errors, bag.import_errors
     assert sorted(bag.dags) == expected
-
-
-def test_namespace_fixes_schemas_and_work_dir_whatever_the_variables_say(monkeypatch, tmp_path):
-    from unittest import mock
-
-    from taxi_pipeline.core.names import validate_identifier
-    from taxi_pipeline.orchestration.tasks import task_settings
-
-    monkeypatch.setenv("AIRFLOW_HOME", str(tmp_path))
-    for name in ("TAXI_RAW_SCHEMA", "TAXI_DBT_SCHEMA", "TAXI_WORK_DIR"):
-        monkeypatch.delenv(name, raising=False)
-    shared = {"taxi_raw_schema": "shared_raw", "taxi_dbt_schema": "shared_analytics"}
-    with mock.patch(
-        "taxi_pipeline.orchestration.tasks.Variable.get",
-        side_effect=lambda key, default=None: shared.get(key, default),
-    ):
-        plain, alice = task_settings(""), task_settings("alice")
-        longest = task_settings("a" * 40)
-    assert (plain.raw_schema, plain.dbt_schema) == ("shared_raw", "shared_analytics")
-    assert (alice.raw_schema, alice.dbt_schema) == ("alice_raw", "alice_analytics")
-    base = (tmp_path / "taxi_pipeline").resolve()
-    assert (plain.work_dir, alice.work_dir) == (base, base / "namespaces" / "alice")
-    validate_identifier(longest.raw_schema)
-    validate_identifier(longest.dbt_schema)
-
-
-def test_namespace_list_parsing():
-    from unittest import mock
-
-    from taxi_pipeline.orchestration.namespaces import Namespace, dbt_pools, parse_namespaces
-
-    assert parse_namespaces(None) == parse_namespaces(" , ") == (Namespace(),)
-    assert parse_namespaces("alice, team_2 ,default") == (
-        Namespace("alice"),
-        Namespace("team_2"),
-        Namespace(),
-    )
-    assert dbt_pools(parse_namespaces("default,alice")) == {
-        "dbt": {"slots": 1, "description": mock.ANY, "include_deferred": False},
-        "dbt__alice": {"slots": 1, "description": mock.ANY, "include_deferred": False},
-    }
-
-
-# -- the deployment files (in this repository only; an Astro project has no deploy/) -------------
-
-DEPLOY = PROJECT / "deploy"
-needs_deploy = pytest.mark.skipif(not DEPLOY.is_dir(), reason="no deploy/ folder here")
-
-
-def _locked_versions() -> dict[str, str]:
-    import tomllib
-
-    lock = tomllib.loads((PROJECT / "uv.lock").read_text())
-    return {package["name"]: package["version"] for package in lock["package"]}
-
-
-@needs_deploy
-def test_astro_requirements_pin_the_locked_versions():
-    locked = _locked_versions()
-    pins = {}
-    for line in (DEPLOY / "astro" / "requirements.txt").read_text().splitlines():
-        line = line.split("#", 1)[0].strip()
-        if line:
-            name, _, version = line.partition("==")
-            pins[re.sub(r"\[.*\]", "", name).lower()] = version
-    assert pins and all(pins.values()), "every requirement must be pinned with =="
-    assert {name: locked.get(name) for name in pins} == pins
-    # The Runtime image brings Airflow; pinning it here would fight the image.
-    assert "apache-airflow" not in pins
-    assert {"dbt-core", "dbt-postgres", "psycopg", "pyarrow"} <= set(pins)
-
-
-@needs_deploy
-def test_astro_settings_create_the_pool_and_hold_no_password():
-    import yaml
-
-    settings = yaml.safe_load((DEPLOY / "astro" / "airflow_settings.yaml").read_text())["airflow"]
-    pools = {p["pool_name"]: p["pool_slot"] for p in settings["pools"]}
-    assert pools["dbt"] == 1
-    (conn,) = [c for c in settings["connections"] if c["conn_id"] == "azure_pg"]
-    assert conn["conn_type"] == "postgres"
-    assert not conn.get("conn_password")
-    first_line = (DEPLOY / "astro" / "Dockerfile").read_text().split("\nFROM ", 1)[1].split()[0]
-    assert re.fullmatch(r"astrocrpublic\.azurecr\.io/runtime:3\.3-\d+-python-3\.11", first_line)
-
-
-@needs_deploy
-def test_compose_runs_the_official_image_with_secrets_only_from_env():
-    import yaml
-
-    folder = DEPLOY / "docker-compose"
-    compose = yaml.safe_load((folder / "docker-compose.yaml").read_text())
-    assert "FROM apache/airflow:3.3.2-python3.11" in (folder / "Dockerfile").read_text()
-    airflow_services = {k: v for k, v in compose["services"].items() if k.startswith("airflow")}
-    assert {"airflow-scheduler", "airflow-dag-processor", "airflow-init"} <= set(airflow_services)
-    for name, service in airflow_services.items():
-        env = service["environment"]
-        assert env["AIRFLOW__CORE__EXECUTOR"] == "LocalExecutor", name
-        assert "../../dags:/opt/airflow/dags" in service["volumes"], name
-        assert "../../include:/opt/airflow/include" in service["volumes"], name
-        assert service["env_file"] == [".env"], name
-        assert not [key for key in env if key.startswith("AIRFLOW_CONN_")], name
-        for key, value in env.items():
-            if re.search(r"PASSWORD|SECRET|FERNET|SQL_ALCHEMY_CONN", key):
-                assert "${" in str(value), f"{name}: {key} must come from .env"
-    init = " ".join(airflow_services["airflow-init"]["command"])
-    assert 'airflow pools set dbt 1 "' in init
-    assert "python -m taxi_pipeline.orchestration.namespaces pools" in init
-    for env_file in (folder / ".env.example", DEPLOY / "astro" / ".env.example"):
-        assert "CHANGE-ME" in env_file.read_text()
-        assert ".env" in (env_file.parent / ".gitignore").read_text().split()
-
-
-@needs_deploy
-def test_assembled_astro_project_passes_this_test_unchanged(tmp_path):
-    import subprocess
-    import sys
-
-    project = tmp_path / "astro-project"
-    subprocess.run(
-        ["bash", str(DEPLOY / "astro" / "assemble.sh"), str(project)],
-        check=True,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert (project / "include" / "dbt_project" / "dbt_project.yml").is_file()
-    assert (project / "package" / "src" / "taxi_pipeline" / "orchestration" / "tasks.py").is_file()
-    copied = project / "tests" / "dags" / "test_dag_integrity.py"
-    assert copied.read_text() == Path(__file__).read_text()
-    env = {k: v for k, v in os.environ.items() if k not in ("AIRFLOW_HOME", NAMESPACES_ENV)}
-    result = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests"],
-        cwd=project,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
-    assert " passed" in result.stdout and " failed" not in result.stdout

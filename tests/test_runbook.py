@@ -12,6 +12,8 @@ import os
 import re
 import subprocess
 import sys
+import threading
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 from types import SimpleNamespace
@@ -162,6 +164,41 @@ def trigger_tls_failed(ctx) -> str:
     return _cli(*ingest_january_2024_without_dbt(ctx.tlc.base_url, verified, ctx.tmp_path))
 
 
+def trigger_dbt_still_running(ctx) -> str:
+    from taxi_pipeline.core import transforms
+
+    # What a killed dbt task leaves behind: a statement of its schema's dbt sessions, running on.
+    stuck = psycopg.connect(
+        ctx.url, autocommit=True, application_name=f"taxi_pipeline_dbt {ctx.settings.dbt_schema}"
+    )
+    sleeper = threading.Thread(target=_sleep_until_cancelled, args=(stuck,))
+    sleeper.start()
+    try:
+        with psycopg.connect(ctx.url, autocommit=True) as control:
+            for _ in range(100):
+                if control.execute(
+                    "select count(*) from pg_stat_activity where pid = %s and state = 'active'",
+                    (stuck.info.backend_pid,),
+                ).fetchone()[0]:
+                    break
+                time.sleep(0.1)
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(transforms, "STOPPED_STATEMENTS_WAIT_S", 1)
+            return _error_text(
+                lambda: transform_month(ctx.settings, JAN, ctx.url, echo=lambda _line: None)
+            )
+    finally:
+        with psycopg.connect(ctx.url, autocommit=True) as control:
+            control.execute("select pg_cancel_backend(%s)", (stuck.info.backend_pid,))
+        sleeper.join(timeout=30)
+        stuck.close()
+
+
+def _sleep_until_cancelled(conn: psycopg.Connection) -> None:
+    with contextlib.suppress(psycopg.errors.QueryCanceled):
+        conn.execute("select pg_sleep(60)")
+
+
 def trigger_dbt_collision(ctx) -> str:
     work = ctx.settings.work_dir
     assert run_dbt("seed", ctx.url, work, target_schema="analytics").success
@@ -238,6 +275,7 @@ TRIGGERS = {
     13: trigger_bad_month,
     14: trigger_import_error,
     15: trigger_tls_failed,
+    16: trigger_dbt_still_running,
 }
 
 

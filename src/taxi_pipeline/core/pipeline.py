@@ -14,8 +14,9 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 
-from taxi_pipeline.core.errors import CorruptFile
+from taxi_pipeline.core.errors import CorruptFile, InvalidParameter
 from taxi_pipeline.core.months import Month
+from taxi_pipeline.core.names import validate_identifier
 from taxi_pipeline.core.schema import service_schema
 from taxi_pipeline.core.settings import Settings
 from taxi_pipeline.core.source import download, trip_file_name, trip_file_url
@@ -29,6 +30,43 @@ from taxi_pipeline.core.transforms import (
 from taxi_pipeline.core.warehouse import LoadResult, Warehouse
 
 log = logging.getLogger(__name__)
+
+
+@dataclasses.dataclass(frozen=True)
+class LoadedMonth:
+    """What ingest hands dbt (through Airflow's XCom): which load of which month it made, in which
+    raw schema. dbt transforms that schema and that load, whatever the settings say by the time
+    it runs. Holds no secret."""
+
+    month: Month
+    service: str
+    raw_schema: str
+    load_id: int
+
+    def as_xcom(self) -> dict[str, object]:
+        return {
+            "month": str(self.month),
+            "service": self.service,
+            "raw_schema": self.raw_schema,
+            "load_id": self.load_id,
+        }
+
+    @classmethod
+    def from_xcom(cls, value: object) -> LoadedMonth:
+        """The record an upstream task returned; ``InvalidParameter`` naming what is missing."""
+        fields = ("month", "service", "raw_schema", "load_id")
+        missing = [f for f in fields if not isinstance(value, dict) or value.get(f) in (None, "")]
+        if missing:
+            raise InvalidParameter(
+                f"the upstream task's result lacks {', '.join(missing)}: clear ingest_taxi_month "
+                f"of this run so that it loads the month again"
+            )
+        return cls(
+            month=Month.parse(value["month"]),
+            service=str(value["service"]),
+            raw_schema=validate_identifier(str(value["raw_schema"]), "raw schema"),
+            load_id=int(value["load_id"]),
+        )
 
 
 def ingest_month(settings: Settings, month: Month, warehouse_url: str, progress=None) -> LoadResult:

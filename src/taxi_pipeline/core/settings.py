@@ -8,8 +8,10 @@ and otherwise from the embedded PostgreSQL, whose password lives in a 0600 file 
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from taxi_pipeline.core.connection import WarehouseConnection
 from taxi_pipeline.core.errors import InvalidParameter
@@ -25,36 +27,34 @@ from taxi_pipeline.core.names import (
 )
 
 
-def env_setting(name: str, default: str) -> str:
-    return os.environ.get(name) or default
+def setting(name: str, default: str, override: Callable[[str], Any] | None = None) -> str:
+    """The setting ``name``: what ``override`` gives for it (the tasks pass the Airflow Variable
+    ``taxi_<name>``), else the environment variable ``TAXI_<NAME>``, else ``default``."""
+    if override is not None:
+        value = override(name)
+        if value not in (None, ""):
+            return str(value)
+    return os.environ.get(f"TAXI_{name.upper()}") or default
 
 
 @dataclass
 class Settings:
     service: str = DEFAULT_SERVICE
-    tlc_base_url: str = field(
-        default_factory=lambda: env_setting("TAXI_TLC_BASE_URL", DEFAULT_TLC_BASE_URL)
-    )
-    state_dir: Path = field(
-        default_factory=lambda: Path(env_setting("TAXI_STATE_DIR", DEFAULT_STATE_DIR))
-    )
+    tlc_base_url: str = field(default_factory=lambda: setting("tlc_base_url", DEFAULT_TLC_BASE_URL))
+    state_dir: Path = field(default_factory=lambda: Path(setting("state_dir", DEFAULT_STATE_DIR)))
     work_dir: Path | None = None
     warehouse_url: str | None = None
-    raw_schema: str = field(
-        default_factory=lambda: env_setting("TAXI_RAW_SCHEMA", DEFAULT_RAW_SCHEMA)
-    )
-    dbt_schema: str = field(
-        default_factory=lambda: env_setting("TAXI_DBT_SCHEMA", DEFAULT_DBT_SCHEMA)
-    )
+    raw_schema: str = field(default_factory=lambda: setting("raw_schema", DEFAULT_RAW_SCHEMA))
+    dbt_schema: str = field(default_factory=lambda: setting("dbt_schema", DEFAULT_DBT_SCHEMA))
     download_timeout_s: float = 120.0
     copy_streams: int = field(
-        default_factory=lambda: env_setting("TAXI_COPY_STREAMS", str(DEFAULT_COPY_STREAMS))
+        default_factory=lambda: setting("copy_streams", str(DEFAULT_COPY_STREAMS))
     )
 
     def __post_init__(self) -> None:
         self.state_dir = Path(self.state_dir).resolve()
         self.work_dir = Path(
-            self.work_dir or env_setting("TAXI_WORK_DIR", str(self.state_dir / "work"))
+            self.work_dir or setting("work_dir", str(self.state_dir / "work"))
         ).resolve()
         validate_identifier(self.raw_schema, "raw schema")
         validate_identifier(self.dbt_schema, "dbt schema")
@@ -69,6 +69,11 @@ class Settings:
             raise InvalidParameter(
                 f"TLC base URL must start with http:// or https://, got {self.tlc_base_url[:80]!r}"
             )
+
+    def given_warehouse_url(self) -> str | None:
+        """``--warehouse-url``, else the ``azure_pg`` connection the environment defines; None
+        when neither is given (the local stack then uses its embedded server)."""
+        return self.warehouse_url or warehouse_url_from_env()
 
 
 def warehouse_url_from_env() -> str | None:

@@ -27,7 +27,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 from taxi_pipeline.core.errors import PipelineError
-from taxi_pipeline.core.settings import Settings, warehouse_url_from_env
+from taxi_pipeline.core.settings import Settings
 
 SUPERUSER = "taxi"
 DATABASE = "taxi"
@@ -333,8 +333,4 @@ def wait_until_accepting(info: ConnectionInfo, timeout_s: float = 30.0) -> None:
 
 def resolve_warehouse_url(settings: Settings) -> str:
     """``--warehouse-url``, else ``AIRFLOW_CONN_AZURE_PG``, else the state dir's own server."""
-    if settings.warehouse_url:
-        return settings.warehouse_url
-    if from_env := warehouse_url_from_env():
-        return from_env
-    return EmbeddedPostgres(settings.state_dir).start().url()
+    return settings.given_warehouse_url() or EmbeddedPostgres(settings.state_dir).start().url()

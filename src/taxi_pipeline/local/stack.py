@@ -22,7 +22,7 @@ from taxi_pipeline.core.errors import InvalidParameter, PipelineError
 from taxi_pipeline.core.months import Month, month_of_run
 from taxi_pipeline.core.names import DEFAULT_TLC_BASE_URL
 from taxi_pipeline.core.schema import GREEN
-from taxi_pipeline.core.settings import Settings, warehouse_url_from_env
+from taxi_pipeline.core.settings import Settings
 from taxi_pipeline.core.source import trip_file_url
 from taxi_pipeline.core.warehouse import MonthState, Warehouse
 from taxi_pipeline.local.airflow import LocalAirflow
@@ -57,7 +57,7 @@ class LocalStack:
         self.airflow = LocalAirflow(
             self.state_dir,
             api_port=api_port,
-            warehouse_url=settings.warehouse_url or warehouse_url_from_env(),
+            warehouse_url=settings.given_warehouse_url(),
             extra_env={"TAXI_TLC_BASE_URL": self.tlc_base_url()},
         )
 
@@ -206,9 +206,7 @@ class LocalStack:
     # -- the warehouse -------------------------------------------------------------------
 
     def warehouse(self) -> Warehouse:
-        url = self.settings.warehouse_url or warehouse_url_from_env()
-        if url is None:
-            url = self.airflow.postgres.connection().url()
+        url = self.settings.given_warehouse_url() or self.airflow.postgres.connection().url()
         return Warehouse(url, GREEN, self.settings.raw_schema)
 
     def month_state(self, month: Month) -> MonthState | None:

@@ -33,17 +33,19 @@ from taxi_pipeline.core.months import Month, month_of_run, publication_deadline
 from taxi_pipeline.core.names import (
     CONNECTION_ID,
     DAG_ID,
+    DEFAULT_COPY_STREAMS,
     DEFAULT_DBT_SCHEMA,
     DEFAULT_RAW_SCHEMA,
     DEFAULT_SERVICE,
     DEFAULT_TLC_BASE_URL,
 )
+from taxi_pipeline.core.settings import Settings, setting
 from taxi_pipeline.orchestration.namespaces import namespace_named
 
 # The DAG file imports this module every time the dag-processor parses it: the data path
 # (pyarrow, the ADBC driver, dbt) is imported inside the tasks, which are the only users.
 if TYPE_CHECKING:
-    from taxi_pipeline.core.settings import Settings
+    from taxi_pipeline.core.pipeline import LoadedMonth
     from taxi_pipeline.core.transforms import DbtTarget
 
 log = logging.getLogger(__name__)
@@ -71,10 +73,7 @@ def trigger_hint(dag_id: str = DAG_ID) -> str:
 
 def config_value(name: str, default: str) -> str:
     """Variable ``taxi_<name>``, else environment ``TAXI_<NAME>``, else ``default``."""
-    value = Variable.get(f"taxi_{name}", default=None)
-    if value not in (None, ""):
-        return str(value)
-    return os.environ.get(f"TAXI_{name.upper()}") or default
+    return setting(name, default, override=lambda key: Variable.get(f"taxi_{key}", default=None))
 
 
 def _int_setting(name: str, default: int, param: Any = None) -> int:
@@ -94,8 +93,6 @@ def airflow_home() -> Path:
 
 
 def task_settings(namespace: str = "") -> Settings:
-    from taxi_pipeline.core.settings import Settings
-
     ns = namespace_named(namespace)
     base_dir = Path(config_value("work_dir", str(airflow_home() / "taxi_pipeline")))
     work_dir = ns.work_dir(base_dir)
@@ -106,7 +103,7 @@ def task_settings(namespace: str = "") -> Settings:
         work_dir=work_dir,
         raw_schema=ns.raw_schema or config_value("raw_schema", DEFAULT_RAW_SCHEMA),
         dbt_schema=ns.dbt_schema or config_value("dbt_schema", DEFAULT_DBT_SCHEMA),
-        copy_streams=config_value("copy_streams", "2"),
+        copy_streams=config_value("copy_streams", str(DEFAULT_COPY_STREAMS)),
     )
 
 
@@ -173,7 +170,7 @@ def month_for_run(context: Any) -> Month:
 
 def ingest_taxi_month(namespace: str = "") -> dict[str, Any]:
     """Load the run's month; wait (rescheduled, holding no worker slot) until TLC publishes it."""
-    from taxi_pipeline.core.pipeline import ingest_month
+    from taxi_pipeline.core.pipeline import LoadedMonth, ingest_month
 
     context = get_current_context()
     month = month_for_run(context)
@@ -188,15 +185,13 @@ def ingest_taxi_month(namespace: str = "") -> dict[str, Any]:
         result = ingest_month(settings, month, url)
     except MonthNotAvailable as exc:
         wait_or_fail(exc, settings, month, grace_days)
+    loaded = LoadedMonth(month, settings.service, settings.raw_schema, result.load_id)
     return {
-        "month": str(month),
-        "service": settings.service,
-        "raw_schema": settings.raw_schema,
+        **loaded.as_xcom(),
         "rows_in_file": result.rows_in_file,
         "rows_loaded": result.rows_loaded,
         "spillover_rows": result.spillover_rows,
         "file_sha256": result.file_sha256,
-        "load_id": result.load_id,
         "download_s": round(result.download_s, 2),
         "seconds": round(result.seconds, 2),
     }
@@ -241,15 +236,17 @@ def wait_or_fail(
     ) from None
 
 
-def dbt_run(loaded: dict[str, Any], dbt_project_dir: str, namespace: str = "") -> dict[str, Any]:
+def dbt_run(upstream: dict[str, Any], dbt_project_dir: str, namespace: str = "") -> dict[str, Any]:
     """Seed the reference tables and build the models for the month ``ingest_taxi_month`` loaded.
 
     One dbt invocation builds every month waiting for it (a backfill's other loaded months too);
     when another run's invocation built this month already, the task finishes without dbt.
     """
+    from taxi_pipeline.core.pipeline import LoadedMonth
     from taxi_pipeline.core.transforms import build_month
 
-    month = Month.parse(loaded["month"])
+    loaded = LoadedMonth.from_xcom(upstream)
+    month = loaded.month
     target = _dbt_target(loaded, dbt_project_dir, namespace)
     built = build_month(target, month, echo=_log_dbt)
     if built.batch:
@@ -260,11 +257,8 @@ def dbt_run(loaded: dict[str, Any], dbt_project_dir: str, namespace: str = "") -
             ", ".join(map(str, built.batch)),
         )
     return {
-        "month": str(month),
-        "service": target.service,
-        "raw_schema": target.raw_schema,
-        "schema": target.dbt_schema,
-        "load_id": loaded.get("load_id"),
+        **loaded.as_xcom(),
+        "dbt_schema": target.dbt_schema,
         "built_load_id": built.load_id,
         "batch": [str(m) for m in built.batch],
         "seeds_and_models": dict(built.statuses),
@@ -272,17 +266,19 @@ def dbt_run(loaded: dict[str, Any], dbt_project_dir: str, namespace: str = "") -
     }
 
 
-def dbt_test(built: dict[str, Any], dbt_project_dir: str, namespace: str = "") -> dict[str, Any]:
+def dbt_test(upstream: dict[str, Any], dbt_project_dir: str, namespace: str = "") -> dict[str, Any]:
     """Run the dbt tests for the month ``dbt_run`` built; a failing test fails the run at once.
 
     Like ``dbt_run``, one invocation tests every built month waiting for its tests, and each
     month's run reports that month's own outcome.
     """
+    from taxi_pipeline.core.pipeline import LoadedMonth
     from taxi_pipeline.core.transforms import month_tests
 
-    month = Month.parse(built["month"])
-    target = _dbt_target(built, dbt_project_dir, namespace)
-    tested = month_tests(target, month, echo=_log_dbt, own_load_id=built.get("load_id"))
+    loaded = LoadedMonth.from_xcom(upstream)
+    month = loaded.month
+    target = _dbt_target(loaded, dbt_project_dir, namespace)
+    tested = month_tests(target, month, echo=_log_dbt, own_load_id=loaded.load_id)
     if tested.superseded_by is None:
         log.info("dbt tests for %s: %s", month, tested.summary)
     return {
@@ -295,17 +291,17 @@ def dbt_test(built: dict[str, Any], dbt_project_dir: str, namespace: str = "") -
     }
 
 
-def _dbt_target(upstream: dict[str, Any], dbt_project_dir: str, namespace: str) -> DbtTarget:
-    """dbt's target for the month an upstream task handled: its raw schema, not today's setting."""
+def _dbt_target(loaded: LoadedMonth, dbt_project_dir: str, namespace: str) -> DbtTarget:
+    """dbt's target for the month ingest loaded: its raw schema, not today's setting."""
     from taxi_pipeline.core.transforms import DbtTarget
 
     settings = task_settings(namespace)
     return DbtTarget(
         warehouse_url=warehouse_url(),
         work_dir=Path(settings.work_dir),
-        raw_schema=upstream.get("raw_schema") or settings.raw_schema,
+        raw_schema=loaded.raw_schema,
         dbt_schema=settings.dbt_schema,
-        service=upstream.get("service") or settings.service,
+        service=loaded.service,
         project_dir=dbt_project(dbt_project_dir),
     )
 
