@@ -1,6 +1,6 @@
 """Months through the real Airflow scheduler: the classic teaching DAG against the project's.
 
-    python -m benchmarks.backfill [--json] [--months N] [--arms classic,parallel,serial,single]
+    python -m benchmarks.backfill [--json] [--months N] [--arms parallel,classic,serial,single]
 
 Starts a private stack in a temporary state dir (embedded PostgreSQL; Airflow api-server,
 scheduler, dag-processor and triggerer on the LocalExecutor) whose DAG folder holds the project's

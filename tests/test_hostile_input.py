@@ -18,8 +18,8 @@ from taxi_pipeline.core.pipeline import ingest_month
 from taxi_pipeline.core.settings import Settings
 from taxi_pipeline.core.warehouse import Warehouse
 from tests.conftest import TLC_SAMPLES
+from tests.support.sample_months import JAN_FILE, state
 from tests.support.tlc_server import Fault
-from tests.test_loader import JAN_FILE, state
 
 JAN = Month(2024, 1)
 SEED = 20241

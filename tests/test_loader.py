@@ -12,7 +12,6 @@ import threading
 import time
 
 import psycopg
-import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
@@ -28,21 +27,17 @@ from taxi_pipeline.core.pipeline import ingest_month
 from taxi_pipeline.core.schema import GREEN
 from taxi_pipeline.core.warehouse import Warehouse
 from tests.conftest import REPO, SAMPLE_MONTHS, TLC_SAMPLES
-from tests.support.sample_months import rows_in_sample
+from tests.support.sample_months import (
+    JAN_FILE,
+    january_table,
+    lossy_january,
+    parquet_bytes,
+    rows_in_sample,
+    state,
+)
 from tests.support.tlc_server import Fault
 
 JAN, DEC = Month(2024, 1), Month(2023, 12)
-JAN_FILE = "green_tripdata_2024-01.parquet"
-
-
-def state(url: str) -> dict:
-    return {s.source_month: s for s in Warehouse(url, GREEN).month_states()}
-
-
-def parquet_bytes(table: pa.Table) -> bytes:
-    sink = io.BytesIO()
-    pq.write_table(table, sink)
-    return sink.getvalue()
 
 
 def test_every_row_of_every_real_month_is_loaded(settings, warehouse_url):
@@ -109,18 +104,6 @@ def test_months_load_in_parallel_without_deadlock(settings, warehouse_url):
     }
 
 
-def _jan_table() -> pa.Table:
-    return pq.read_table(TLC_SAMPLES / JAN_FILE)
-
-
-def _lossy() -> bytes:
-    table = _jan_table()
-    index = table.schema.get_field_index("passenger_count")
-    values = table.column(index).cast(pa.float64()).to_pylist()
-    values[100] = 2.5
-    return parquet_bytes(table.set_column(index, "passenger_count", pa.array(values)))
-
-
 BAD_INPUTS = {
     "http 403": ([Fault(status=403)], MonthNotAvailable, "HTTP 403"),
     "http 404": ([Fault(status=404)], MonthNotAvailable, "HTTP 404"),
@@ -142,11 +125,11 @@ def test_bad_input_gives_its_error_and_changes_nothing(case, settings, warehouse
     if case == "truncated":
         faults = [Fault(body=(TLC_SAMPLES / JAN_FILE).read_bytes()[:300_000])]
     elif case == "lossy type":
-        faults = [Fault(body=_lossy())]
+        faults = [Fault(body=lossy_january())]
     elif case == "missing column":
-        faults = [Fault(body=parquet_bytes(_jan_table().drop_columns(["trip_type"])))]
+        faults = [Fault(body=parquet_bytes(january_table().drop_columns(["trip_type"])))]
     elif case == "zero rows":
-        faults = [Fault(body=parquet_bytes(_jan_table().slice(0, 0)))]
+        faults = [Fault(body=parquet_bytes(january_table().slice(0, 0)))]
     tlc.script(JAN_FILE, *faults)
     with pytest.raises(error, match=message):
         ingest_month(settings, JAN, warehouse_url)
@@ -161,7 +144,7 @@ def test_bad_input_gives_its_error_and_changes_nothing(case, settings, warehouse
 
 def test_readers_never_see_a_mixed_or_empty_month(settings, warehouse_url, tlc):
     ingest_month(settings, JAN, warehouse_url)
-    shorter = _jan_table().slice(0, 50_000)
+    shorter = january_table().slice(0, 50_000)
     seen: set[int] = set()
     stop = threading.Event()
 
@@ -207,7 +190,7 @@ ingest_month(settings, Month(2024, 1), sys.argv[3], progress=progress)
 def test_killing_the_loader_mid_copy_keeps_the_previous_month(settings, warehouse_url, tlc):
     ingest_month(settings, JAN, warehouse_url)
     before = state(warehouse_url)
-    tlc.script(JAN_FILE, Fault(body=parquet_bytes(_jan_table().slice(0, 40_000))))
+    tlc.script(JAN_FILE, Fault(body=parquet_bytes(january_table().slice(0, 40_000))))
     loader = subprocess.Popen(
         [
             sys.executable,
@@ -248,7 +231,7 @@ def test_killing_the_loader_mid_copy_keeps_the_previous_month(settings, warehous
 
 def _jan_in_row_groups(rows_per_group: int) -> bytes:
     sink = io.BytesIO()
-    pq.write_table(_jan_table(), sink, row_group_size=rows_per_group)
+    pq.write_table(january_table(), sink, row_group_size=rows_per_group)
     return sink.getvalue()
 
 
@@ -332,7 +315,7 @@ def test_a_damaged_row_group_in_a_late_slice_replaces_nothing(settings, warehous
 def test_slices_split_row_groups_in_order_by_rows():
     def slices(group_rows: list[int], streams: int) -> list[tuple]:
         sink = io.BytesIO()
-        table = _jan_table().slice(0, sum(group_rows))
+        table = january_table().slice(0, sum(group_rows))
         with pq.ParquetWriter(sink, table.schema) as writer:
             start = 0
             for rows in group_rows:

@@ -29,8 +29,8 @@ from taxi_pipeline.core.pipeline import ingest_month, transform_month
 from tests.conftest import REPO
 from tests.support.cli import ingest_january_2024_without_dbt
 from tests.support.dbt_processes import concurrent_dbt_runs
+from tests.support.sample_months import JAN_FILE, january_table, lossy_january, parquet_bytes, state
 from tests.support.tlc_server import Fault
-from tests.test_loader import JAN_FILE, _jan_table, _lossy, parquet_bytes, state
 
 RUNBOOK = REPO / "dags" / "RUNBOOK.md"
 JAN = Month(2024, 1)
@@ -118,24 +118,24 @@ def trigger_html(ctx) -> str:
 
 def trigger_damaged(ctx) -> str:
     truncated = (REPO / "data" / "tlc" / JAN_FILE).read_bytes()[:200_000]
-    empty = parquet_bytes(_jan_table().slice(0, 0))
+    empty = parquet_bytes(january_table().slice(0, 0))
     return _ingest_with(ctx, Fault(body=truncated)) + _ingest_with(ctx, Fault(body=empty))
 
 
 def trigger_schema_change(ctx) -> str:
-    missing = parquet_bytes(_jan_table().drop_columns(["trip_type"]))
-    extra = parquet_bytes(_jan_table().append_column("new_fee", _jan_table().column("extra")))
+    missing = parquet_bytes(january_table().drop_columns(["trip_type"]))
+    extra = parquet_bytes(january_table().append_column("new_fee", january_table().column("extra")))
     return (
         _ingest_with(ctx, Fault(body=missing))
         + _ingest_with(ctx, Fault(body=extra))
-        + _ingest_with(ctx, Fault(body=_lossy()))
+        + _ingest_with(ctx, Fault(body=lossy_january()))
     )
 
 
 def trigger_dbt_test_failure(ctx) -> str:
     transform_month(ctx.settings, JAN, ctx.url, echo=lambda line: None)
     # TLC republishes the month with a payment type no rule allows.
-    table = _jan_table()
+    table = january_table()
     payment = table.column("payment_type").to_pylist()
     payment[3] = 42
     bad = table.set_column(

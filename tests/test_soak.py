@@ -7,8 +7,7 @@ import pytest
 
 from taxi_pipeline.core.pipeline import ingest_month, transform_month
 from tests.conftest import SAMPLE_MONTHS
-from tests.support.sample_months import rows_in_sample
-from tests.test_loader import state
+from tests.support.sample_months import rows_in_sample, state
 
 ROUNDS = 10
 

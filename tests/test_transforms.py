@@ -12,9 +12,15 @@ from taxi_pipeline.core.months import Month
 from taxi_pipeline.core.pipeline import dbt_target, ingest_month
 from taxi_pipeline.core.transforms import build_month, month_tests
 from tests.conftest import SAMPLE_MONTHS
-from tests.support.sample_months import marts_digest, month_report, rows_in_sample
+from tests.support.sample_months import (
+    JAN_FILE,
+    january_table,
+    marts_digest,
+    month_report,
+    parquet_bytes,
+    rows_in_sample,
+)
 from tests.support.tlc_server import Fault
-from tests.test_loader import JAN_FILE, _jan_table, parquet_bytes
 
 JAN, DEC = Month(2024, 1), Month(2023, 12)
 BAD_ROW_TEST = "stg_trips_payment_type_accepted_values"
@@ -77,7 +83,7 @@ def test_a_failing_test_fails_only_the_month_it_fails_for(loaded):
 
 
 def test_a_month_reloaded_while_its_batch_runs_is_transformed_again(settings, loaded, tlc):
-    smaller = _jan_table().slice(0, 1000)
+    smaller = january_table().slice(0, 1000)
     tlc.script(JAN_FILE, Fault(body=parquet_bytes(smaller)))
     reloaded = []
 

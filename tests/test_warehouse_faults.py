@@ -11,8 +11,8 @@ from taxi_pipeline.core.errors import WarehouseUnavailable
 from taxi_pipeline.core.months import Month
 from taxi_pipeline.core.pipeline import ingest_month
 from taxi_pipeline.local.postgres import EmbeddedPostgres
+from tests.support.sample_months import JAN_FILE, january_table, parquet_bytes, state
 from tests.support.tlc_server import Fault
-from tests.test_loader import JAN_FILE, _jan_table, parquet_bytes, state
 
 JAN = Month(2024, 1)
 
@@ -43,7 +43,7 @@ def test_a_server_restart_mid_copy_fails_the_try_and_the_retry_is_exact(
             restarted.set()
             pg_server.restart()
 
-    tlc.script(JAN_FILE, Fault(body=parquet_bytes(_jan_table().slice(0, 30_000))))
+    tlc.script(JAN_FILE, Fault(body=parquet_bytes(january_table().slice(0, 30_000))))
     with pytest.raises(WarehouseUnavailable) as info:
         ingest_month(settings, JAN, warehouse_url, progress=restart_once)
     assert restarted.is_set() and info.value.retryable

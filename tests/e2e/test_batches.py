@@ -21,9 +21,14 @@ from taxi_pipeline.local.airflow import LocalAirflow
 from tests.conftest import SAMPLE_MONTHS, TLC_SAMPLES
 from tests.e2e.test_faults_airflow import wait_for
 from tests.support import airflow_runs
-from tests.support.sample_months import file_name, marts_digest, month_report, rows_in_sample
+from tests.support.sample_months import (
+    file_name,
+    marts_digest,
+    month_report,
+    parquet_bytes,
+    rows_in_sample,
+)
 from tests.support.tlc_server import Fault
-from tests.test_loader import parquet_bytes
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 

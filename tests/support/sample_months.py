@@ -3,16 +3,44 @@ month after a load."""
 
 from __future__ import annotations
 
+import io
 from typing import Any
 
 import psycopg
+import pyarrow as pa
 import pyarrow.parquet as pq
 from psycopg import sql
 
 from taxi_pipeline.core.months import Month
-from taxi_pipeline.core.schema import service_schema
+from taxi_pipeline.core.schema import GREEN, service_schema
 from taxi_pipeline.core.warehouse import Warehouse
 from tests.conftest import TLC_SAMPLES
+
+JAN_FILE = "green_tripdata_2024-01.parquet"
+
+
+def state(url: str) -> dict:
+    """The raw layer's state of every green month: rows, checksum, lineage."""
+    return {s.source_month: s for s in Warehouse(url, GREEN).month_states()}
+
+
+def parquet_bytes(table: pa.Table) -> bytes:
+    sink = io.BytesIO()
+    pq.write_table(table, sink)
+    return sink.getvalue()
+
+
+def january_table() -> pa.Table:
+    return pq.read_table(TLC_SAMPLES / JAN_FILE)
+
+
+def lossy_january() -> bytes:
+    """January 2024 with a fractional passenger count: a lossy type change in one column."""
+    table = january_table()
+    index = table.schema.get_field_index("passenger_count")
+    values = table.column(index).cast(pa.float64()).to_pylist()
+    values[100] = 2.5
+    return parquet_bytes(table.set_column(index, "passenger_count", pa.array(values)))
 
 
 def file_name(month: Month) -> str:
