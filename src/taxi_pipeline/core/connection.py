@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit
 
 from taxi_pipeline.core.errors import (
@@ -24,6 +24,12 @@ from taxi_pipeline.core.errors import (
     first_line,
 )
 from taxi_pipeline.core.names import CONNECTION_ENV, CONNECTION_ID
+
+# Reading a setting imports this module: the driver is imported only to connect.
+if TYPE_CHECKING:
+    import psycopg
+
+DEFAULT_CONNECT_TIMEOUT_S = 10
 
 # The libpq options a connection may carry, with the environment variable libpq reads for each.
 # dbt-postgres passes only some of them itself; libpq picks up the rest from these variables.
@@ -165,6 +171,21 @@ class WarehouseConnection:
             auth += "@"
         query = f"?{urlencode(dict(self.options))}" if self.options else ""
         return f"postgresql://{auth}{self.host}:{self.port}/{quote(self.dbname, safe='')}{query}"
+
+    def connect(self, **kwargs: Any) -> psycopg.Connection:
+        """A psycopg connection; ``WarehouseUnavailable`` (or its kin) when it cannot be made.
+
+        Waits at most ``DEFAULT_CONNECT_TIMEOUT_S`` for the server unless the connection's own
+        options say ``connect_timeout``.
+        """
+        import psycopg
+
+        if "connect_timeout" not in self.options:
+            kwargs.setdefault("connect_timeout", DEFAULT_CONNECT_TIMEOUT_S)
+        try:
+            return psycopg.connect(self.url, **kwargs)
+        except psycopg.OperationalError as exc:
+            raise classify_connection_error(exc, self) from exc
 
     @property
     def where(self) -> str:

@@ -310,15 +310,7 @@ def _test(
 @contextlib.contextmanager
 def _bookkeeping(target: DbtTarget) -> Iterator[psycopg.Connection]:
     """A connection holding the dbt schema's advisory lock, with the bookkeeping table ready."""
-    try:
-        conn = psycopg.connect(
-            target.warehouse_url,
-            autocommit=True,
-            connect_timeout=10,
-            application_name="taxi_pipeline_transforms",
-        )
-    except psycopg.OperationalError as exc:
-        raise classify_connection_error(exc, target.connection) from exc
+    conn = target.connection.connect(autocommit=True, application_name="taxi_pipeline_transforms")
     with conn:
         try:
             locked = conn.execute(

@@ -87,13 +87,7 @@ class Warehouse:
     # -- connections -------------------------------------------------------------------------
 
     def connect(self, autocommit: bool = False) -> psycopg.Connection:
-        try:
-            # A connect_timeout in the connection's options wins over this default.
-            own_timeout = "connect_timeout" in self.connection.options
-            timeout = {} if own_timeout else {"connect_timeout": 10}
-            return psycopg.connect(self.url, autocommit=autocommit, **timeout)
-        except psycopg.OperationalError as exc:
-            raise classify_connection_error(exc, self.connection) from exc
+        return self.connection.connect(autocommit=autocommit)
 
     def _parts(self, month: Month | None = None, **extra: sql.Composable) -> dict:
         table = self.service_schema.raw_table
