@@ -164,6 +164,16 @@ def trigger_tls_failed(ctx) -> str:
     return _cli(*ingest_january_2024_without_dbt(ctx.tlc.base_url, verified, ctx.tmp_path))
 
 
+def trigger_login_refused(ctx) -> str:
+    from taxi_pipeline.core.connection import WarehouseConnection
+    from taxi_pipeline.core.logins import create_login
+
+    admin = WarehouseConnection.from_url(ctx.url)
+    # A namespace's login owns its own schema only; the shared raw schema is another login's.
+    login = create_login(admin, "taxi_runbook", ["runbook_raw"])
+    return _error_text(lambda: ingest_month(ctx.settings, JAN, login.url))
+
+
 def trigger_dbt_still_running(ctx) -> str:
     from taxi_pipeline.core import transforms
 
@@ -276,6 +286,7 @@ TRIGGERS = {
     14: trigger_import_error,
     15: trigger_tls_failed,
     16: trigger_dbt_still_running,
+    17: trigger_login_refused,
 }
 
 

@@ -12,6 +12,7 @@ import pytest
 
 from taxi_pipeline.core.names import DBT_POOL, DBT_POOL_DESCRIPTION
 from tests.conftest import REPO
+from tests.support.tlc_server import Fault
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
@@ -121,3 +122,32 @@ def test_a_missing_dbt_pool_is_named_instead_of_waited_on_forever(cli, airflow):
 
 def _run_state(airflow, run_id: str) -> str | None:
     return next((r["state"] for r in airflow.dag_runs() if r["run_id"] == run_id), None)
+
+
+def test_a_failed_month_shows_the_task_and_the_error_where_the_user_looks(cli, tlc_mirror):
+    # 2023-06 is not on the mirror and its deadline passed long ago; 2023-01 arrives truncated.
+    damaged = (REPO / "data" / "tlc" / "green_tripdata_2023-01.parquet").read_bytes()[:200_000]
+    tlc_mirror.script("green_tripdata_2023-01.parquet", Fault(body=damaged))
+    runs = {month: cli("run", "--month", month) for month in ("2023-06", "2023-01")}
+    for result in runs.values():
+        assert result.returncode == 1, result.stdout + result.stderr
+    # The run's own table says why, as the task log does.
+    assert "ingest_taxi_month: CorruptFile" in _failure_line(runs["2023-01"].stderr, "2023-01")
+
+    status = cli("status").stdout
+    never_published = _failure_line(status, "2023-06")
+    assert "ingest_taxi_month: MonthNotAvailable (not retryable)" in never_published
+    assert "green 2023-06 was not published by 2023-09-14" in never_published
+    truncated = _failure_line(status, "2023-01")
+    assert "ingest_taxi_month: CorruptFile (not retryable)" in truncated
+    assert "returned a truncated parquet file of" in truncated
+
+    # Once the month loads, status no longer lists it.
+    assert cli("run", "--month", "2023-01").returncode == 0
+    assert "2023-01" not in cli("status").stdout.split("month(s) failed", 1)[1]
+
+
+def _failure_line(output: str, month: str) -> str:
+    failures = output.split("month(s) failed; dags/RUNBOOK.md says what to do:", 1)
+    assert len(failures) == 2, output
+    return next(line for line in failures[1].splitlines() if line.strip().startswith(month))

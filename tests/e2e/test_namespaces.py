@@ -5,11 +5,18 @@ The session's Airflow runs the un-namespaced DAG only, so this module starts a s
 warehouse database. Alice backfills January 2024 and Bob December 2023 to January 2024, both
 backfills created at the same moment; each copy must end up with exactly its own months in its own
 schemas, and dbt must stay serialised within a namespace without holding up the other one.
+
+Each namespace connects with a login of its own (``taxi-pipeline namespace-logins``: the
+connections ``azure_pg__alice`` and ``azure_pg__bob``), so PostgreSQL itself keeps them apart.
 """
 
 from __future__ import annotations
 
 import itertools
+import json
+import os
+import subprocess
+import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 
@@ -17,8 +24,15 @@ import psycopg
 import pytest
 from psycopg import sql
 
+from taxi_pipeline.core.connection import WarehouseConnection
+from taxi_pipeline.core.errors import WarehousePermissionDenied
 from taxi_pipeline.core.months import Month, month_range
+from taxi_pipeline.core.pipeline import ingest_month, transform_month
+from taxi_pipeline.core.schema import GREEN
+from taxi_pipeline.core.settings import Settings
+from taxi_pipeline.core.warehouse import Warehouse
 from taxi_pipeline.local.airflow import LocalAirflow
+from tests.conftest import REPO
 from tests.e2e.conftest import REPO_DAGS, started_airflow
 from tests.support.sample_months import rows_in_sample
 from tests.support.timings import TIMINGS
@@ -54,16 +68,46 @@ def ns_warehouse(pg_server) -> str:
 
 
 @pytest.fixture(scope="module")
-def ns_airflow(tmp_path_factory, tlc_mirror, ns_warehouse) -> LocalAirflow:
+def ns_logins(tmp_path_factory, ns_warehouse) -> dict[str, str]:
+    """Each namespace's own login, made by ``taxi-pipeline namespace-logins``: its Airflow
+    connection JSON, by namespace."""
+    state_dir = tmp_path_factory.mktemp("ns-logins")
+    command = ["namespace-logins", "--namespaces", ",".join(BACKFILLS)]
+    command += ["--warehouse-url", ns_warehouse, "--state-dir", str(state_dir)]
+    result = subprocess.run(
+        [sys.executable, "-m", "taxi_pipeline.cli.main", *command],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        env=os.environ.copy(),
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    logins = {ns: (state_dir / "logins" / f"azure_pg__{ns}.json").read_text() for ns in BACKFILLS}
+    for ns, login in logins.items():
+        password = json.loads(login)["password"]
+        assert password not in result.stdout + result.stderr
+        assert f"airflow connections add azure_pg__{ns} --conn-json" in result.stdout
+    return logins
+
+
+def login_url(ns_logins: dict[str, str], ns: str) -> str:
+    return WarehouseConnection.from_env_value(ns_logins[ns]).url
+
+
+@pytest.fixture(scope="module")
+def ns_airflow(tmp_path_factory, tlc_mirror, ns_warehouse, ns_logins) -> LocalAirflow:
     tlc_mirror.reset()
     local = LocalAirflow(
         tmp_path_factory.mktemp("ns-airflow"),
         dags_folder=REPO_DAGS,
+        # azure_pg stays the warehouse's owner: each DAG must pick its own login over it.
         warehouse_url=ns_warehouse,
         extra_env={
             "TAXI_NAMESPACES": ",".join(BACKFILLS),
             "TAXI_TLC_BASE_URL": tlc_mirror.base_url,
             "TAXI_RETRY_DELAY_S": "2",
+            **{f"AIRFLOW_CONN_AZURE_PG__{ns.upper()}": ns_logins[ns] for ns in BACKFILLS},
         },
         expected_dags=DAG_IDS.values(),
     )
@@ -194,3 +238,42 @@ def test_dbt_is_serialised_within_a_namespace_not_across(ns_airflow, backfills):
         for b in intervals["bob"]
     )
     TIMINGS["namespaces: alice's and bob's dbt tasks ran at the same time for"] = f"{overlap:.1f}s"
+
+
+def test_each_namespace_built_everything_with_its_own_login(ns_warehouse, backfills):
+    with psycopg.connect(ns_warehouse) as conn:
+        owners = conn.execute(
+            "select n.nspname, c.relname, c.relowner::regrole::text from pg_class c "
+            "join pg_namespace n on n.oid = c.relnamespace "
+            "where n.nspname like any(%s) and c.relkind in ('r', 'p', 'v')",
+            ([f"{ns}\\_%" for ns in BACKFILLS],),
+        ).fetchall()
+    tables = {(schema, name) for schema, name, _ in owners}
+    for ns in BACKFILLS:
+        assert (f"{ns}_raw", "green_trips") in tables and (f"{ns}_analytics", "fct_trips") in tables
+    wrong = [row for row in owners if row[2] != f"taxi_{row[0].rsplit('_', 1)[0]}"]
+    assert not wrong, wrong
+
+
+def test_alices_login_is_refused_bobs_schemas_and_bob_keeps_his_months(
+    ns_warehouse, ns_logins, backfills, tlc_mirror, tmp_path
+):
+    bob_raw = Warehouse(ns_warehouse, GREEN, "bob_raw")
+    bob_before = [(s.source_month, s.rows_loaded, s.checksum) for s in bob_raw.month_states()]
+    alice = login_url(ns_logins, "alice")
+    with psycopg.connect(alice) as conn, pytest.raises(psycopg.errors.InsufficientPrivilege):
+        conn.execute("select count(*) from bob_raw.green_trips")
+    as_alice_into_bob = Settings(
+        tlc_base_url=tlc_mirror.base_url,
+        state_dir=tmp_path,
+        work_dir=tmp_path,
+        raw_schema="bob_raw",
+        dbt_schema="bob_analytics",
+    )
+    refused = "refused the login 'taxi_alice': permission denied for schema"
+    with pytest.raises(WarehousePermissionDenied, match=f"{refused} bob_raw"):
+        ingest_month(as_alice_into_bob, Month(2023, 12), alice)
+    with pytest.raises(WarehousePermissionDenied, match=f"{refused} bob_analytics"):
+        transform_month(as_alice_into_bob, Month(2023, 12), alice, echo=lambda line: None)
+    bob_after = [(s.source_month, s.rows_loaded, s.checksum) for s in bob_raw.month_states()]
+    assert bob_after == bob_before and len(bob_before) == 2

@@ -29,12 +29,5 @@ def wait_for_runs(
 def task_log(
     airflow: LocalAirflow, run_id: str, task_id: str, try_number: int = 1, dag_id: str = DAG_ID
 ) -> str:
-    path = (
-        airflow.home
-        / "logs"
-        / f"dag_id={dag_id}"
-        / f"run_id={run_id}"
-        / f"task_id={task_id}"
-        / f"attempt={try_number}.log"
-    )
+    path = airflow.task_log_path(run_id, task_id, try_number, dag_id)
     return path.read_text(errors="replace") if path.exists() else ""

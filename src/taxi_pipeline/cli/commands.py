@@ -8,6 +8,7 @@ import contextlib
 import json
 import sys
 from collections.abc import Callable
+from pathlib import Path
 
 from taxi_pipeline.core.months import Month
 from taxi_pipeline.core.schema import service_schema
@@ -91,6 +92,34 @@ def cmd_report(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_namespace_logins(args: argparse.Namespace) -> int:
+    from taxi_pipeline.core.connection import WarehouseConnection
+    from taxi_pipeline.core.errors import InvalidParameter
+    from taxi_pipeline.core.logins import create_login
+    from taxi_pipeline.local.airflow_config import write_private
+    from taxi_pipeline.local.postgres import resolve_warehouse_url
+    from taxi_pipeline.orchestration.namespaces import configured_namespaces, parse_namespaces
+
+    listed = parse_namespaces(args.namespaces) if args.namespaces else configured_namespaces()
+    namespaces = [ns for ns in listed if not ns.is_default]
+    if not namespaces:
+        raise InvalidParameter("no namespace to give a login: pass --namespaces alice,bob")
+    settings = settings_from(args)
+    admin = WarehouseConnection.from_url(resolve_warehouse_url(settings))
+    folder = Path(settings.state_dir) / "logins"
+    folder.mkdir(parents=True, exist_ok=True)
+    for ns in namespaces:
+        login = create_login(admin, ns.login_role, (ns.raw_schema, ns.dbt_schema))
+        conn_id = ns.connection_ids[0]
+        saved = folder / f"{conn_id}.json"
+        write_private(saved, login.airflow_json())
+        print(f"{ns.name}: login {ns.login_role} owns {ns.raw_schema} and {ns.dbt_schema} only")
+        print(f"  its Airflow connection {conn_id} (password inside, mode 0600): {saved}")
+        print(f'  airflow connections add {conn_id} --conn-json "$(cat {saved})"')
+        print(f"  (or set AIRFLOW_CONN_{conn_id.upper()} to that file's content)")
+    return EXIT_OK
+
+
 def cmd_mirror(args: argparse.Namespace) -> int:
     from taxi_pipeline.local.tlc_mirror import TlcMirror
 
@@ -147,6 +176,9 @@ def cmd_status(args: argparse.Namespace) -> int:
         print(missing_pool_message(pool, waiting))
     print(f"TLC source     {stack.tlc_base_url()}")
     print(f"Airflow UI     {status.api_url}")
+    if postgres == "running" and (failed := stack.failed_months()):
+        print()
+        _print_failures(failed)
     return EXIT_OK if status.healthy else EXIT_FAILURE
 
 
@@ -234,15 +266,20 @@ def _follow(stack, run_ids: list[str]) -> int:
             f"{_num(s.spillover_rows):>9} {verdict:>27} "
             f"{(f'{s.seconds:.0f}s' if s.seconds is not None else '-'):>9}"
         )
-    failed = [s.month for s in summaries if s.state != "success"]
+    failed = [s for s in summaries if s.state != "success"]
     if failed:
-        print(
-            f"\n{len(failed)} month(s) failed: {', '.join(failed)}. The task log says why; "
-            f"dags/RUNBOOK.md says what to do.",
-            file=sys.stderr,
-        )
+        print(file=sys.stderr)
+        _print_failures(failed, file=sys.stderr)
         return EXIT_FAILURE
     return EXIT_OK
+
+
+def _print_failures(failed, file=None) -> None:
+    """Each failed month with the task that failed and its error, as its task log says it."""
+    print(f"{len(failed)} month(s) failed; dags/RUNBOOK.md says what to do:", file=file)
+    for s in failed:
+        reason = s.failure or f"the run is {s.state} without a failed task (marked failed?)"
+        print(f"  {s.month:<8} {s.failed_task or '-'}: {reason}", file=file)
 
 
 def _num(value: int | None) -> str:

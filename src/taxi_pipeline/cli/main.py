@@ -10,7 +10,7 @@ import sys
 
 from taxi_pipeline.cli.commands import EXIT_FAILURE, EXIT_USAGE
 from taxi_pipeline.cli.parser import build_parser
-from taxi_pipeline.core.errors import InvalidParameter, PipelineError
+from taxi_pipeline.core.errors import InvalidParameter, PipelineError, error_summary
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -31,8 +31,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"taxi-pipeline: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except PipelineError as exc:
-        kind = "retryable" if exc.retryable else "not retryable"
-        print(f"taxi-pipeline: {type(exc).__name__} ({kind}): {exc}", file=sys.stderr)
+        print(f"taxi-pipeline: {error_summary(exc, one_line=False)}", file=sys.stderr)
         return EXIT_FAILURE
     except KeyboardInterrupt:
         print("taxi-pipeline: interrupted", file=sys.stderr)

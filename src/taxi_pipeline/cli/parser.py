@@ -13,6 +13,7 @@ from taxi_pipeline.cli.commands import (
     cmd_down,
     cmd_ingest,
     cmd_mirror,
+    cmd_namespace_logins,
     cmd_report,
     cmd_run,
     cmd_status,
@@ -199,6 +200,25 @@ def build_parser() -> argparse.ArgumentParser:
     mirror.add_argument("--folder", type=Path, default=Path("data/tlc"), help="(default: data/tlc)")
     mirror.add_argument("--port", type=int, default=8765, help="(default: 8765)")
     mirror.set_defaults(handler=cmd_mirror)
+
+    logins = sub.add_parser(
+        "namespace-logins",
+        help="give each namespace a PostgreSQL login that owns its own schemas and nothing else",
+        description=(
+            "For each namespace (--namespaces, else TAXI_NAMESPACES) create or renew the role "
+            "taxi_<name> that owns <name>_raw and <name>_analytics (created if missing, with what "
+            "is already in them) and has no rights elsewhere, so that PostgreSQL refuses one "
+            "namespace's DAG every other namespace's tables. Run it as a login that may create "
+            "roles (the default: the embedded PostgreSQL's owner). Each login's Airflow connection "
+            "azure_pg__<name> is written to STATE_DIR/logins/ (mode 0600, never printed); the "
+            "namespace's DAG uses it instead of azure_pg once Airflow has it."
+        ),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog=_SETTINGS_HELP,
+    )
+    logins.add_argument("--namespaces", help="comma-separated names (default: TAXI_NAMESPACES)")
+    _add_settings(logins)
+    logins.set_defaults(handler=cmd_namespace_logins)
 
     # Listed for --help only: main() hands `check` and its arguments to the checker's own parser
     # (the airflow-trap-check distribution, packages/airflow-trap-check).

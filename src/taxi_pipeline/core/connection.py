@@ -19,6 +19,7 @@ from taxi_pipeline.core.errors import (
     InvalidParameter,
     PipelineError,
     WarehouseAuthFailed,
+    WarehousePermissionDenied,
     WarehouseTlsFailed,
     WarehouseUnavailable,
     first_line,
@@ -260,4 +261,15 @@ def classify_connection_error(
     return WarehouseUnavailable(
         f"PostgreSQL at {where} is unreachable or dropped the connection "
         f"({first_line(message)}); a retry may succeed once the server is back"
+    )
+
+
+def permission_refused(error: Exception, connection: WarehouseConnection) -> PipelineError:
+    """PostgreSQL's "permission denied" as the error a user can act on, naming the login."""
+    return WarehousePermissionDenied(
+        f"PostgreSQL at {connection.where} refused the login {connection.user!r}: "
+        f"{first_line(str(error))}. A namespace's own login (connection "
+        f"{CONNECTION_ID}__<name>) may use only that namespace's schemas: check that the "
+        f"connection belongs to this namespace; after building its schemas under another login, "
+        f"run `taxi-pipeline namespace-logins` again to hand them to it."
     )

@@ -59,6 +59,10 @@ class WarehouseAuthFailed(PipelineError):
     """PostgreSQL refused the credentials."""
 
 
+class WarehousePermissionDenied(PipelineError):
+    """PostgreSQL refused the login a schema or table it does not own (another namespace's)."""
+
+
 class WorkDirUnusable(PipelineError):
     """The work dir is missing, not writable, or full."""
 
@@ -75,6 +79,21 @@ class WarehouseTlsFailed(PipelineError):
 def first_line(message: str) -> str:
     for line in message.splitlines():
         if line.strip():
-            # Drivers sometimes echo the connection string; never let a password through.
-            return re.sub(r"://[^@/\s]*@", "://***@", line.strip())[:300]
+            return _without_userinfo(line.strip())[:300]
     return "no details"
+
+
+def error_summary(exc: BaseException, *, one_line: bool = True) -> str:
+    """The error as the CLI prints it and the task log and RUNBOOK name it:
+    ``Kind (retryable|not retryable): message``, on one line unless ``one_line`` is false."""
+    text = " ".join(str(exc).split()) if one_line else str(exc).strip()
+    message = _without_userinfo(text) or "no details"
+    if isinstance(exc, PipelineError):
+        kind = "retryable" if exc.retryable else "not retryable"
+        return f"{type(exc).__name__} ({kind}): {message}"
+    return f"{type(exc).__name__}: {message}"
+
+
+def _without_userinfo(text: str) -> str:
+    # Drivers sometimes echo the connection string; never let a password through.
+    return re.sub(r"://[^@/\s]*@", "://***@", text)

@@ -16,6 +16,9 @@ DBT_POOL_DESCRIPTION = "one dbt invocation at a time against a schema"
 CONNECTION_ID = "azure_pg"
 CONNECTION_ENV = "AIRFLOW_CONN_AZURE_PG"
 
+# The XCom in which a failing task leaves its error as one line, for the CLI to show.
+FAILURE_XCOM_KEY = "failure"
+
 DEFAULT_SERVICE = "green"
 DEFAULT_RAW_SCHEMA = "raw"
 DEFAULT_DBT_SCHEMA = "analytics"

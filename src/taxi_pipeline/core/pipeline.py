@@ -12,8 +12,10 @@ import uuid
 from collections.abc import Callable
 from pathlib import Path
 
+import psycopg
 import pyarrow.parquet as pq
 
+from taxi_pipeline.core.connection import permission_refused
 from taxi_pipeline.core.errors import CorruptFile, InvalidParameter
 from taxi_pipeline.core.months import Month
 from taxi_pipeline.core.names import validate_identifier
@@ -98,9 +100,11 @@ def ingest_month(settings: Settings, month: Month, warehouse_url: str, progress=
         arrow_schema = pq.ParquetFile(fetched.path, metadata=fetched.metadata).schema_arrow
         schema.check_columns(arrow_schema, month)
         warehouse = Warehouse(warehouse_url, schema, settings.raw_schema, settings.copy_streams)
-        result = dataclasses.replace(
-            warehouse.load_month(month, fetched, progress=progress), download_s=download_s
-        )
+        try:
+            loaded = warehouse.load_month(month, fetched, progress=progress)
+        except psycopg.errors.InsufficientPrivilege as exc:
+            raise permission_refused(exc, warehouse.connection) from exc
+        result = dataclasses.replace(loaded, download_s=download_s)
     finally:
         fetched.path.unlink(missing_ok=True)
     log.info(

@@ -30,7 +30,11 @@ import psycopg
 from psycopg import sql
 
 from taxi_pipeline.core import sqlfile
-from taxi_pipeline.core.connection import WarehouseConnection, classify_connection_error
+from taxi_pipeline.core.connection import (
+    WarehouseConnection,
+    classify_connection_error,
+    permission_refused,
+)
 from taxi_pipeline.core.dbt import (
     find_project_dir,
     months_text,
@@ -323,6 +327,8 @@ def _bookkeeping(target: DbtTarget) -> Iterator[psycopg.Connection]:
             conn.execute(_statement("create_transform_log", target))
         except psycopg.OperationalError as exc:
             raise classify_connection_error(exc, target.connection) from exc
+        except psycopg.errors.InsufficientPrivilege as exc:
+            raise permission_refused(exc, target.connection) from exc
         # The session's end releases the lock, whatever happens in between.
         yield conn
 
@@ -377,6 +383,7 @@ def _statement(name: str, target: DbtTarget) -> sql.Composed:
         "transforms.sql",
         name,
         schema=sql.Identifier(target.dbt_schema),
+        schema_name=sql.Literal(target.dbt_schema),
         raw=sql.Identifier(target.raw_schema),
     )
 

@@ -93,6 +93,7 @@ class Warehouse:
         table = self.service_schema.raw_table
         parts: dict[str, sql.Composable] = {
             "schema": sql.Identifier(self.raw_schema),
+            "schema_name": sql.Literal(self.raw_schema),
             "table": sql.Identifier(table),
             "columns": sql.SQL(",\n    ").join(
                 sql.SQL("{} {}").format(sql.Identifier(name), sql.SQL(pg_type))

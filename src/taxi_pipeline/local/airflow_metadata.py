@@ -7,6 +7,7 @@ import contextlib
 import json
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import psycopg
@@ -67,13 +68,16 @@ class AirflowMetadata:
             )
         return self._rows(query + " order by start_date nulls last", {"dag": dag_id})
 
-    def task_results(self, run_ids: list[str], dag_id: str = DAG_ID) -> dict[tuple[str, str], dict]:
-        """What each task returned (its XCom return_value), by (run id, task id)."""
+    def task_results(
+        self, run_ids: list[str], dag_id: str = DAG_ID, key: str = "return_value"
+    ) -> dict[tuple[str, str], dict]:
+        """What each task left in the XCom ``key`` (by default what it returned), by (run id,
+        task id); a value that is not a dict reads as an empty one."""
         with self.metadata() as conn:
             rows = conn.execute(
                 "select run_id, task_id, value from xcom "
-                "where dag_id = %s and key = 'return_value' and run_id = any(%s)",
-                (dag_id, run_ids),
+                "where dag_id = %s and key = %s and run_id = any(%s)",
+                (dag_id, key, run_ids),
             ).fetchall()
         results = {}
         for run_id, task_id, value in rows:
@@ -81,6 +85,30 @@ class AirflowMetadata:
                 value = json.loads(value)
             results[(run_id, task_id)] = value if isinstance(value, dict) else {}
         return results
+
+    def failed_tasks(self, run_ids: list[str], dag_id: str = DAG_ID) -> dict[str, dict]:
+        """The first task that failed in each of the runs (not the ones skipped because of it),
+        by run id: task id and try number."""
+        rows = self._rows(
+            "select distinct on (run_id) run_id, task_id, try_number from task_instance "
+            "where dag_id = %s and run_id = any(%s) and state = 'failed' "
+            "order by run_id, end_date nulls last",
+            (dag_id, run_ids),
+        )
+        return {r["run_id"]: r for r in rows}
+
+    def task_log_path(
+        self, run_id: str, task_id: str, try_number: int = 1, dag_id: str = DAG_ID
+    ) -> Path:
+        """Where the task's try wrote its log (Airflow's default log_filename_template)."""
+        return (
+            self.home
+            / "logs"
+            / f"dag_id={dag_id}"
+            / f"run_id={run_id}"
+            / f"task_id={task_id}"
+            / f"attempt={try_number}.log"
+        )
 
     def backfill_runs(self, backfill_id: int) -> list[dict[str, Any]]:
         return self._rows(

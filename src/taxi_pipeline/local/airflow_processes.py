@@ -79,10 +79,14 @@ class AirflowProcesses:
                 # Celery workers do not heartbeat to Airflow: ready once Celery says so.
                 healthy = running and self._worker_ready(component)
                 detail = "" if healthy else "not connected to the broker yet"
+            elif api_detail:
+                # Airflow reports these components' health through the API: unknown, not bad.
+                healthy, detail = None, f"health unknown: {api_detail}"
             else:
-                info = health.get(HEALTH_KEYS[component]) or {}
+                key = HEALTH_KEYS[component]
+                info = health.get(key) or {}
                 healthy = running and info.get("status") == "healthy"
-                detail = "" if healthy else (api_detail or f"health: {info.get('status')}")
+                detail = "" if healthy else _heartbeat_problem(info.get(f"latest_{key}_heartbeat"))
             if not running:
                 detail = f"not running (log: {self.log_file(component)})"
             components.append(ComponentStatus(component, pid, running, healthy, detail))
@@ -127,7 +131,7 @@ class AirflowProcesses:
             return []
         if self._alive(component):
             raise LocalAirflowError(f"{component} is running: stop or restart it instead")
-        if _start_time(leader) is not None:
+        if process_start_time(leader) is not None:
             # The pid went to a new process, so the kernel had released it: nothing of that
             # session is left, and the session now under that id belongs to someone else.
             return []
@@ -175,7 +179,7 @@ class AirflowProcesses:
             )
         self._pid_file(component).write_text(
             json.dumps(
-                {"pid": proc.pid, "started": _start_time(proc.pid), "log_offset": log_offset}
+                {"pid": proc.pid, "started": process_start_time(proc.pid), "log_offset": log_offset}
             )
         )
         return proc.pid
@@ -187,7 +191,7 @@ class AirflowProcesses:
         except (OSError, ValueError):
             return None
         pid = int(saved["pid"])
-        started = _start_time(pid)
+        started = process_start_time(pid)
         if started is None or started != saved.get("started"):
             return None
         return pid
@@ -211,7 +215,11 @@ class AirflowProcesses:
             return "(no log)"
 
 
-def _start_time(pid: int) -> int | None:
+def _heartbeat_problem(latest: str | None) -> str:
+    return f"heartbeat stale since {latest}" if latest else "no heartbeat recorded yet"
+
+
+def process_start_time(pid: int) -> int | None:
     """The process's start time in clock ticks since boot: tells a live pid from a reused one."""
     try:
         stat = Path(f"/proc/{pid}/stat").read_text()
@@ -245,7 +253,7 @@ def _group_alive(pgid: int) -> bool:
     # Zombies of our own children still count for killpg; reap them if they are ours.
     with contextlib.suppress(ChildProcessError):
         os.waitpid(pgid, os.WNOHANG)
-    return _start_time(pgid) is not None or _any_member(pgid)
+    return process_start_time(pgid) is not None or _any_member(pgid)
 
 
 def _any_member(pgid: int) -> bool:

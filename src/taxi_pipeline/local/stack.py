@@ -20,7 +20,7 @@ import requests
 
 from taxi_pipeline.core.errors import InvalidParameter, PipelineError
 from taxi_pipeline.core.months import Month, month_of_run
-from taxi_pipeline.core.names import DEFAULT_TLC_BASE_URL
+from taxi_pipeline.core.names import DEFAULT_TLC_BASE_URL, FAILURE_XCOM_KEY
 from taxi_pipeline.core.schema import GREEN
 from taxi_pipeline.core.settings import Settings
 from taxi_pipeline.core.source import trip_file_url
@@ -31,6 +31,8 @@ from taxi_pipeline.local.postgres import free_port
 
 SAMPLES_DIR = Path(__file__).resolve().parents[3] / "data" / "tlc"
 ADMIN_USER = "admin"
+# How long a running scheduler that does not look healthy is asked again before giving up.
+READINESS_WAIT_S = 20.0
 
 
 class StackError(PipelineError):
@@ -46,6 +48,9 @@ class MonthSummary:
     spillover_rows: int | None = None
     tests: dict | None = None
     seconds: float | None = None
+    # For a failed run: the task that failed and its error, one line.
+    failed_task: str | None = None
+    failure: str | None = None
 
 
 class LocalStack:
@@ -132,19 +137,42 @@ class LocalStack:
         if status.import_errors:
             raise StackError(_import_errors_text(status.import_errors))
         self.airflow.unpause()
+        # What backfill, run and status check in a process of their own: up returns only once
+        # they will find the stack ready.
+        self.require_scheduler()
 
     def down(self) -> None:
         self.airflow.down(stop_postgres=True)
         self.stop_mirror()
 
-    def require_scheduler(self) -> None:
-        status = self.airflow.status()
-        scheduler = next(c for c in status.components if c.name == "scheduler")
-        if not (scheduler.running and scheduler.healthy):
-            raise StackError(
-                "no scheduler is running, so queued runs would never start: run "
-                "`taxi-pipeline up` first (then `taxi-pipeline status` to check)"
-            )
+    def require_scheduler(self, wait_s: float = READINESS_WAIT_S) -> None:
+        """Fail unless a scheduler is running, healthy, and every DAG file imports.
+
+        A health probe that times out on a busy API server, or a heartbeat read a moment before
+        the next one, does not make a running scheduler dead: a scheduler whose process runs is
+        asked again for ``wait_s`` before this concludes, and the error says which check failed.
+        """
+        deadline = time.monotonic() + wait_s
+        while True:
+            status = self.airflow.status()
+            scheduler = next(c for c in status.components if c.name == "scheduler")
+            if scheduler.running and scheduler.healthy:
+                break
+            if not scheduler.running:
+                raise StackError(
+                    "no scheduler is running, so queued runs would never start: run "
+                    "`taxi-pipeline up` first (then `taxi-pipeline status` to check; the "
+                    f"scheduler's log is {self.airflow.log_file('scheduler')})"
+                )
+            if time.monotonic() > deadline:
+                raise StackError(
+                    f"the scheduler (pid {scheduler.pid}) is running, but {scheduler.detail} "
+                    f"after {wait_s:.0f}s of asking, so runs may not start. Check "
+                    f"`taxi-pipeline status` and the scheduler's log "
+                    f"({self.airflow.log_file('scheduler')}); if it stays so, restart the stack "
+                    "with `taxi-pipeline down` and `taxi-pipeline up`."
+                )
+            time.sleep(1.0)
         if status.import_errors:
             raise StackError(_import_errors_text(status.import_errors))
 
@@ -153,24 +181,39 @@ class LocalStack:
     def month_summaries(self, run_ids: list[str]) -> list[MonthSummary]:
         runs = {r["run_id"]: r for r in self.airflow.dag_runs()}
         results = self.airflow.task_results(run_ids)
+        failed_tasks = self.airflow.failed_tasks(run_ids)
+        failures = self.airflow.task_results(run_ids, key=FAILURE_XCOM_KEY)
         summaries = []
         for run_id in run_ids:
             run = runs.get(run_id, {})
             ingest = results.get((run_id, "ingest_taxi_month")) or {}
             tests = (results.get((run_id, "dbt_test")) or {}).get("tests")
             start, end = run.get("start_date"), run.get("end_date")
-            summaries.append(
-                MonthSummary(
-                    month=ingest.get("month") or _run_month(run),
-                    state=run.get("state", "unknown"),
-                    rows_in_file=ingest.get("rows_in_file"),
-                    rows_loaded=ingest.get("rows_loaded"),
-                    spillover_rows=ingest.get("spillover_rows"),
-                    tests=tests,
-                    seconds=(end - start).total_seconds() if start and end else None,
-                )
+            summary = MonthSummary(
+                month=ingest.get("month") or _run_month(run),
+                state=run.get("state", "unknown"),
+                rows_in_file=ingest.get("rows_in_file"),
+                rows_loaded=ingest.get("rows_loaded"),
+                spillover_rows=ingest.get("spillover_rows"),
+                tests=tests,
+                seconds=(end - start).total_seconds() if start and end else None,
             )
+            if failed := failed_tasks.get(run_id):
+                summary.failed_task = failed["task_id"]
+                left = failures.get((run_id, failed["task_id"])) or {}
+                summary.failure = left.get("error") or (
+                    "failed without leaving an error (killed, out of memory or timed out?): "
+                    f"see its log, "
+                    f"{self.airflow.task_log_path(run_id, failed['task_id'], failed['try_number'])}"
+                )
+            summaries.append(summary)
         return sorted(summaries, key=lambda s: s.month)
+
+    def failed_months(self) -> list[MonthSummary]:
+        """The months whose latest run failed, with the task that failed and why."""
+        latest = {_run_month(run): run for run in self.airflow.dag_runs()}
+        failed = [run["run_id"] for run in latest.values() if run["state"] == "failed"]
+        return self.month_summaries(failed) if failed else []
 
     def wait(self, run_ids: list[str], echo, timeout_s: float = 3600) -> list[dict]:
         """Until every run is finished, echoing progress whenever it changes."""

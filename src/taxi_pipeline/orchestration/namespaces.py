@@ -3,7 +3,10 @@
 A namespace gives its copy of the DAG its own id (``alice__taxi_pipeline``), tag (``ns:alice``),
 raw and dbt schemas (``alice_raw``, ``alice_analytics``), one-slot dbt pool (``dbt__alice``) and
 work dir, so that one person's runs never write, read or wait for another's. dbt still never runs
-twice at once against one schema: each namespace's dbt tasks queue on their own pool.
+twice at once against one schema: each namespace's dbt tasks queue on their own pool. With a
+connection ``azure_pg__alice`` (a login that owns only alice's schemas: ``taxi-pipeline
+namespace-logins``) the warehouse itself refuses alice's DAG any other namespace's tables;
+without it the copy uses the shared ``azure_pg`` and stays apart by convention only.
 
 The list comes from the environment variable ``TAXI_NAMESPACES`` (``alice,bob``), read each time
 the DAG file is parsed; an Airflow Variable would cost a metadata database read on every parse.
@@ -26,7 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from taxi_pipeline.core.errors import InvalidParameter
-from taxi_pipeline.core.names import DAG_ID, DBT_POOL
+from taxi_pipeline.core.names import CONNECTION_ID, DAG_ID, DBT_POOL
 
 NAMESPACES_ENV = "TAXI_NAMESPACES"
 DEFAULT_ENTRY = "default"
@@ -71,6 +74,16 @@ class Namespace:
     @property
     def dbt_schema(self) -> str | None:
         return f"{self.name}_analytics" if self.name else None
+
+    @property
+    def connection_ids(self) -> tuple[str, ...]:
+        """The warehouse connections this copy may use, its own login first when it has one."""
+        return (f"{CONNECTION_ID}__{self.name}", CONNECTION_ID) if self.name else (CONNECTION_ID,)
+
+    @property
+    def login_role(self) -> str | None:
+        """The PostgreSQL role that owns this copy's schemas when it has a login of its own."""
+        return f"taxi_{self.name}" if self.name else None
 
     def work_dir(self, base: Path) -> Path:
         return base / "namespaces" / self.name if self.name else base

@@ -2,11 +2,11 @@
 
 Each task works out its month from the run itself (the ``month`` param, else the data interval,
 else the logical date), never from the clock, so a retry or a backfill of a run always reads the
-same month. Credentials
-come from the ``azure_pg`` connection at run time and stay inside the task: what a task returns
-(and Airflow stores as XCom) is a small dict of counts. Non-secret settings come from Airflow
-Variables (``taxi_<name>``), else ``TAXI_<NAME>`` environment variables, else defaults; the DAG
-of a namespace (see ``taxi_pipeline.orchestration.namespaces``) passes its name to every task, and
+same month. Credentials come from the ``azure_pg`` connection (a namespace's own
+``azure_pg__<name>`` first) at run time and stay inside the task: what a task returns (and Airflow
+stores as XCom) is a small dict of counts. Non-secret settings come from Airflow Variables
+(``taxi_<name>``), else ``TAXI_<NAME>`` environment variables, else defaults; the DAG of a
+namespace (see ``taxi_pipeline.orchestration.namespaces``) passes its name to every task, and
 that name fixes the schemas and the work dir whatever the shared Variables say.
 
 Retrying is decided by ``PipelineError.retryable`` through ``TransientOnlyRetryPolicy``: network
@@ -16,11 +16,13 @@ a schema change or a failing dbt test fail on the first try.
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
+from collections.abc import Callable
 from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn, ParamSpec, TypeVar
 from urllib.parse import quote
 
 from airflow.sdk import Connection, RetryDecision, RetryPolicy, Variable, get_current_context
@@ -28,16 +30,21 @@ from airflow.sdk.exceptions import AirflowNotFoundException, AirflowRescheduleEx
 from airflow.sdk.log import mask_secret
 
 from taxi_pipeline.core.connection import WarehouseConnection
-from taxi_pipeline.core.errors import InvalidParameter, MonthNotAvailable, PipelineError
+from taxi_pipeline.core.errors import (
+    InvalidParameter,
+    MonthNotAvailable,
+    PipelineError,
+    error_summary,
+)
 from taxi_pipeline.core.months import Month, month_of_run, publication_deadline
 from taxi_pipeline.core.names import (
-    CONNECTION_ID,
     DAG_ID,
     DEFAULT_COPY_STREAMS,
     DEFAULT_DBT_SCHEMA,
     DEFAULT_RAW_SCHEMA,
     DEFAULT_SERVICE,
     DEFAULT_TLC_BASE_URL,
+    FAILURE_XCOM_KEY,
 )
 from taxi_pipeline.core.settings import Settings, setting
 from taxi_pipeline.orchestration.namespaces import namespace_named
@@ -125,20 +132,25 @@ def dbt_project(default_dir: str) -> Path:
 # -- credentials -----------------------------------------------------------------------------
 
 
-def warehouse_url(conn_id: str = CONNECTION_ID) -> str:
-    """The connection as a libpq URL; its password is registered with the log masker first."""
-    try:
-        conn = Connection.get(conn_id)
-    except AirflowNotFoundException:
-        raise InvalidParameter(
-            f"Airflow connection {conn_id!r} is not defined: add it (airflow connections add "
-            f"{conn_id} --conn-type postgres ...) or set AIRFLOW_CONN_{conn_id.upper()}"
-        ) from None
-    if conn.password:
-        # Drivers and error messages may show the URL-quoted form rather than the raw one.
-        mask_secret(conn.password)
-        mask_secret(quote(conn.password, safe=""))
-    return WarehouseConnection.from_airflow_connection(conn).url
+def warehouse_url(namespace: str = "") -> str:
+    """The namespace's own connection (``azure_pg__<name>``) if defined, else ``azure_pg``, as a
+    libpq URL; its password is registered with the log masker first."""
+    conn_ids = namespace_named(namespace).connection_ids
+    for conn_id in conn_ids:
+        try:
+            conn = Connection.get(conn_id)
+        except AirflowNotFoundException:
+            continue
+        if conn.password:
+            # Drivers and error messages may show the URL-quoted form rather than the raw one.
+            mask_secret(conn.password)
+            mask_secret(quote(conn.password, safe=""))
+        log.info("warehouse connection %s", conn_id)
+        return WarehouseConnection.from_airflow_connection(conn).url
+    raise InvalidParameter(
+        f"Airflow connection {conn_ids[-1]!r} is not defined: add it (airflow connections add "
+        f"{conn_ids[-1]} --conn-type postgres ...) or set AIRFLOW_CONN_{conn_ids[-1].upper()}"
+    )
 
 
 # -- the run's month -------------------------------------------------------------------------
@@ -167,7 +179,29 @@ def month_for_run(context: Any) -> Month:
 
 # -- tasks -----------------------------------------------------------------------------------
 
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
 
+
+def leaves_its_failure(body: Callable[_P, _R]) -> Callable[_P, _R]:
+    """A task body that, when it fails, leaves its error (one line, as the log says it) in the
+    XCom ``failure``, where ``taxi-pipeline`` shows it next to the month without the log."""
+
+    @functools.wraps(body)
+    def run(*args: _P.args, **kwargs: _P.kwargs) -> _R:
+        try:
+            return body(*args, **kwargs)
+        except AirflowRescheduleException:
+            raise
+        except Exception as exc:
+            error = {"error": error_summary(exc)}
+            get_current_context()["ti"].xcom_push(FAILURE_XCOM_KEY, error)
+            raise
+
+    return run
+
+
+@leaves_its_failure
 def ingest_taxi_month(namespace: str = "") -> dict[str, Any]:
     """Load the run's month; wait (rescheduled, holding no worker slot) until TLC publishes it."""
     from taxi_pipeline.core.pipeline import LoadedMonth, ingest_month
@@ -180,7 +214,7 @@ def ingest_taxi_month(namespace: str = "") -> dict[str, Any]:
         DEFAULT_GRACE_DAYS,
         (context.get("params") or {}).get("publication_grace_days"),
     )
-    url = warehouse_url()
+    url = warehouse_url(namespace)
     try:
         result = ingest_month(settings, month, url)
     except MonthNotAvailable as exc:
@@ -236,6 +270,7 @@ def wait_or_fail(
     ) from None
 
 
+@leaves_its_failure
 def dbt_run(upstream: dict[str, Any], dbt_project_dir: str, namespace: str = "") -> dict[str, Any]:
     """Seed the reference tables and build the models for the month ``ingest_taxi_month`` loaded.
 
@@ -266,6 +301,7 @@ def dbt_run(upstream: dict[str, Any], dbt_project_dir: str, namespace: str = "")
     }
 
 
+@leaves_its_failure
 def dbt_test(upstream: dict[str, Any], dbt_project_dir: str, namespace: str = "") -> dict[str, Any]:
     """Run the dbt tests for the month ``dbt_run`` built; a failing test fails the run at once.
 
@@ -297,7 +333,7 @@ def _dbt_target(loaded: LoadedMonth, dbt_project_dir: str, namespace: str) -> Db
 
     settings = task_settings(namespace)
     return DbtTarget(
-        warehouse_url=warehouse_url(),
+        warehouse_url=warehouse_url(namespace),
         work_dir=Path(settings.work_dir),
         raw_schema=loaded.raw_schema,
         dbt_schema=settings.dbt_schema,
