@@ -11,7 +11,6 @@ import logging
 import os
 import re
 import subprocess
-import sys
 import threading
 import time
 from datetime import UTC, datetime
@@ -27,7 +26,7 @@ from taxi_pipeline.core.errors import MonthNotAvailable, PipelineError
 from taxi_pipeline.core.months import Month
 from taxi_pipeline.core.pipeline import ingest_month, transform_month
 from tests.conftest import REPO
-from tests.support.cli import ingest_january_2024_without_dbt
+from tests.support.cli import ingest_january_2024_without_dbt, run_cli
 from tests.support.dbt_processes import concurrent_dbt_runs
 from tests.support.sample_months import JAN_FILE, january_table, lossy_january, parquet_bytes, state
 from tests.support.tlc_server import Fault
@@ -56,14 +55,7 @@ def _error_text(call) -> str:
 
 
 def _cli(*args: str) -> str:
-    result = subprocess.run(
-        [sys.executable, "-m", "taxi_pipeline.cli.main", *args],
-        capture_output=True,
-        text=True,
-        cwd=REPO,
-        env=os.environ.copy(),
-        timeout=300,
-    )
+    result = run_cli(*args, timeout_s=300)
     return result.stdout + result.stderr
 
 

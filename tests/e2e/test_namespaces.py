@@ -14,9 +14,6 @@ from __future__ import annotations
 
 import itertools
 import json
-import os
-import subprocess
-import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 
@@ -32,8 +29,8 @@ from taxi_pipeline.core.schema import GREEN
 from taxi_pipeline.core.settings import Settings
 from taxi_pipeline.core.warehouse import Warehouse
 from taxi_pipeline.local.airflow import LocalAirflow
-from tests.conftest import REPO
 from tests.e2e.conftest import REPO_DAGS, started_airflow
+from tests.support.cli import run_cli
 from tests.support.sample_months import rows_in_sample
 from tests.support.timings import TIMINGS
 
@@ -74,14 +71,7 @@ def ns_logins(tmp_path_factory, ns_warehouse) -> dict[str, str]:
     state_dir = tmp_path_factory.mktemp("ns-logins")
     command = ["namespace-logins", "--namespaces", ",".join(BACKFILLS)]
     command += ["--warehouse-url", ns_warehouse, "--state-dir", str(state_dir)]
-    result = subprocess.run(
-        [sys.executable, "-m", "taxi_pipeline.cli.main", *command],
-        capture_output=True,
-        text=True,
-        cwd=REPO,
-        env=os.environ.copy(),
-        timeout=120,
-    )
+    result = run_cli(*command, timeout_s=120)
     assert result.returncode == 0, result.stdout + result.stderr
     logins = {ns: (state_dir / "logins" / f"azure_pg__{ns}.json").read_text() for ns in BACKFILLS}
     for ns, login in logins.items():

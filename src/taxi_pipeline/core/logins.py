@@ -32,28 +32,19 @@ def create_login(
     validate_identifier(role, "role name")
     password = secrets.token_urlsafe(24)
     with admin.connect(autocommit=True) as conn:
-        conn.execute(
-            statement(
-                "logins.sql",
-                "create_login",
-                role=sql.Identifier(role),
-                role_name=sql.Literal(role),
-                verifier=sql.Literal(scram_verifier(password)),
-            )
-        )
+        verifier = sql.Literal(scram_verifier(password))
+        conn.execute(_statement("create_login", role, verifier=verifier))
         for schema in schemas:
             validate_identifier(schema)
-            conn.execute(
-                statement(
-                    "logins.sql",
-                    "own_schema",
-                    role=sql.Identifier(role),
-                    role_name=sql.Literal(role),
-                    schema=sql.Identifier(schema),
-                    schema_name=sql.Literal(schema),
-                )
-            )
+            parts = {"schema": sql.Identifier(schema), "schema_name": sql.Literal(schema)}
+            conn.execute(_statement("own_schema", role, **parts))
     return dataclasses.replace(admin, user=role, password=password)
+
+
+def _statement(name: str, role: str, **parts: sql.Composable) -> sql.Composed:
+    return statement(
+        "logins.sql", name, role=sql.Identifier(role), role_name=sql.Literal(role), **parts
+    )
 
 
 def scram_verifier(password: str) -> str:
