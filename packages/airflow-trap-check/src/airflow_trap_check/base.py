@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 
 from airflow_trap_check.dags import AirflowModel
@@ -15,6 +16,10 @@ _LOG_METHODS = frozenset(
 )
 
 
+def utc_now() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
 @dataclass
 class FileContext:
     src: SourceFile
@@ -22,6 +27,8 @@ class FileContext:
     display_path: str
     runbook_name: str
     project_root: Path | None
+    # the day rules judge dates against (TP002's "start_date far in the past"), naive UTC
+    reference_time: datetime = field(default_factory=utc_now)
     findings: list[Finding] = field(default_factory=list)
 
     def report(self, code: str, node: ast.AST, message: str) -> None:

@@ -289,7 +289,12 @@ def _load_findings(
     if key not in _LOAD_FINDINGS:
         model = AirflowModel(module)
         inner = FileContext(
-            module, model, _shown(module.path, ctx), ctx.runbook_name, ctx.project_root
+            module,
+            model,
+            _shown(module.path, ctx),
+            ctx.runbook_name,
+            ctx.project_root,
+            ctx.reference_time,
         )
         unit = Unit(None, model.closure([definition]), label, module, arguments)
         loads.check_unit(inner, unit)
@@ -461,7 +466,10 @@ def _own_findings(file: Path, ctx: FileContext, rules: Rules) -> list[Finding]:
         # A file that does not parse fails loudly when it is imported or run; one that defines
         # DAGs is a DAG file, checked (and reported) as itself.
         if src is not None and model is not None and not model.dags:
-            inner = FileContext(src, model, _shown(file, ctx), ctx.runbook_name, ctx.project_root)
+            shown = _shown(file, ctx)
+            inner = FileContext(
+                src, model, shown, ctx.runbook_name, ctx.project_root, ctx.reference_time
+            )
             for _, rule in rules:
                 rule(inner)
             found = inner.findings

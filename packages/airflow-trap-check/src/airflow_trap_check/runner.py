@@ -7,11 +7,12 @@ import os
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from pathlib import Path
 
 from airflow_trap_check import config as config_module
 from airflow_trap_check import reach
-from airflow_trap_check.base import FileContext
+from airflow_trap_check.base import FileContext, utc_now
 from airflow_trap_check.config import DEFAULT_RUNBOOK, Config, find_config, load_config
 from airflow_trap_check.dags import AirflowModel
 from airflow_trap_check.model import DEFAULT_CODES, RULES_BY_CODE, Finding, codes_matching
@@ -60,6 +61,9 @@ class Options:
     runbook_name: str | None = None
     config: Path | None = None
     isolated: bool = False
+    # judge start dates as of this day instead of today: a file is read as it stood when it was
+    # committed (what unpausing it then would have scheduled)
+    reference_date: date | None = None
 
 
 @dataclass
@@ -82,6 +86,11 @@ def check_paths(targets: Iterable[Path | str], options: Options | None = None) -
     seen: set[Path] = set()
     explicit = load_config(options.config) if options.config else None
     configs: dict[Path, Config] = {}
+    reference_time = (
+        datetime.combine(options.reference_date, datetime.min.time())
+        if options.reference_date is not None
+        else utc_now()
+    )
 
     def config_for(folder: Path) -> Config:
         if explicit is not None:
@@ -114,7 +123,7 @@ def check_paths(targets: Iterable[Path | str], options: Options | None = None) -
             cfg = config_for(file.parent)
             runbook_name = options.runbook_name or cfg.runbook_name or DEFAULT_RUNBOOK
             selected = _selected(cfg, options)
-            findings.extend(check_file(file, selected, runbook_name, errors))
+            findings.extend(check_file(file, selected, runbook_name, errors, reference_time))
     # one line can hold several distinct findings of a code (an import reaching two secrets)
     unique = {(f.path, f.line, f.code, f.message): f for f in findings}
     return Result(sorted(unique.values()), files, errors)
@@ -128,6 +137,7 @@ def check_file(
     selected: set[str] | frozenset[str] = DEFAULT_CODES,
     runbook_name: str = DEFAULT_RUNBOOK,
     errors: list[str] | None = None,
+    reference_time: datetime | None = None,
 ) -> list[Finding]:
     display = _display(path)
     try:
@@ -155,7 +165,14 @@ def check_file(
             syntax_error.lineno or 1,
         )
         return _unsuppressed([finding], lines)
-    ctx = FileContext(src, AirflowModel(src), display, runbook_name, project_root(path.parent))
+    ctx = FileContext(
+        src,
+        AirflowModel(src),
+        display,
+        runbook_name,
+        project_root(path.parent),
+        reference_time or utc_now(),
+    )
     for codes, rule in RULE_MODULES:
         if not selected.intersection(codes):
             continue

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import ast
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from airflow_trap_check.base import FileContext
@@ -118,11 +118,11 @@ def _check_dag(ctx: FileContext, dag: DagDef, arguments: dict[str, ast.expr]) ->
         for key, entry in (src.dict_entries(kwargs.get("default_args")) or {}).items()
         if (resolved := value(entry)) is not None
     }
-    start = date_value(src, kwargs.get("start_date") or defaults.get("start_date"))
+    now = ctx.reference_time
+    start = date_value(src, kwargs.get("start_date") or defaults.get("start_date"), now)
     if start is None:
         return False
-    now = datetime.now(UTC).replace(tzinfo=None)
-    end = date_value(src, kwargs.get("end_date") or defaults.get("end_date"))
+    end = date_value(src, kwargs.get("end_date") or defaults.get("end_date"), now)
     if end is not None and end + interval <= now:
         # end_date is the last logical date scheduled, and its interval is over: every run
         # from start_date to end_date inclusive is history
@@ -446,11 +446,12 @@ def duration_value(src: SourceFile, call: ast.Call) -> timedelta | None:
     return timedelta(seconds=seconds) if seconds > 0 else None
 
 
-def date_value(src: SourceFile, node: ast.AST | None, depth: int = 0) -> datetime | None:
-    """The start date as a naive datetime, evaluated as of now for clock-relative dates."""
+def date_value(
+    src: SourceFile, node: ast.AST | None, now: datetime, depth: int = 0
+) -> datetime | None:
+    """The start date as a naive datetime; clock-relative dates are evaluated as of ``now``."""
     if node is None or depth > 6:
         return None
-    now = datetime.now(UTC).replace(tzinfo=None)
     if isinstance(node, ast.Constant) and isinstance(node.value, str):
         match = _ISO.match(node.value.strip())
         if match:
@@ -460,10 +461,10 @@ def date_value(src: SourceFile, node: ast.AST | None, depth: int = 0) -> datetim
     if isinstance(node, ast.Name):
         bindings = [b for b in src.lookup(node.id, src.scope_of(node)) if b.kind == "assign"]
         if len(bindings) == 1:
-            return date_value(src, bindings[0].value, depth + 1)
+            return date_value(src, bindings[0].value, now, depth + 1)
         return None
     if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Sub | ast.Add):
-        base = date_value(src, node.left, depth + 1)
+        base = date_value(src, node.left, now, depth + 1)
         delta = None
         if isinstance(node.right, ast.Call):
             delta = duration_value(src, node.right)
@@ -493,10 +494,10 @@ def date_value(src: SourceFile, node: ast.AST | None, depth: int = 0) -> datetim
             return _safe_date(year, month, day)
         return None
     if name in _PARSERS and node.args:
-        return date_value(src, node.args[0], depth + 1)
+        return date_value(src, node.args[0], now, depth + 1)
     if isinstance(node.func, ast.Attribute):
         method = node.func.attr
-        base = date_value(src, node.func.value, depth + 1)
+        base = date_value(src, node.func.value, now, depth + 1)
         if base is None:
             return None
         if method in {"subtract", "add"}:
