@@ -159,7 +159,8 @@ def load_manifest(path: Path = MANIFEST) -> list[Entry]:
         try:
             committed = date.fromisoformat(raw["committed"])
         except (KeyError, TypeError, ValueError):
-            raise ValueError(f"{where}: committed must be the file's commit day (YYYY-MM-DD)") from None
+            message = f"{where}: committed must be the file's commit day (YYYY-MM-DD)"
+            raise ValueError(message) from None
         entries.append(
             Entry(raw["repo"], raw["commit"], raw["path"], committed, raw["split"], present)
         )
