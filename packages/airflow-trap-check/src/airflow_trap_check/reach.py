@@ -261,6 +261,100 @@ def _check_task_code(ctx: FileContext) -> None:
                 f"task `{task.label}` runs {what} ({_shown(module_src.path, ctx)}), where line "
                 f"{finding.line}: {finding.message}",
             )
+    _check_helper_calls(ctx, imported, folders)
+
+
+def _check_helper_calls(
+    ctx: FileContext, imported: dict[str, tuple[str, str | None]], folders: list[Path]
+) -> None:
+    """Loads in project functions a task's code calls (``load()`` calling an imported
+    ``load_chunks()``, and what that calls in turn), and in TaskFlow tasks the DAG file
+    imports from a project module and calls in its DAG body."""
+    task_nodes = {id(n) for unit in ctx.model.units if unit.task for n in unit.walk()}
+    for unit in ctx.model.units:
+        if unit.task is None or _task_guards_its_load(ctx, unit.task):
+            continue
+        for call in unit.walk():
+            if isinstance(call, ast.Call):
+                _report_helper_loads(ctx, call, unit.task.label, imported, folders, False)
+    for call in ctx.src.nodes:
+        if isinstance(call, ast.Call) and id(call) not in task_nodes:
+            name = call.func.id if isinstance(call.func, ast.Name) else ""
+            _report_helper_loads(ctx, call, name, imported, folders, True)
+
+
+def _report_helper_loads(
+    ctx: FileContext,
+    call: ast.Call,
+    label: str,
+    imported: dict[str, tuple[str, str | None]],
+    folders: list[Path],
+    only_tasks: bool,
+) -> None:
+    func = call.func
+    if not (isinstance(func, ast.Name) and func.id in imported):
+        return
+    module, attr = imported[func.id]
+    found = _definition(_module_file(module, folders, ctx.project_root), attr, folders)
+    if found is None or isinstance(found[1], ast.ClassDef):
+        return
+    if only_tasks and not _is_taskflow_task(found[1]):
+        return
+    seen: set[int] = set()
+    queue: list[tuple[Definition, int]] = [(found, 0)]
+    while queue:
+        (module_src, definition), depth = queue.pop(0)
+        if id(definition) in seen:
+            continue
+        seen.add(id(definition))
+        shown = _shown(found[0].path, ctx)
+        if module_src is not found[0]:
+            shown += f", which calls into {_shown(module_src.path, ctx)}"
+        for finding in _load_findings(module_src, definition, label, {}, ctx):
+            ctx.report(
+                finding.code,
+                call,
+                f"task `{label}` calls `{func.id}()` ({shown}), where line {finding.line}: "
+                f"{finding.message}",
+            )
+        if depth < _MAX_IMPORT_DEPTH:
+            queue.extend((d, depth + 1) for d in _helpers_called(module_src, definition, folders))
+
+
+def _is_taskflow_task(definition: ast.AST) -> bool:
+    for decorator in getattr(definition, "decorator_list", []):
+        target = decorator.func if isinstance(decorator, ast.Call) else decorator
+        name = ast.unparse(target)
+        if name in {"task", "dag.task"} or name.startswith(("task.", "airflow.decorators.task")):
+            return True
+    return False
+
+
+def _helpers_called(
+    module: SourceFile, definition: ast.AST, folders: list[Path]
+) -> list[Definition]:
+    """Project functions that ``definition`` (and the functions of its module it calls) call
+    by a name imported from another project module."""
+    imported = _imported_names(module)
+    if not imported:
+        return []
+    model = AirflowModel(module)
+    module_folders = [module.path.parent, *folders]
+    found: list[Definition] = []
+    for root in model.closure([definition]):
+        for call in module.walk(root):
+            if isinstance(call, ast.Call) and isinstance(call.func, ast.Name):
+                where = imported.get(call.func.id)
+                if where is None:
+                    continue
+                definition_found = _definition(
+                    _module_file(where[0], module_folders, None), where[1], module_folders
+                )
+                if definition_found is not None and not isinstance(
+                    definition_found[1], ast.ClassDef
+                ):
+                    found.append(definition_found)
+    return found
 
 
 def _task_guards_its_load(ctx: FileContext, task: TaskDef) -> bool:

@@ -150,21 +150,22 @@ def check_file(
         return []  # not Airflow code: a plain script or library the scheduler never imports
     src, syntax_error = parse(path, data)
     lines = data.decode("utf-8", errors="replace").splitlines()
-    if src is None:
-        assert syntax_error is not None
-        if "TP007" not in selected:
-            return []
-        finding = Finding(
-            display,
-            syntax_error.lineno or 1,
-            max(syntax_error.offset or 1, 1),
-            "TP007",
-            f"the file does not parse ({syntax_error.msg}): Airflow cannot import it, so none "
-            "of its DAGs load",
-            RULES_BY_CODE["TP007"].hint,
-            syntax_error.lineno or 1,
+    unparsable: list[Finding] = []
+    if syntax_error is not None and "TP007" in selected:
+        unparsable.append(
+            Finding(
+                display,
+                syntax_error.lineno or 1,
+                max(syntax_error.offset or 1, 1),
+                "TP007",
+                f"the file does not parse ({syntax_error.msg}): Airflow cannot import it, so "
+                "none of its DAGs load",
+                RULES_BY_CODE["TP007"].hint,
+                syntax_error.lineno or 1,
+            )
         )
-        return _unsuppressed([finding], lines)
+    if src is None:
+        return _unsuppressed(unparsable, lines)
     ctx = FileContext(
         src,
         AirflowModel(src),
@@ -187,7 +188,7 @@ def check_file(
         if errors is not None:
             errors.append(f"{display}: project code it reaches could not be read ({error})")
     kept = [f for f in ctx.findings if f.code in selected]
-    return _unsuppressed([_character_column(f, lines) for f in kept], lines)
+    return _unsuppressed([*unparsable, *(_character_column(f, lines) for f in kept)], lines)
 
 
 def project_root(folder: Path) -> Path | None:

@@ -573,23 +573,53 @@ def dotted(node: ast.AST) -> str | None:
 
 
 def parse(path: Path, data: bytes) -> tuple[SourceFile | None, SyntaxError | None]:
-    """Parse ``data``; on a syntax error return it, after trying to salvage newer syntax.
+    """Parse ``data``; on a syntax error return it, after trying to salvage or repair the file.
 
     A PEP 701 f-string (Python 3.12) is valid for the Python Airflow runs but not for this one;
-    blanking the offending lines keeps the rest of the file checkable instead of guessing.
+    blanking the offending lines keeps the rest of the file checkable instead of guessing, and
+    no error is returned. A function or block left with only comments as its body fails on
+    every Python: the error is returned, together with the file read as if each such body were
+    ``pass``, so what the rest of the file does is still checked.
     """
     try:
         tree = ast.parse(data, filename=str(path))
     except SyntaxError as error:
         salvaged = _salvage(data, error)
-        if salvaged is None:
+        if salvaged is not None:
+            tree, text = salvaged
+            # positions refer to the salvaged text, so that is the text segments are cut from
+            return SourceFile(path, text, tree), None
+        repaired = _fill_empty_bodies(data, error)
+        if repaired is None:
             return None, error
-        tree, text = salvaged
-        # positions refer to the salvaged text, so that is the text segments are cut from
-        return SourceFile(path, text, tree), None
+        tree, text = repaired
+        return SourceFile(path, text, tree), error
     except ValueError as error:  # null bytes
         return None, SyntaxError(str(error), (str(path), 1, 1, ""))
     return SourceFile(path, data, tree), None
+
+
+_EMPTY_BODY = re.compile(r"^expected an indented block after .* on line (\d+)")
+
+
+def _fill_empty_bodies(data: bytes, error: SyntaxError) -> tuple[ast.Module, bytes] | None:
+    """``def f():`` followed by nothing but comments, read as ``def f(): pass``."""
+    lines = data.decode("utf-8", errors="replace").splitlines()
+    for _ in range(10):
+        match = _EMPTY_BODY.match(error.msg or "")
+        if match is None or not 0 < int(match.group(1)) <= len(lines):
+            return None
+        index = int(match.group(1)) - 1
+        header = lines[index].rstrip()
+        if not header.endswith(":"):
+            return None  # a comment after the colon, or a header over several lines
+        lines[index] = header + " pass"  # same line numbers, so positions stay true
+        candidate = "\n".join(lines).encode()
+        try:
+            return ast.parse(candidate), candidate
+        except SyntaxError as again:
+            error = again
+    return None
 
 
 def _salvage(data: bytes, error: SyntaxError) -> tuple[ast.Module, bytes] | None:
