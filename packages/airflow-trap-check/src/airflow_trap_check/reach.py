@@ -75,7 +75,7 @@ def _check_imports(ctx: FileContext, selected: set[str] | frozenset[str]) -> Non
             users = _tasks_using(ctx, statement)
             used = f" (used by task {', '.join(f'`{t}`' for t in users)})" if users else ""
             for reached, finding in _reached_findings(file, ctx, selected):
-                shown = _shown(reached, ctx)
+                shown = shown_path(reached, ctx)
                 ctx.report(
                     finding.code,
                     statement,
@@ -95,12 +95,12 @@ def _project_modules(
     else:
         return
     for name in names:
-        file = _module_file(name, folders, root)
+        file = module_file(name, folders, root)
         if file is not None:
             yield name, file
 
 
-def _module_file(name: str, folders: list[Path], root: Path | None) -> Path | None:
+def module_file(name: str, folders: list[Path], root: Path | None) -> Path | None:
     top = name.split(".")[0]
     if top in sys.stdlib_module_names or imports.is_installed_with_airflow(top):
         return None  # most imports of a DAG file: no need to look on disk
@@ -156,7 +156,7 @@ def _imports_of(file: Path, ctx: FileContext) -> list[Path]:
                         f"{statement.module}.{a.name}" if statement.module else a.name
                         for a in statement.names
                     ]
-                    found += [f for n in names if (f := _module_file(n, [package], None))]
+                    found += [f for n in names if (f := module_file(n, [package], None))]
                 elif isinstance(statement, ast.Import | ast.ImportFrom):
                     found += [f for _, f in _project_modules(statement, folders, ctx.project_root)]
         _MODULE_IMPORTS[file] = found
@@ -186,7 +186,7 @@ def _check_parse_time_calls(ctx: FileContext) -> None:
     level) runs the method's ``Variable.get`` on every parse, though it lives in a helper module.
     """
     src = ctx.src
-    imported = _imported_names(src)
+    imported = imported_names(src)
     if not imported:
         return
     folders = imports.module_folders(ctx)
@@ -212,7 +212,7 @@ def _check_parse_time_calls(ctx: FileContext) -> None:
                 import_time.report(
                     ctx,
                     call,
-                    f"`{shown_name}()` ({_shown(module.path, ctx)} line {definition.lineno}), "
+                    f"`{shown_name}()` ({shown_path(module.path, ctx)} line {definition.lineno}), "
                     f"which makes {what},",
                 )
 
@@ -221,7 +221,7 @@ def _check_task_code(ctx: FileContext) -> None:
     """Loads done by project code a task runs: a custom operator's ``execute`` or an imported
     python callable, judged like a task of the DAG file and reported at the task."""
     src = ctx.src
-    imported = _imported_names(src)
+    imported = imported_names(src)
     if not imported:
         return
     folders = imports.module_folders(ctx)
@@ -236,7 +236,7 @@ def _check_task_code(ctx: FileContext) -> None:
         what = ""
         if isinstance(func, ast.Name) and func.id in imported:
             module, attr = imported[func.id]
-            found = _definition(_module_file(module, folders, root), attr, folders)
+            found = find_definition(module_file(module, folders, root), attr, folders)
             if found is not None and isinstance(found[1], ast.ClassDef):
                 execute = _method(found[1], "execute")
                 found = (found[0], execute) if execute is not None else None
@@ -246,7 +246,7 @@ def _check_task_code(ctx: FileContext) -> None:
         callable_ = task.kwargs.get("python_callable")
         if found is None and isinstance(callable_, ast.Name) and callable_.id in imported:
             module, attr = imported[callable_.id]
-            found = _definition(_module_file(module, folders, root), attr, folders)
+            found = find_definition(module_file(module, folders, root), attr, folders)
             if found is not None and isinstance(found[1], ast.ClassDef):
                 found = None
             what = f"`{callable_.id}()`"
@@ -258,7 +258,7 @@ def _check_task_code(ctx: FileContext) -> None:
             ctx.report(
                 finding.code,
                 task.node,
-                f"task `{task.label}` runs {what} ({_shown(module_src.path, ctx)}), where line "
+                f"task `{task.label}` runs {what} ({shown_path(module_src.path, ctx)}), where line "
                 f"{finding.line}: {finding.message}",
             )
     _check_helper_calls(ctx, imported, folders)
@@ -295,7 +295,7 @@ def _report_helper_loads(
     if not (isinstance(func, ast.Name) and func.id in imported):
         return
     module, attr = imported[func.id]
-    found = _definition(_module_file(module, folders, ctx.project_root), attr, folders)
+    found = find_definition(module_file(module, folders, ctx.project_root), attr, folders)
     if found is None or isinstance(found[1], ast.ClassDef):
         return
     if only_tasks and not _is_taskflow_task(found[1]):
@@ -307,9 +307,9 @@ def _report_helper_loads(
         if id(definition) in seen:
             continue
         seen.add(id(definition))
-        shown = _shown(found[0].path, ctx)
+        shown = shown_path(found[0].path, ctx)
         if module_src is not found[0]:
-            shown += f", which calls into {_shown(module_src.path, ctx)}"
+            shown += f", which calls into {shown_path(module_src.path, ctx)}"
         for finding in _load_findings(module_src, definition, label, {}, ctx):
             ctx.report(
                 finding.code,
@@ -335,7 +335,7 @@ def _helpers_called(
 ) -> list[Definition]:
     """Project functions that ``definition`` (and the functions of its module it calls) call
     by a name imported from another project module."""
-    imported = _imported_names(module)
+    imported = imported_names(module)
     if not imported:
         return []
     model = AirflowModel(module)
@@ -347,8 +347,8 @@ def _helpers_called(
                 where = imported.get(call.func.id)
                 if where is None:
                     continue
-                definition_found = _definition(
-                    _module_file(where[0], module_folders, None), where[1], module_folders
+                definition_found = find_definition(
+                    module_file(where[0], module_folders, None), where[1], module_folders
                 )
                 if definition_found is not None and not isinstance(
                     definition_found[1], ast.ClassDef
@@ -385,7 +385,7 @@ def _load_findings(
         inner = FileContext(
             module,
             model,
-            _shown(module.path, ctx),
+            shown_path(module.path, ctx),
             ctx.runbook_name,
             ctx.project_root,
             ctx.reference_time,
@@ -396,7 +396,7 @@ def _load_findings(
     return _LOAD_FINDINGS[key]
 
 
-def _imported_names(src: SourceFile) -> dict[str, tuple[str, str | None]]:
+def imported_names(src: SourceFile) -> dict[str, tuple[str, str | None]]:
     """Names bound by the file's own imports: name -> (module, attribute or None)."""
     names: dict[str, tuple[str, str | None]] = {}
     for statement in src.tree.body:
@@ -430,7 +430,7 @@ def _called_definition(
     root = ctx.project_root
     if isinstance(func, ast.Name) and func.id in imported:
         module, attr = imported[func.id]
-        found = _definition(_module_file(module, folders, root), attr, folders)
+        found = find_definition(module_file(module, folders, root), attr, folders)
         if found is not None and isinstance(found[1], ast.ClassDef):
             init = _method(found[1], "__init__")
             return (found[0], init, func.id) if init is not None else None
@@ -441,7 +441,7 @@ def _called_definition(
     if receiver in imported:
         module, attr = imported[receiver]
         dotted = f"{module}.{attr}" if attr else module
-        found = _definition(_module_file(dotted, folders, root), func.attr, folders)
+        found = find_definition(module_file(dotted, folders, root), func.attr, folders)
         return (*found, f"{receiver}.{func.attr}") if found is not None else None
     bindings = src.lookup(receiver, src.scope_of(call))
     if len(bindings) != 1 or bindings[0].kind != "assign":
@@ -452,7 +452,7 @@ def _called_definition(
     if made.func.id not in imported:
         return None
     module, attr = imported[made.func.id]
-    found = _definition(_module_file(module, folders, root), attr, folders)
+    found = find_definition(module_file(module, folders, root), attr, folders)
     if found is None or not isinstance(found[1], ast.ClassDef):
         return None
     method = _method(found[1], func.attr)
@@ -468,18 +468,23 @@ def _method(cls: ast.ClassDef, name: str) -> ast.FunctionDef | ast.AsyncFunction
     return None
 
 
-def _definition(
-    file: Path | None, name: str | None, folders: list[Path], depth: int = 0
-) -> Definition | None:
-    """The function or class ``name`` of a project module, through re-exports."""
-    if file is None or name is None or depth > _MAX_IMPORT_DEPTH:
-        return None
+def parsed(file: Path) -> SourceFile | None:
+    """The project module ``file``, parsed once per check."""
     if file not in _PARSED:
         try:
             _PARSED[file] = parse(file, file.read_bytes())[0]
         except OSError:
             _PARSED[file] = None
-    module = _PARSED[file]
+    return _PARSED[file]
+
+
+def find_definition(
+    file: Path | None, name: str | None, folders: list[Path], depth: int = 0
+) -> Definition | None:
+    """The function or class ``name`` of a project module, through re-exports."""
+    if file is None or name is None or depth > _MAX_IMPORT_DEPTH:
+        return None
+    module = parsed(file)
     if module is None:
         return None
     for statement in module.tree.body:
@@ -497,11 +502,11 @@ def _definition(
             if statement.level > 0:
                 package = file.parents[statement.level - 1]
                 source = (
-                    _module_file(statement.module, [package], None) if statement.module else None
+                    module_file(statement.module, [package], None) if statement.module else None
                 )
             else:
-                source = _module_file(statement.module or "", [file.parent, *folders], None)
-            return _definition(source, alias.name, folders, depth + 1)
+                source = module_file(statement.module or "", [file.parent, *folders], None)
+            return find_definition(source, alias.name, folders, depth + 1)
     return None
 
 
@@ -539,7 +544,7 @@ def _report_script(
     script: Path,
     selected: set[str] | frozenset[str],
 ) -> None:
-    shown = _shown(script, ctx)
+    shown = shown_path(script, ctx)
     for finding in _own_findings(script, ctx, SCRIPT_RULES):
         if finding.code in selected:
             ctx.report(
@@ -560,7 +565,7 @@ def _own_findings(file: Path, ctx: FileContext, rules: Rules) -> list[Finding]:
         # A file that does not parse fails loudly when it is imported or run; one that defines
         # DAGs is a DAG file, checked (and reported) as itself.
         if src is not None and model is not None and not model.dags:
-            shown = _shown(file, ctx)
+            shown = shown_path(file, ctx)
             inner = FileContext(
                 src, model, shown, ctx.runbook_name, ctx.project_root, ctx.reference_time
             )
@@ -571,6 +576,6 @@ def _own_findings(file: Path, ctx: FileContext, rules: Rules) -> list[Finding]:
     return _OWN_FINDINGS[key]
 
 
-def _shown(file: Path, ctx: FileContext) -> str:
+def shown_path(file: Path, ctx: FileContext) -> str:
     assert ctx.project_root is not None
     return file.relative_to(ctx.project_root).as_posix()

@@ -11,7 +11,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 from airflow_trap_check import config as config_module
-from airflow_trap_check import reach
+from airflow_trap_check import factories, reach
 from airflow_trap_check.base import FileContext, utc_now
 from airflow_trap_check.config import DEFAULT_RUNBOOK, Config, find_config, load_config
 from airflow_trap_check.dags import AirflowModel
@@ -34,6 +34,7 @@ from airflow_trap_check.source import parse
 RULE_MODULES: tuple[tuple[tuple[str, ...], Callable[[FileContext], None]], ...] = (
     (("TP001",), clock.check),
     (("TP002",), catchup.check),
+    (("TP002",), factories.check),
     (("TP003", "TP004"), loads.check),
     (("TP005",), credentials.check),
     (("TP006",), concurrency.check),

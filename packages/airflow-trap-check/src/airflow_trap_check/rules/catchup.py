@@ -91,11 +91,11 @@ _ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})")
 def check(ctx: FileContext) -> None:
     for dag in ctx.model.dags:
         for arguments in _factory_arguments(ctx.src, dag):
-            if _check_dag(ctx, dag, arguments):
+            if check_dag(ctx, dag, arguments):
                 break  # one finding per DAG, for the first generated DAG that floods
 
 
-def _check_dag(ctx: FileContext, dag: DagDef, arguments: dict[str, ast.expr]) -> bool:
+def check_dag(ctx: FileContext, dag: DagDef, arguments: dict[str, ast.expr]) -> bool:
     src = ctx.src
     model = ctx.model
 

@@ -47,6 +47,8 @@ CLOCK_CALLS = frozenset(
 _CLOCK_WITHOUT_ARGS = frozenset({"time.localtime", "time.gmtime", "time.ctime"})
 _CLOCK_WORDS = frozenset({"now", "today"})
 
+# What names a triggered DAG run (REST payload keys, trigger arguments), not the data it reads.
+_RUN_IDENTITY = frozenset({"logical_date", "execution_date", "run_id", "dag_run_id"})
 _EXCLUDED_TASK_ARGS = frozenset(
     {
         "task_id",
@@ -480,6 +482,17 @@ class _ClockFlow:
                 if not (_real(left) and _real(right)):
                     out |= left | right
             elif isinstance(node, FUNCTION_TYPES):
+                continue
+            elif isinstance(node, ast.Dict):
+                # {"conf": ..., "logical_date": now()}: a triggered run named by the time it is
+                # triggered, as Airflow names a manual run; its data comes from its conf
+                stack.extend(
+                    value
+                    for key, value in zip(node.keys, node.values, strict=True)
+                    if not (isinstance(key, ast.Constant) and key.value in _RUN_IDENTITY)
+                )
+                stack.extend(key for key in node.keys if key is not None)
+            elif isinstance(node, ast.keyword) and node.arg in _RUN_IDENTITY:
                 continue
             else:
                 stack.extend(ast.iter_child_nodes(node))

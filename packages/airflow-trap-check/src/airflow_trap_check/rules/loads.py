@@ -46,6 +46,8 @@ _PERIOD = re.compile(
     r"macros|params\.\w*(date|day|month|year|period|ds))",
     re.IGNORECASE,
 )
+# df["date"].dt.strftime("%Y-%m-%d") formats a column of the data, not the run's period
+_COLUMN_FORMAT = re.compile(r"\.dt\.strftime\([^)]*\)")
 _EVENT_COLUMN = re.compile(
     r"\b\w*(pickup|dropoff)\w*\b|\b\w*(_datetime|_timestamp|_time|_ts|_at)\b|"
     r"\b(event|trip|order|transaction|created|updated|pickup|dropoff)_?(date|day)\b",
@@ -209,7 +211,7 @@ def check_unit(ctx: FileContext, unit: Unit) -> None:
             "first removes what an earlier try of the same run wrote: a retry or backfill loads "
             "the rows twice",
         )
-    if _PERIOD.search(unit_text):
+    if _PERIOD.search(_COLUMN_FORMAT.sub("", unit_text)):
         for write in writes:
             if write.kind != "replace" or _exempt(write.table, sources):
                 continue
