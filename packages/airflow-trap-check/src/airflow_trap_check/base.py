@@ -72,6 +72,16 @@ def is_docstring(src: SourceFile, node: ast.AST) -> bool:
 
 def in_output(src: SourceFile, node: ast.AST) -> bool:
     """Whether ``node`` only feeds a log line, an exception message or an assertion."""
+    key = id(node)
+    known = src.output_only.get(key)
+    if known is None:
+        known = _in_output(src, node)
+        if key in src.children:
+            src.output_only[key] = known
+    return known
+
+
+def _in_output(src: SourceFile, node: ast.AST) -> bool:
     for ancestor in src.ancestors(node):
         if isinstance(ancestor, ast.Call) and is_output_call(src, ancestor):
             return True

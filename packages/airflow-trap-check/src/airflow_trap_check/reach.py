@@ -194,7 +194,7 @@ def _check_parse_time_calls(ctx: FileContext) -> None:
     regions.extend(f.body for f in ctx.model.dag_functions)  # type: ignore[attr-defined]
     reported: set[int] = set()
     for body in regions:
-        for call in import_time.parse_time_calls(body):
+        for call in import_time.parse_time_calls(src, body):
             if call.lineno in reported:
                 continue
             target = _called_definition(ctx, call, imported, folders)

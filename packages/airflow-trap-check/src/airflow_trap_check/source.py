@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import ast
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -73,13 +73,19 @@ class SourceFile:
         self.text = data.decode("utf-8", errors="replace")
         self.tree = tree
         self.parents: dict[ast.AST, ast.AST] = {}
-        self.nodes: list[ast.AST] = list(ast.walk(tree))
-        for node in self.nodes:
-            for child in ast.iter_child_nodes(node):
+        # children once per node: the rules walk the same subtrees many times, and
+        # ast.iter_child_nodes (a generator over _fields) was most of the checker's time
+        self.children: dict[int, list[ast.AST]] = {}
+        self.nodes: list[ast.AST] = [tree]
+        for node in self.nodes:  # breadth first, the order of ast.walk
+            kids = child_nodes(node)
+            self.children[id(node)] = kids
+            for child in kids:
                 self.parents[child] = node
+            self.nodes.extend(kids)
         self._walks: dict[int, list[ast.AST]] = {id(tree): self.nodes}
         self._raw_lines = self.text.split("\n")
-        self.imports = _collect_imports(tree)
+        self.imports = _collect_imports(self.nodes)
         self.functions: dict[str, list[ast.FunctionDef | ast.AsyncFunctionDef]] = {}
         for node in self.nodes:
             if isinstance(node, FUNCTION_TYPES):
@@ -87,6 +93,10 @@ class SourceFile:
         self._bindings: dict[ast.AST, dict[str, list[Binding]]] = {}
         self._items: dict[ast.AST, dict[str, dict[str, ast.expr]]] = {}
         self._scope_of: dict[ast.AST, Scope] = {}
+        self._qualnames: dict[int, str | None] = {}
+        self._strings: dict[int, str | None] = {}
+        self.output_only: dict[int, bool] = {}  # memo of base.in_output
+        self.rule_memo: dict[str, dict[int, Any]] = {}  # a rule's per-node results
 
     # -- structure -------------------------------------------------------------------------
 
@@ -117,11 +127,20 @@ class SourceFile:
             yield current
             current = self.parents.get(current)
 
+    def kids(self, node: ast.AST) -> list[ast.AST]:
+        """``node``'s children (nodes built by a rule, outside the tree, are looked at afresh)."""
+        found = self.children.get(id(node))
+        return found if found is not None else child_nodes(node)
+
     def walk(self, node: ast.AST) -> list[ast.AST]:
         """``ast.walk(node)``, remembered: the same functions are walked by several rules."""
         found = self._walks.get(id(node))
         if found is None:
-            found = list(ast.walk(node))
+            children = self.children
+            found = [node]
+            for current in found:
+                kids = children.get(id(current))
+                found.extend(kids if kids is not None else child_nodes(current))
             self._walks[id(node)] = found
         return found
 
@@ -144,6 +163,15 @@ class SourceFile:
 
     def qualname(self, node: ast.AST) -> str | None:
         """Dotted name of ``node``, imports resolved: ``dt.now`` -> ``datetime.datetime.now``."""
+        key = id(node)
+        if key in self._qualnames:
+            return self._qualnames[key]
+        name = self._qualname(node)
+        if key in self.children:  # a node of this tree: its id is not reused while src lives
+            self._qualnames[key] = name
+        return name
+
+    def _qualname(self, node: ast.AST) -> str | None:
         parts: list[str] = []
         while isinstance(node, ast.Attribute):
             parts.append(node.attr)
@@ -165,7 +193,7 @@ class SourceFile:
     def bindings(self, scope: Scope) -> dict[str, list[Binding]]:
         table = self._bindings.get(scope)
         if table is None:
-            table, items = _collect_bindings(scope)
+            table, items = _collect_bindings(scope, self.kids)
             self._bindings[scope] = table
             self._items[scope] = items
         return table
@@ -296,6 +324,14 @@ class SourceFile:
             return None
         if isinstance(node, ast.Constant):
             return node.value if isinstance(node.value, str) else None
+        key = id(node)
+        if depth == 0 and not seen and key in self.children:
+            if key not in self._strings:
+                self._strings[key] = self._string(node, 0, seen)
+            return self._strings[key]
+        return self._string(node, depth, seen)
+
+    def _string(self, node: ast.AST, depth: int, seen: frozenset[str]) -> str | None:
         if isinstance(node, ast.JoinedStr):
             parts = []
             for value in node.values:
@@ -468,9 +504,9 @@ def _label(node: ast.AST) -> str:
     return ""
 
 
-def _collect_imports(tree: ast.Module) -> dict[str, str]:
+def _collect_imports(nodes: list[ast.AST]) -> dict[str, str]:
     imports: dict[str, str] = {}
-    for node in ast.walk(tree):
+    for node in nodes:
         if isinstance(node, ast.Import):
             for alias in node.names:
                 if alias.asname:
@@ -485,7 +521,21 @@ def _collect_imports(tree: ast.Module) -> dict[str, str]:
     return imports
 
 
-def iter_scope(scope: ast.AST) -> Iterator[ast.AST]:
+def child_nodes(node: ast.AST) -> list[ast.AST]:
+    """``list(ast.iter_child_nodes(node))`` without the generators."""
+    found: list[ast.AST] = []
+    for name in node._fields:
+        value = getattr(node, name, None)
+        if isinstance(value, ast.AST):
+            found.append(value)
+        elif isinstance(value, list):
+            found.extend(item for item in value if isinstance(item, ast.AST))
+    return found
+
+
+def iter_scope(
+    scope: ast.AST, kids: Callable[[ast.AST], list[ast.AST]] = child_nodes
+) -> Iterator[ast.AST]:
     """Nodes evaluated in ``scope`` itself: nested function bodies are left out, but their
     decorators and default values (evaluated where the ``def`` runs) are included."""
     stack: list[ast.AST] = list(scope.body) if hasattr(scope, "body") else [scope]
@@ -497,12 +547,12 @@ def iter_scope(scope: ast.AST) -> Iterator[ast.AST]:
             children: list[ast.AST] = [*node.decorator_list, *node.args.defaults]
             children.extend(d for d in node.args.kw_defaults if d is not None)
         else:
-            children = list(ast.iter_child_nodes(node))
+            children = kids(node)
         stack.extend(reversed(children))
 
 
 def _collect_bindings(
-    scope: Scope,
+    scope: Scope, kids: Callable[[ast.AST], list[ast.AST]]
 ) -> tuple[dict[str, list[Binding]], dict[str, dict[str, ast.expr]]]:
     table: dict[str, list[Binding]] = {}
     items: dict[str, dict[str, ast.expr]] = {}
@@ -542,7 +592,7 @@ def _collect_bindings(
             if default is not None:
                 table.setdefault(arg.arg, []).append(Binding(default, "default"))
 
-    for node in iter_scope(scope):
+    for node in iter_scope(scope, kids):
         if isinstance(node, ast.Assign):
             for target in node.targets:
                 bind(target, node.value, "assign")

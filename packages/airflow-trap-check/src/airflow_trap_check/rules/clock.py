@@ -426,7 +426,7 @@ class _ClockFlow:
         Only keys that name a boundary count, so ``df["loaded_at"] = now`` leaves ``df`` clean.
         """
         writes = []
-        for node in iter_scope(scope):
+        for node in iter_scope(scope, self.src.kids):
             if not isinstance(node, ast.Assign):
                 continue
             for target in node.targets:
@@ -474,7 +474,7 @@ class _ClockFlow:
                 if functions:
                     out |= self.call_taint(node, functions, scope)
                     continue
-                stack.extend(ast.iter_child_nodes(node))
+                stack.extend(self.src.kids(node))
             elif isinstance(node, ast.BinOp) and isinstance(node.op, ast.Sub):
                 left = self.taint(node.left, scope)
                 right = self.taint(node.right, scope)
@@ -495,7 +495,7 @@ class _ClockFlow:
             elif isinstance(node, ast.keyword) and node.arg in _RUN_IDENTITY:
                 continue
             else:
-                stack.extend(ast.iter_child_nodes(node))
+                stack.extend(self.src.kids(node))
         return frozenset(out)
 
     def call_taint(self, call: ast.Call, functions: list, scope: Scope) -> Taint:
@@ -800,4 +800,4 @@ def _sink_candidates(src: SourceFile, scope: Scope):
             stack.extend(reversed([*node.decorator_list, *node.args.defaults]))
             continue
         yield node
-        stack.extend(reversed(list(ast.iter_child_nodes(node))))
+        stack.extend(reversed(src.kids(node)))

@@ -243,38 +243,53 @@ def sql_texts(ctx: FileContext, unit: Unit) -> list[SqlText]:
     src = ctx.src
     texts: list[SqlText] = []
     seen: set[int] = set()
+    # helpers are part of many tasks' code: each node is judged once per file
+    memo: dict[int, tuple[int, str] | None] = src.rule_memo.setdefault("sql_texts", {})
     for node in unit.walk():
-        if isinstance(node, ast.Constant | ast.JoinedStr | ast.BinOp | ast.Name | ast.Attribute):
-            if isinstance(node, ast.BinOp) and not isinstance(node.op, ast.Add | ast.Mod):
-                continue
-            if isinstance(node, ast.Name | ast.Attribute) and not isinstance(
-                getattr(node, "ctx", None), ast.Load
-            ):
-                continue
-            parent = src.parents.get(node)
-            if isinstance(parent, ast.JoinedStr | ast.FormattedValue):
-                continue
-            if isinstance(parent, ast.BinOp) and isinstance(parent.op, ast.Add | ast.Mod):
-                continue
-            if isinstance(node, ast.Attribute) and isinstance(parent, ast.Attribute):
-                continue
-            if is_docstring(src, node) or in_output(src, node) or is_pattern(src, node):
-                continue
-            root = src.string_root(node)
-            if id(root) in seen:
-                continue
-            seen.add(id(root))
-            text = src.string(root)
-            if not text:
-                continue
-            stripped = text.strip()
-            if stripped.endswith(".sql") and " " not in stripped and "\n" not in stripped:
-                content = _SQL_FILES.read(stripped, _sql_bases(ctx))
-                if content:
-                    texts.append(SqlText(node, content))
-                continue
-            texts.append(SqlText(node, text))
+        key = id(node)
+        if key in memo:
+            found = memo[key]
+        else:
+            found = _sql_text(ctx, node)
+            if key in src.children:
+                memo[key] = found
+        if found is None or found[0] in seen:
+            continue
+        seen.add(found[0])
+        texts.append(SqlText(node, found[1]))
     return texts
+
+
+def _sql_text(ctx: FileContext, node: ast.AST) -> tuple[int, str] | None:
+    """The SQL (or .sql file content) ``node`` stands for, with the id of the expression it is
+    part of; ``None`` when it is no SQL, or only shown (a log line, a docstring, a pattern)."""
+    src = ctx.src
+    if not isinstance(node, ast.Constant | ast.JoinedStr | ast.BinOp | ast.Name | ast.Attribute):
+        return None
+    if isinstance(node, ast.BinOp) and not isinstance(node.op, ast.Add | ast.Mod):
+        return None
+    if isinstance(node, ast.Name | ast.Attribute) and not isinstance(
+        getattr(node, "ctx", None), ast.Load
+    ):
+        return None
+    parent = src.parents.get(node)
+    if isinstance(parent, ast.JoinedStr | ast.FormattedValue):
+        return None
+    if isinstance(parent, ast.BinOp) and isinstance(parent.op, ast.Add | ast.Mod):
+        return None
+    if isinstance(node, ast.Attribute) and isinstance(parent, ast.Attribute):
+        return None
+    if is_docstring(src, node) or in_output(src, node) or is_pattern(src, node):
+        return None
+    root = src.string_root(node)
+    text = src.string(root)
+    if not text:
+        return None
+    stripped = text.strip()
+    if stripped.endswith(".sql") and " " not in stripped and "\n" not in stripped:
+        content = _SQL_FILES.read(stripped, _sql_bases(ctx))
+        return (id(root), content) if content else None
+    return id(root), text
 
 
 def _sql_bases(ctx: FileContext) -> list[Path]:
