@@ -18,11 +18,10 @@ from collections.abc import Callable, Iterator
 from functools import cache
 from pathlib import Path
 
-from airflow_trap_check import sql
 from airflow_trap_check.base import FileContext
-from airflow_trap_check.dags import AirflowModel, TaskDef, Unit
+from airflow_trap_check.dags import AirflowModel, TaskDef
 from airflow_trap_check.model import Finding
-from airflow_trap_check.rules import credentials, import_time, imports, loads, paths
+from airflow_trap_check.rules import credentials, import_time, imports, paths
 from airflow_trap_check.source import SourceFile, parse
 
 Rules = tuple[tuple[str, Callable[[FileContext], None]], ...]
@@ -38,7 +37,7 @@ _RUNS_SCRIPT = re.compile(r"\bpython(?:3(?:\.\d+)?)?\s+(?:-u\s+)?(?P<path>[^\s;&
 # A command written for the deployed image names the script under the image's Airflow home.
 _AIRFLOW_HOMES = ("/opt/airflow/", "/usr/local/airflow/")
 # Helpers importing helpers: deep enough for package __init__ re-exports, bounded for speed.
-_MAX_IMPORT_DEPTH = 4
+MAX_IMPORT_DEPTH = 4
 
 _OWN_FINDINGS: dict[tuple[Path, Rules], list[Finding]] = {}
 _MODULE_IMPORTS: dict[Path, list[Path]] = {}
@@ -51,8 +50,6 @@ def check(ctx: FileContext, selected: set[str] | frozenset[str]) -> None:
         _check_imports(ctx, selected)
     if "TP007" in selected:
         _check_parse_time_calls(ctx)
-    if {"TP003", "TP004"} & set(selected):
-        _check_task_code(ctx)
     if {code for code, _ in SCRIPT_RULES} & set(selected):
         _check_scripts(ctx, selected)
 
@@ -62,7 +59,6 @@ def clear_cache() -> None:
     _MODULE_IMPORTS.clear()
     _PARSED.clear()
     _HAZARDS.clear()
-    _LOAD_FINDINGS.clear()
     _module_in.cache_clear()
 
 
@@ -137,7 +133,7 @@ def _reached_findings(
         for finding in _own_findings(file, ctx, MODULE_RULES):
             if finding.code in selected:
                 yield file, finding
-        if depth < _MAX_IMPORT_DEPTH:
+        if depth < MAX_IMPORT_DEPTH:
             queue.extend((imported, depth + 1) for imported in _imports_of(file, ctx))
 
 
@@ -217,185 +213,6 @@ def _check_parse_time_calls(ctx: FileContext) -> None:
                 )
 
 
-def _check_task_code(ctx: FileContext) -> None:
-    """Loads done by project code a task runs: a custom operator's ``execute`` or an imported
-    python callable, judged like a task of the DAG file and reported at the task."""
-    src = ctx.src
-    imported = imported_names(src)
-    if not imported:
-        return
-    folders = imports.module_folders(ctx)
-    root = ctx.project_root
-    for task in ctx.model.tasks:
-        if task.is_taskflow or not isinstance(task.node, ast.Call):
-            continue
-        func = task.node.func
-        if isinstance(func, ast.Attribute) and func.attr == "partial":
-            func = func.value
-        found: Definition | None = None
-        what = ""
-        if isinstance(func, ast.Name) and func.id in imported:
-            module, attr = imported[func.id]
-            found = find_definition(module_file(module, folders, root), attr, folders)
-            if found is not None and isinstance(found[1], ast.ClassDef):
-                execute = _method(found[1], "execute")
-                found = (found[0], execute) if execute is not None else None
-                what = f"`{func.id}.execute()`"
-            else:
-                found = None
-        callable_ = task.kwargs.get("python_callable")
-        if found is None and isinstance(callable_, ast.Name) and callable_.id in imported:
-            module, attr = imported[callable_.id]
-            found = find_definition(module_file(module, folders, root), attr, folders)
-            if found is not None and isinstance(found[1], ast.ClassDef):
-                found = None
-            what = f"`{callable_.id}()`"
-        if found is None or _task_guards_its_load(ctx, task):
-            continue
-        module_src, definition = found
-        arguments = ctx.model.task_arguments(task)
-        for finding in _load_findings(module_src, definition, task.label, arguments, ctx):
-            ctx.report(
-                finding.code,
-                task.node,
-                f"task `{task.label}` runs {what} ({shown_path(module_src.path, ctx)}), where line "
-                f"{finding.line}: {finding.message}",
-            )
-    _check_helper_calls(ctx, imported, folders)
-
-
-def _check_helper_calls(
-    ctx: FileContext, imported: dict[str, tuple[str, str | None]], folders: list[Path]
-) -> None:
-    """Loads in project functions a task's code calls (``load()`` calling an imported
-    ``load_chunks()``, and what that calls in turn), and in TaskFlow tasks the DAG file
-    imports from a project module and calls in its DAG body."""
-    task_nodes = {id(n) for unit in ctx.model.units if unit.task for n in unit.walk()}
-    for unit in ctx.model.units:
-        if unit.task is None or _task_guards_its_load(ctx, unit.task):
-            continue
-        for call in unit.walk():
-            if isinstance(call, ast.Call):
-                _report_helper_loads(ctx, call, unit.task.label, imported, folders, False)
-    for call in ctx.src.nodes:
-        if isinstance(call, ast.Call) and id(call) not in task_nodes:
-            name = call.func.id if isinstance(call.func, ast.Name) else ""
-            _report_helper_loads(ctx, call, name, imported, folders, True)
-
-
-def _report_helper_loads(
-    ctx: FileContext,
-    call: ast.Call,
-    label: str,
-    imported: dict[str, tuple[str, str | None]],
-    folders: list[Path],
-    only_tasks: bool,
-) -> None:
-    func = call.func
-    if not (isinstance(func, ast.Name) and func.id in imported):
-        return
-    module, attr = imported[func.id]
-    found = find_definition(module_file(module, folders, ctx.project_root), attr, folders)
-    if found is None or isinstance(found[1], ast.ClassDef):
-        return
-    if only_tasks and not _is_taskflow_task(found[1]):
-        return
-    seen: set[int] = set()
-    queue: list[tuple[Definition, int]] = [(found, 0)]
-    while queue:
-        (module_src, definition), depth = queue.pop(0)
-        if id(definition) in seen:
-            continue
-        seen.add(id(definition))
-        shown = shown_path(found[0].path, ctx)
-        if module_src is not found[0]:
-            shown += f", which calls into {shown_path(module_src.path, ctx)}"
-        for finding in _load_findings(module_src, definition, label, {}, ctx):
-            ctx.report(
-                finding.code,
-                call,
-                f"task `{label}` calls `{func.id}()` ({shown}), where line {finding.line}: "
-                f"{finding.message}",
-            )
-        if depth < _MAX_IMPORT_DEPTH:
-            queue.extend((d, depth + 1) for d in _helpers_called(module_src, definition, folders))
-
-
-def _is_taskflow_task(definition: ast.AST) -> bool:
-    for decorator in getattr(definition, "decorator_list", []):
-        target = decorator.func if isinstance(decorator, ast.Call) else decorator
-        name = ast.unparse(target)
-        if name in {"task", "dag.task"} or name.startswith(("task.", "airflow.decorators.task")):
-            return True
-    return False
-
-
-def _helpers_called(
-    module: SourceFile, definition: ast.AST, folders: list[Path]
-) -> list[Definition]:
-    """Project functions that ``definition`` (and the functions of its module it calls) call
-    by a name imported from another project module."""
-    imported = imported_names(module)
-    if not imported:
-        return []
-    model = AirflowModel(module)
-    module_folders = [module.path.parent, *folders]
-    found: list[Definition] = []
-    for root in model.closure([definition]):
-        for call in module.walk(root):
-            if isinstance(call, ast.Call) and isinstance(call.func, ast.Name):
-                where = imported.get(call.func.id)
-                if where is None:
-                    continue
-                definition_found = find_definition(
-                    module_file(where[0], module_folders, None), where[1], module_folders
-                )
-                if definition_found is not None and not isinstance(
-                    definition_found[1], ast.ClassDef
-                ):
-                    found.append(definition_found)
-    return found
-
-
-def _task_guards_its_load(ctx: FileContext, task: TaskDef) -> bool:
-    """The DAG hands the operator a statement that removes or merges the run's rows."""
-    unit = next((u for u in ctx.model.units if u.task is task), None)
-    if unit is None:
-        return False
-    for item in loads.sql_texts(ctx, unit):
-        for statement in sql.statements(item.text):
-            if statement.kind in {"upsert", "merge", "scoped_delete", "partition", "replace"}:
-                return True
-    return False
-
-
-_LOAD_FINDINGS: dict[tuple[Path, int, str, tuple[tuple[str, str], ...]], list[Finding]] = {}
-
-
-def _load_findings(
-    module: SourceFile,
-    definition: ast.AST,
-    label: str,
-    arguments: dict[str, str],
-    ctx: FileContext,
-) -> list[Finding]:
-    key = (module.path, id(definition), label, tuple(sorted(arguments.items())))
-    if key not in _LOAD_FINDINGS:
-        model = AirflowModel(module)
-        inner = FileContext(
-            module,
-            model,
-            shown_path(module.path, ctx),
-            ctx.runbook_name,
-            ctx.project_root,
-            ctx.reference_time,
-        )
-        unit = Unit(None, model.closure([definition]), label, module, arguments)
-        loads.check_unit(inner, unit)
-        _LOAD_FINDINGS[key] = inner.findings
-    return _LOAD_FINDINGS[key]
-
-
 def imported_names(src: SourceFile) -> dict[str, tuple[str, str | None]]:
     """Names bound by the file's own imports: name -> (module, attribute or None)."""
     names: dict[str, tuple[str, str | None]] = {}
@@ -432,7 +249,7 @@ def _called_definition(
         module, attr = imported[func.id]
         found = find_definition(module_file(module, folders, root), attr, folders)
         if found is not None and isinstance(found[1], ast.ClassDef):
-            init = _method(found[1], "__init__")
+            init = class_method(found[1], "__init__")
             return (found[0], init, func.id) if init is not None else None
         return (*found, func.id) if found is not None else None
     if not (isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name)):
@@ -455,13 +272,13 @@ def _called_definition(
     found = find_definition(module_file(module, folders, root), attr, folders)
     if found is None or not isinstance(found[1], ast.ClassDef):
         return None
-    method = _method(found[1], func.attr)
+    method = class_method(found[1], func.attr)
     if method is None:
         return None
     return found[0], method, f"{receiver}.{func.attr}"
 
 
-def _method(cls: ast.ClassDef, name: str) -> ast.FunctionDef | ast.AsyncFunctionDef | None:
+def class_method(cls: ast.ClassDef, name: str) -> ast.FunctionDef | ast.AsyncFunctionDef | None:
     for statement in cls.body:
         if isinstance(statement, ast.FunctionDef | ast.AsyncFunctionDef) and statement.name == name:
             return statement
@@ -482,7 +299,7 @@ def find_definition(
     file: Path | None, name: str | None, folders: list[Path], depth: int = 0
 ) -> Definition | None:
     """The function or class ``name`` of a project module, through re-exports."""
-    if file is None or name is None or depth > _MAX_IMPORT_DEPTH:
+    if file is None or name is None or depth > MAX_IMPORT_DEPTH:
         return None
     module = parsed(file)
     if module is None:

@@ -11,7 +11,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 from airflow_trap_check import config as config_module
-from airflow_trap_check import factories, reach
+from airflow_trap_check import factories, reach, task_code
 from airflow_trap_check.base import FileContext, utc_now
 from airflow_trap_check.config import DEFAULT_RUNBOOK, Config, find_config, load_config
 from airflow_trap_check.dags import AirflowModel
@@ -36,6 +36,7 @@ RULE_MODULES: tuple[tuple[tuple[str, ...], Callable[[FileContext], None]], ...] 
     (("TP002",), catchup.check),
     (("TP002",), factories.check),
     (("TP003", "TP004"), loads.check),
+    (("TP003", "TP004"), task_code.check),
     (("TP005",), credentials.check),
     (("TP006",), concurrency.check),
     (("TP007",), import_time.check),
@@ -219,6 +220,7 @@ def _clear_caches() -> None:
     loads._SQL_FILES.cache.clear()
     imports.clear_cache()
     reach.clear_cache()
+    task_code.clear_cache()
 
 
 def _selected(cfg: Config, options: Options) -> set[str]:
