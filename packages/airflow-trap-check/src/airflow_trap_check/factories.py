@@ -16,7 +16,7 @@ from pathlib import Path
 from airflow_trap_check import reach
 from airflow_trap_check.base import FileContext
 from airflow_trap_check.dags import AirflowModel
-from airflow_trap_check.rules import catchup, imports
+from airflow_trap_check.rules import catchup, imports, schedules
 from airflow_trap_check.source import FUNCTION_TYPES, SourceFile
 
 _MAX_DEPTH = 6
@@ -110,7 +110,7 @@ def _resolved(
                 values.append(value)
         return ast.Dict(keys=keys, values=values)
     if isinstance(node, ast.Call):
-        day = catchup.date_value(src, node, ctx.reference_time)
+        day = schedules.date_value(src, node, ctx.reference_time)
         if day is not None:
             return ast.Constant(day.isoformat())
     return node
