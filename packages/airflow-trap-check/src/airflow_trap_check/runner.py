@@ -27,6 +27,7 @@ from airflow_trap_check.rules import (
     paths,
     retries,
     runbook,
+    writes,
 )
 from airflow_trap_check.source import parse
 
@@ -217,7 +218,7 @@ def _clear_caches() -> None:
     runbook._LISTINGS.clear()
     catchup._PROJECT_DEFAULTS.clear()
     concurrency._PROJECT_POOLS.clear()
-    loads._SQL_FILES.cache.clear()
+    writes.SQL_FILES.cache.clear()
     imports.clear_cache()
     reach.clear_cache()
     task_code.clear_cache()

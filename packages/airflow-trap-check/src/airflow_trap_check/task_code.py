@@ -15,7 +15,7 @@ from airflow_trap_check import reach, sql
 from airflow_trap_check.base import FileContext
 from airflow_trap_check.dags import AirflowModel, TaskDef, Unit
 from airflow_trap_check.model import Finding
-from airflow_trap_check.rules import imports, loads
+from airflow_trap_check.rules import imports, loads, writes
 from airflow_trap_check.source import SourceFile
 
 Definition = reach.Definition
@@ -178,7 +178,7 @@ def _task_guards_its_load(ctx: FileContext, task: TaskDef) -> bool:
     unit = next((u for u in ctx.model.units if u.task is task), None)
     if unit is None:
         return False
-    for item in loads.sql_texts(ctx, unit):
+    for item in writes.sql_texts(ctx, unit):
         for statement in sql.statements(item.text):
             if statement.kind in {"upsert", "merge", "scoped_delete", "partition", "replace"}:
                 return True
