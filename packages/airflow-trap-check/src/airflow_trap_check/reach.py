@@ -21,8 +21,9 @@ from pathlib import Path
 from airflow_trap_check.base import FileContext
 from airflow_trap_check.dags import AirflowModel, TaskDef
 from airflow_trap_check.model import Finding
+from airflow_trap_check.parsing import parse
 from airflow_trap_check.rules import credentials, import_time, imports, paths
-from airflow_trap_check.source import SourceFile, parse
+from airflow_trap_check.source import SourceFile
 
 Rules = tuple[tuple[str, Callable[[FileContext], None]], ...]
 

@@ -16,6 +16,7 @@ from airflow_trap_check.base import FileContext, utc_now
 from airflow_trap_check.config import DEFAULT_RUNBOOK, Config, find_config, load_config
 from airflow_trap_check.dags import AirflowModel
 from airflow_trap_check.model import DEFAULT_CODES, RULES_BY_CODE, Finding, codes_matching
+from airflow_trap_check.parsing import parse
 from airflow_trap_check.rules import (
     catchup,
     clock,
@@ -29,7 +30,6 @@ from airflow_trap_check.rules import (
     runbook,
     writes,
 )
-from airflow_trap_check.source import parse
 
 # Each rule module with the codes it can produce.
 RULE_MODULES: tuple[tuple[tuple[str, ...], Callable[[FileContext], None]], ...] = (
