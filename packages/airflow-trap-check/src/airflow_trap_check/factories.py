@@ -20,6 +20,11 @@ from airflow_trap_check.rules import catchup, imports, schedules
 from airflow_trap_check.source import FUNCTION_TYPES, SourceFile
 
 _MAX_DEPTH = 6
+_MODELS: dict[Path, AirflowModel] = {}  # per project module, however many DAG files call it
+
+
+def clear_cache() -> None:
+    _MODELS.clear()
 
 
 def check(ctx: FileContext) -> None:
@@ -41,7 +46,9 @@ def check(ctx: FileContext) -> None:
         if found is None or not isinstance(found[1], FUNCTION_TYPES):
             continue
         module, function = found
-        model = AirflowModel(module)
+        model = _MODELS.get(module.path)
+        if model is None:
+            model = _MODELS[module.path] = AirflowModel(module)
         dags = [dag for dag in model.dags if module.scope_of(dag.node) is function]
         if not dags:
             continue

@@ -222,6 +222,7 @@ def _clear_caches() -> None:
     imports.clear_cache()
     reach.clear_cache()
     task_code.clear_cache()
+    factories.clear_cache()
 
 
 def _selected(cfg: Config, options: Options) -> set[str]:
