@@ -25,6 +25,7 @@ import subprocess
 import sys
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 
 from airflow_trap_check import Options, check_paths
@@ -60,6 +61,9 @@ class Entry:
     repo: str
     commit: str
     path: str
+    # the day the file was last changed at or before ``commit``: the labels judge dates (a
+    # start_date "well before" it) as of that day, so the checker is asked to do the same
+    committed: date
     split: str
     # trap -> why it is there; traps not in it are absent
     present: Mapping[str, str] = field(compare=False)
@@ -152,7 +156,14 @@ def load_manifest(path: Path = MANIFEST) -> list[Entry]:
         # one checkout per repository, so every file of it must pin the same commit
         if commits.setdefault(raw["repo"], raw["commit"]) != raw["commit"]:
             raise ValueError(f"{where}: another entry pins {raw['repo']} at another commit")
-        entries.append(Entry(raw["repo"], raw["commit"], raw["path"], raw["split"], present))
+        try:
+            committed = date.fromisoformat(raw["committed"])
+        except (KeyError, TypeError, ValueError):
+            message = f"{where}: committed must be the file's commit day (YYYY-MM-DD)"
+            raise ValueError(message) from None
+        entries.append(
+            Entry(raw["repo"], raw["commit"], raw["path"], committed, raw["split"], present)
+        )
     return entries
 
 
@@ -188,9 +199,9 @@ def _head(folder: Path) -> str:
     return done.stdout.strip()
 
 
-def checker_traps(file: Path) -> set[str]:
+def checker_traps(file: Path, committed: date) -> set[str]:
     # isolated: the checked repositories' own settings must not switch rules off
-    result = check_paths([file], Options(isolated=True))
+    result = check_paths([file], Options(isolated=True, reference_date=committed))
     return {finding.code for finding in result.findings} & set(TRAPS)
 
 
@@ -301,7 +312,7 @@ def main(argv: list[str] | None = None) -> int:
     corpus = args.corpus.resolve()
     if args.fetch:
         fetch(entries, corpus, args.git_url)
-    checker = {entry: checker_traps(entry.file(corpus)) for entry in entries}
+    checker = {entry: checker_traps(entry.file(corpus), entry.committed) for entry in entries}
     by_file = ruff_traps([entry.file(corpus) for entry in entries], args.ruff)
     ruff = {entry: by_file[entry.file(corpus).resolve()] for entry in entries}
 

@@ -72,15 +72,17 @@ def main() -> None:
     workdir = Path(tempfile.mkdtemp(prefix="check-speed-"))
     try:
         generate(workdir, args.files)
-        best = float("inf")
+        best = best_cpu = float("inf")
         for _ in range(args.repeat):
-            started = time.perf_counter()
+            started, started_cpu = time.perf_counter(), time.process_time()
             result = check_paths([workdir / "dags"])
             best = min(best, time.perf_counter() - started)
+            best_cpu = min(best_cpu, time.process_time() - started_cpu)
         assert result.files == args.files, result.files
+        # on a shared machine the wall time includes waiting for a core; the CPU time does not
         print(
-            f"{result.files} files, {len(result.findings)} findings in {best:.2f} s: "
-            f"{result.files / best:,.0f} files/s"
+            f"{result.files} files, {len(result.findings)} findings in {best:.2f} s "
+            f"({best_cpu:.2f} s of CPU): {result.files / best:,.0f} files/s"
         )
         if result.errors:
             print(f"{len(result.errors)} rule errors, first: {result.errors[0]}")

@@ -6,6 +6,7 @@ Everything here is synthetic: a tiny manifest and DAG files the test writes itse
 from __future__ import annotations
 
 import json
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -46,6 +47,7 @@ def entry(path: str, split: str = "held-out", **present: str) -> dict[str, objec
         "repo": "someone/dags",
         "commit": "0" * 40,
         "path": path,
+        "committed": "2024-03-01",
         "split": split,
         "labels": labels(**present),
     }
@@ -62,8 +64,9 @@ def test_tally_counts_pairs_and_leaves_undefined_ratios_undefined() -> None:
 
 
 def test_score_is_per_trap_and_overall_over_file_trap_pairs() -> None:
-    first = Entry("a/b", "0" * 40, "one.py", "held-out", {"TP001": "now()", "TP002": "catchup"})
-    second = Entry("a/b", "0" * 40, "two.py", "held-out", {})
+    day = date(2024, 3, 1)
+    first = Entry("a/b", "0" * 40, "one.py", day, "held-out", {"TP001": "now()", "TP002": "x"})
+    second = Entry("a/b", "0" * 40, "two.py", day, "held-out", {})
     result = score([first, second], {first: {"TP001", "TP008"}, second: {"TP002"}})
     assert result.per_trap["TP001"].recall == 1.0
     assert result.per_trap["TP002"].precision == 0.0
@@ -88,6 +91,11 @@ def test_manifest_needs_every_trap_a_reason_and_one_commit_per_repository(tmp_pa
     unexplained["labels"]["TP003"] = True  # type: ignore[index]
     with pytest.raises(ValueError, match="reason"):
         load_manifest(write_manifest(tmp_path, [unexplained]))
+
+    undated = entry("one.py")
+    del undated["committed"]
+    with pytest.raises(ValueError, match="commit day"):
+        load_manifest(write_manifest(tmp_path, [undated]))
 
     moved = entry("two.py")
     moved["commit"] = "1" * 40
@@ -130,3 +138,30 @@ def test_the_benchmark_scores_checker_and_ruff_on_a_corpus_folder(
     assert held_out["ruff"]["TP001"]["true_positive"] == 1
     development = figures["development"]
     assert development["checker"]["all"]["false_positive"] == 0
+
+
+RECENT_START_DAG = """\
+from datetime import datetime
+from airflow import DAG
+
+with DAG("recent", start_date=datetime(2024, 2, 1), schedule="@monthly", catchup=True):
+    pass
+"""
+
+
+def test_start_dates_are_judged_as_of_the_day_the_file_was_committed(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    checkout = tmp_path / "corpus" / "someone+dags"
+    (checkout / ".git").mkdir(parents=True)
+    (checkout / "fresh.py").write_text(RECENT_START_DAG, encoding="utf-8")
+    (checkout / "stale.py").write_text(RECENT_START_DAG, encoding="utf-8")
+    fresh = entry("fresh.py")  # committed a month after start_date: one run when unpaused
+    stale = entry("stale.py", TP002="catchup=True, monthly since 2024-02, committed 2024-12")
+    stale["committed"] = "2024-12-01"
+    manifest = write_manifest(tmp_path, [fresh, stale])
+    check_accuracy.main(
+        ["--corpus", str(tmp_path / "corpus"), "--manifest", str(manifest), "--json"]
+    )
+    catchup = json.loads(capsys.readouterr().out)["held-out"]["checker"]["TP002"]
+    assert (catchup["true_positive"], catchup["false_positive"]) == (1, 0)

@@ -86,6 +86,7 @@ def test_exit_1_with_findings_and_text_report(tmp_path, capsys):
         ["--ignore", "XY", "."],
         ["does/not/exist.py"],
         ["--config", "missing.toml", "."],
+        ["--reference-date", "2024-13-01", "."],
     ],
 )
 def test_exit_2_on_usage_errors(args, tmp_path, capsys, monkeypatch):
@@ -93,6 +94,29 @@ def test_exit_2_on_usage_errors(args, tmp_path, capsys, monkeypatch):
     code, _, err = run(args, capsys)
     assert code == 2
     assert "usage: airflow-trap-check" in err
+
+
+CATCHUP_DAG = textwrap.dedent(
+    """\
+    from datetime import datetime
+
+    from airflow import DAG
+
+    with DAG("history", start_date=datetime(2022, 1, 1), schedule="@monthly", catchup=True):
+        pass
+    """
+)
+
+
+def test_reference_date_judges_the_start_date_as_of_that_day(tmp_path, capsys):
+    root = project(tmp_path, {"dags/history.py": CATCHUP_DAG})
+    dags = str(root / "dags")
+    code, out, _ = run([dags], capsys)  # today: years of monthly runs
+    assert code == 1 and "TP002" in out
+    # the day the file was written, a month after its start date: unpausing runs one month
+    assert run(["--reference-date", "2022-02-15", dags], capsys)[0] == 0
+    code, out, _ = run(["--reference-date", "2022-06-15", dags], capsys)
+    assert code == 1 and "about 5 runs at once" in out
 
 
 def test_help_exits_0(capsys):

@@ -35,3 +35,23 @@ def test_a_plugins_folder_beside_a_nested_dags_folder_resolves() -> None:
     findings = check_paths([dag]).findings
     assert [f.code for f in findings] == ["TP008"]
     assert "airflow/plugins/gcs_helpers/__init__.py, where line 8" in findings[0].message
+
+
+HOMEWORK = PROJECTS / "course_homework" / "dags"
+
+
+def test_an_append_two_modules_away_names_the_path_to_it() -> None:
+    findings = check_paths([HOMEWORK / "papers.py"]).findings
+    messages = {f.line: f.message for f in findings if f.code == "TP003"}
+    assert "task `load` calls `append_chunks()` (include/loaders.py), where line 18" in messages[17]
+    assert (
+        "`load_citations()` (plugins/citation_tasks.py, which calls into include/loaders.py)"
+        in messages[26]
+    )
+
+
+def test_a_dag_built_by_a_factory_module_is_judged_with_the_arguments_it_is_given() -> None:
+    (finding,) = check_paths([HOMEWORK / "yellow_ingest.py"]).findings
+    assert finding.code == "TP002"
+    assert "builds a DAG in dags/common/factory.py (line 12)" in finding.message
+    assert "catchup=True with start_date 2019-01-01 and a monthly schedule" in finding.message

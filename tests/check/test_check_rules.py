@@ -11,9 +11,9 @@ import pytest
 from airflow_trap_check import Options, check_paths
 from airflow_trap_check import sql as sql_text
 from airflow_trap_check.dags import AirflowModel
-from airflow_trap_check.rules.catchup import cron_interval
+from airflow_trap_check.parsing import parse
 from airflow_trap_check.rules.credentials import is_secret_name
-from airflow_trap_check.source import parse
+from airflow_trap_check.rules.schedules import cron_interval
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -106,3 +106,12 @@ def test_pre_commit_hooks_run_the_checker_from_source_without_installing_it(tmp_
     completed = run(sys.executable, "-S", entry, "dags/traps.py", cwd=project)
     assert completed.returncode == 1, completed.stderr
     assert "TP008" in completed.stdout
+
+
+def test_no_checker_module_holds_more_than_one_concern():
+    # the project's rule for its own code (tests/test_layers.py) holds for the checker too
+    longest = {
+        path.relative_to(PACKAGE).as_posix(): len(path.read_text().splitlines())
+        for path in (PACKAGE / "src").rglob("*.py")
+    }
+    assert {path: lines for path, lines in longest.items() if lines > 400} == {}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 
 from airflow_trap_check.dags import AirflowModel
@@ -15,6 +16,10 @@ _LOG_METHODS = frozenset(
 )
 
 
+def utc_now() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
 @dataclass
 class FileContext:
     src: SourceFile
@@ -22,6 +27,8 @@ class FileContext:
     display_path: str
     runbook_name: str
     project_root: Path | None
+    # the day rules judge dates against (TP002's "start_date far in the past"), naive UTC
+    reference_time: datetime = field(default_factory=utc_now)
     findings: list[Finding] = field(default_factory=list)
 
     def report(self, code: str, node: ast.AST, message: str) -> None:
@@ -65,6 +72,16 @@ def is_docstring(src: SourceFile, node: ast.AST) -> bool:
 
 def in_output(src: SourceFile, node: ast.AST) -> bool:
     """Whether ``node`` only feeds a log line, an exception message or an assertion."""
+    key = id(node)
+    known = src.output_only.get(key)
+    if known is None:
+        known = _in_output(src, node)
+        if key in src.children:
+            src.output_only[key] = known
+    return known
+
+
+def _in_output(src: SourceFile, node: ast.AST) -> bool:
     for ancestor in src.ancestors(node):
         if isinstance(ancestor, ast.Call) and is_output_call(src, ancestor):
             return True

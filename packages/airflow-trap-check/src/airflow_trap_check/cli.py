@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from datetime import date
 from pathlib import Path
 
 from airflow_trap_check import report
@@ -42,6 +43,13 @@ def build_parser(prog: str = PROG) -> argparse.ArgumentParser:
     parser.add_argument("--runbook-name", help="runbook file TP010 looks for (default RUNBOOK.md)")
     parser.add_argument("--config", type=Path, help="pyproject.toml to read instead of searching")
     parser.add_argument("--isolated", action="store_true", help="ignore all configuration files")
+    parser.add_argument(
+        "--reference-date",
+        type=_day,
+        metavar="YYYY-MM-DD",
+        help="judge start dates (TP002) as of this day instead of today, e.g. the day the "
+        "files were committed",
+    )
     parser.add_argument("-o", "--output", type=Path, help="write the report to this file")
     parser.add_argument("--list-rules", action="store_true", help="list the rules and exit")
     return parser
@@ -68,6 +76,7 @@ def main(argv: list[str] | None = None, prog: str = PROG) -> int:
             runbook_name=args.runbook_name,
             config=args.config,
             isolated=args.isolated,
+            reference_date=args.reference_date,
         )
         if args.config is not None and not args.config.is_file():
             return _usage(parser, f"--config {args.config}: no such file")
@@ -92,6 +101,13 @@ def main(argv: list[str] | None = None, prog: str = PROG) -> int:
     else:
         sys.stdout.write(output)
     return EXIT_FINDINGS if result.findings else EXIT_CLEAN
+
+
+def _day(value: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a date (YYYY-MM-DD)") from None
 
 
 def _split(value: str | None) -> list[str]:

@@ -107,14 +107,14 @@ class AirflowModel:
                 if last in _DAG_CLASSES and _is_airflowish(name, last):
                     self._add_dag_call(node)
                 elif last in _GROUP_CLASSES:
-                    defaults = _kwargs(node).get("default_args")
+                    defaults = _kwargs(self.src, node).get("default_args")
                     if defaults is not None:
                         self.group_defaults[node] = defaults
             elif isinstance(node, FUNCTION_TYPES):
                 self._classify_function(node)
         for node in src.nodes:
             if isinstance(node, ast.Call) and self._is_operator_call(node):
-                kwargs = _kwargs(node)
+                kwargs = _kwargs(self.src, node)
                 code: list[ast.AST] = []
                 target = kwargs.get("python_callable")
                 if isinstance(target, ast.Call) and target.args:  # functools.partial(fn, ...)
@@ -137,7 +137,7 @@ class AirflowModel:
                         if task.is_taskflow and any(
                             f is task.node for f in src.local_functions(node)
                         ):
-                            task.overrides.append(_kwargs(inner))
+                            task.overrides.append(_kwargs(self.src, inner))
         # source order, so that "the first DAG" and report order follow the file
         self.dags.sort(key=lambda d: (d.node.lineno, d.node.col_offset))  # type: ignore[attr-defined]
         self.tasks.sort(key=lambda t: (t.node.lineno, t.node.col_offset))  # type: ignore[attr-defined]
@@ -145,7 +145,7 @@ class AirflowModel:
             task.dag = self.dag_of(task.node, task.kwargs.get("dag"))
 
     def _add_dag_call(self, call: ast.Call) -> None:
-        kwargs = _kwargs(call)
+        kwargs = _kwargs(self.src, call)
         if call.args and "dag_id" not in kwargs:
             kwargs["dag_id"] = call.args[0]
         parent = self.src.parents.get(call)
@@ -164,7 +164,7 @@ class AirflowModel:
             target = deco.func if isinstance(deco, ast.Call) else deco
             name = src.qualname(target) or ""
             parts = name.split(".")
-            kwargs = _kwargs(deco) if isinstance(deco, ast.Call) else {}
+            kwargs = _kwargs(self.src, deco) if isinstance(deco, ast.Call) else {}
             if parts[-1] == "dag" and _is_airflowish(name, "dag"):
                 self.dags.append(DagDef(func, kwargs, func, {func.name}, anchor=deco))
                 self.dag_functions.add(func)
@@ -332,8 +332,14 @@ class AirflowModel:
         return 2
 
 
-def _kwargs(call: ast.Call) -> dict[str, ast.expr]:
-    return {kw.arg: kw.value for kw in call.keywords if kw.arg is not None}
+def _kwargs(src: SourceFile, call: ast.Call) -> dict[str, ast.expr]:
+    # ``DAG(**dag_args)`` with ``dag_args = dict(...)`` or a dict literal: its entries are
+    # arguments like the others; explicit keywords win over the unpacked ones
+    unpacked: dict[str, ast.expr] = {}
+    for kw in call.keywords:
+        if kw.arg is None:
+            unpacked.update(src.dict_entries(kw.value) or {})
+    return {**unpacked, **{kw.arg: kw.value for kw in call.keywords if kw.arg is not None}}
 
 
 def _is_airflowish(qualname: str, bare: str) -> bool:

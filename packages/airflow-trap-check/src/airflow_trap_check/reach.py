@@ -18,12 +18,12 @@ from collections.abc import Callable, Iterator
 from functools import cache
 from pathlib import Path
 
-from airflow_trap_check import sql
 from airflow_trap_check.base import FileContext
-from airflow_trap_check.dags import AirflowModel, TaskDef, Unit
+from airflow_trap_check.dags import AirflowModel, TaskDef
 from airflow_trap_check.model import Finding
-from airflow_trap_check.rules import credentials, import_time, imports, loads, paths
-from airflow_trap_check.source import SourceFile, parse
+from airflow_trap_check.parsing import parse
+from airflow_trap_check.rules import credentials, import_time, imports, paths
+from airflow_trap_check.source import SourceFile
 
 Rules = tuple[tuple[str, Callable[[FileContext], None]], ...]
 
@@ -38,7 +38,7 @@ _RUNS_SCRIPT = re.compile(r"\bpython(?:3(?:\.\d+)?)?\s+(?:-u\s+)?(?P<path>[^\s;&
 # A command written for the deployed image names the script under the image's Airflow home.
 _AIRFLOW_HOMES = ("/opt/airflow/", "/usr/local/airflow/")
 # Helpers importing helpers: deep enough for package __init__ re-exports, bounded for speed.
-_MAX_IMPORT_DEPTH = 4
+MAX_IMPORT_DEPTH = 4
 
 _OWN_FINDINGS: dict[tuple[Path, Rules], list[Finding]] = {}
 _MODULE_IMPORTS: dict[Path, list[Path]] = {}
@@ -51,8 +51,6 @@ def check(ctx: FileContext, selected: set[str] | frozenset[str]) -> None:
         _check_imports(ctx, selected)
     if "TP007" in selected:
         _check_parse_time_calls(ctx)
-    if {"TP003", "TP004"} & set(selected):
-        _check_task_code(ctx)
     if {code for code, _ in SCRIPT_RULES} & set(selected):
         _check_scripts(ctx, selected)
 
@@ -62,7 +60,6 @@ def clear_cache() -> None:
     _MODULE_IMPORTS.clear()
     _PARSED.clear()
     _HAZARDS.clear()
-    _LOAD_FINDINGS.clear()
     _module_in.cache_clear()
 
 
@@ -75,7 +72,7 @@ def _check_imports(ctx: FileContext, selected: set[str] | frozenset[str]) -> Non
             users = _tasks_using(ctx, statement)
             used = f" (used by task {', '.join(f'`{t}`' for t in users)})" if users else ""
             for reached, finding in _reached_findings(file, ctx, selected):
-                shown = _shown(reached, ctx)
+                shown = shown_path(reached, ctx)
                 ctx.report(
                     finding.code,
                     statement,
@@ -95,12 +92,12 @@ def _project_modules(
     else:
         return
     for name in names:
-        file = _module_file(name, folders, root)
+        file = module_file(name, folders, root)
         if file is not None:
             yield name, file
 
 
-def _module_file(name: str, folders: list[Path], root: Path | None) -> Path | None:
+def module_file(name: str, folders: list[Path], root: Path | None) -> Path | None:
     top = name.split(".")[0]
     if top in sys.stdlib_module_names or imports.is_installed_with_airflow(top):
         return None  # most imports of a DAG file: no need to look on disk
@@ -137,7 +134,7 @@ def _reached_findings(
         for finding in _own_findings(file, ctx, MODULE_RULES):
             if finding.code in selected:
                 yield file, finding
-        if depth < _MAX_IMPORT_DEPTH:
+        if depth < MAX_IMPORT_DEPTH:
             queue.extend((imported, depth + 1) for imported in _imports_of(file, ctx))
 
 
@@ -156,7 +153,7 @@ def _imports_of(file: Path, ctx: FileContext) -> list[Path]:
                         f"{statement.module}.{a.name}" if statement.module else a.name
                         for a in statement.names
                     ]
-                    found += [f for n in names if (f := _module_file(n, [package], None))]
+                    found += [f for n in names if (f := module_file(n, [package], None))]
                 elif isinstance(statement, ast.Import | ast.ImportFrom):
                     found += [f for _, f in _project_modules(statement, folders, ctx.project_root)]
         _MODULE_IMPORTS[file] = found
@@ -186,7 +183,7 @@ def _check_parse_time_calls(ctx: FileContext) -> None:
     level) runs the method's ``Variable.get`` on every parse, though it lives in a helper module.
     """
     src = ctx.src
-    imported = _imported_names(src)
+    imported = imported_names(src)
     if not imported:
         return
     folders = imports.module_folders(ctx)
@@ -194,7 +191,7 @@ def _check_parse_time_calls(ctx: FileContext) -> None:
     regions.extend(f.body for f in ctx.model.dag_functions)  # type: ignore[attr-defined]
     reported: set[int] = set()
     for body in regions:
-        for call in import_time.parse_time_calls(body):
+        for call in import_time.parse_time_calls(src, body):
             if call.lineno in reported:
                 continue
             target = _called_definition(ctx, call, imported, folders)
@@ -212,92 +209,12 @@ def _check_parse_time_calls(ctx: FileContext) -> None:
                 import_time.report(
                     ctx,
                     call,
-                    f"`{shown_name}()` ({_shown(module.path, ctx)} line {definition.lineno}), "
+                    f"`{shown_name}()` ({shown_path(module.path, ctx)} line {definition.lineno}), "
                     f"which makes {what},",
                 )
 
 
-def _check_task_code(ctx: FileContext) -> None:
-    """Loads done by project code a task runs: a custom operator's ``execute`` or an imported
-    python callable, judged like a task of the DAG file and reported at the task."""
-    src = ctx.src
-    imported = _imported_names(src)
-    if not imported:
-        return
-    folders = imports.module_folders(ctx)
-    root = ctx.project_root
-    for task in ctx.model.tasks:
-        if task.is_taskflow or not isinstance(task.node, ast.Call):
-            continue
-        func = task.node.func
-        if isinstance(func, ast.Attribute) and func.attr == "partial":
-            func = func.value
-        found: Definition | None = None
-        what = ""
-        if isinstance(func, ast.Name) and func.id in imported:
-            module, attr = imported[func.id]
-            found = _definition(_module_file(module, folders, root), attr, folders)
-            if found is not None and isinstance(found[1], ast.ClassDef):
-                execute = _method(found[1], "execute")
-                found = (found[0], execute) if execute is not None else None
-                what = f"`{func.id}.execute()`"
-            else:
-                found = None
-        callable_ = task.kwargs.get("python_callable")
-        if found is None and isinstance(callable_, ast.Name) and callable_.id in imported:
-            module, attr = imported[callable_.id]
-            found = _definition(_module_file(module, folders, root), attr, folders)
-            if found is not None and isinstance(found[1], ast.ClassDef):
-                found = None
-            what = f"`{callable_.id}()`"
-        if found is None or _task_guards_its_load(ctx, task):
-            continue
-        module_src, definition = found
-        arguments = ctx.model.task_arguments(task)
-        for finding in _load_findings(module_src, definition, task.label, arguments, ctx):
-            ctx.report(
-                finding.code,
-                task.node,
-                f"task `{task.label}` runs {what} ({_shown(module_src.path, ctx)}), where line "
-                f"{finding.line}: {finding.message}",
-            )
-
-
-def _task_guards_its_load(ctx: FileContext, task: TaskDef) -> bool:
-    """The DAG hands the operator a statement that removes or merges the run's rows."""
-    unit = next((u for u in ctx.model.units if u.task is task), None)
-    if unit is None:
-        return False
-    for item in loads.sql_texts(ctx, unit):
-        for statement in sql.statements(item.text):
-            if statement.kind in {"upsert", "merge", "scoped_delete", "partition", "replace"}:
-                return True
-    return False
-
-
-_LOAD_FINDINGS: dict[tuple[Path, int, str, tuple[tuple[str, str], ...]], list[Finding]] = {}
-
-
-def _load_findings(
-    module: SourceFile,
-    definition: ast.AST,
-    label: str,
-    arguments: dict[str, str],
-    ctx: FileContext,
-) -> list[Finding]:
-    key = (module.path, id(definition), label, tuple(sorted(arguments.items())))
-    if key not in _LOAD_FINDINGS:
-        model = AirflowModel(module)
-        inner = FileContext(
-            module, model, _shown(module.path, ctx), ctx.runbook_name, ctx.project_root
-        )
-        unit = Unit(None, model.closure([definition]), label, module, arguments)
-        loads.check_unit(inner, unit)
-        _LOAD_FINDINGS[key] = inner.findings
-    return _LOAD_FINDINGS[key]
-
-
-def _imported_names(src: SourceFile) -> dict[str, tuple[str, str | None]]:
+def imported_names(src: SourceFile) -> dict[str, tuple[str, str | None]]:
     """Names bound by the file's own imports: name -> (module, attribute or None)."""
     names: dict[str, tuple[str, str | None]] = {}
     for statement in src.tree.body:
@@ -331,9 +248,9 @@ def _called_definition(
     root = ctx.project_root
     if isinstance(func, ast.Name) and func.id in imported:
         module, attr = imported[func.id]
-        found = _definition(_module_file(module, folders, root), attr, folders)
+        found = find_definition(module_file(module, folders, root), attr, folders)
         if found is not None and isinstance(found[1], ast.ClassDef):
-            init = _method(found[1], "__init__")
+            init = class_method(found[1], "__init__")
             return (found[0], init, func.id) if init is not None else None
         return (*found, func.id) if found is not None else None
     if not (isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name)):
@@ -342,7 +259,7 @@ def _called_definition(
     if receiver in imported:
         module, attr = imported[receiver]
         dotted = f"{module}.{attr}" if attr else module
-        found = _definition(_module_file(dotted, folders, root), func.attr, folders)
+        found = find_definition(module_file(dotted, folders, root), func.attr, folders)
         return (*found, f"{receiver}.{func.attr}") if found is not None else None
     bindings = src.lookup(receiver, src.scope_of(call))
     if len(bindings) != 1 or bindings[0].kind != "assign":
@@ -353,34 +270,39 @@ def _called_definition(
     if made.func.id not in imported:
         return None
     module, attr = imported[made.func.id]
-    found = _definition(_module_file(module, folders, root), attr, folders)
+    found = find_definition(module_file(module, folders, root), attr, folders)
     if found is None or not isinstance(found[1], ast.ClassDef):
         return None
-    method = _method(found[1], func.attr)
+    method = class_method(found[1], func.attr)
     if method is None:
         return None
     return found[0], method, f"{receiver}.{func.attr}"
 
 
-def _method(cls: ast.ClassDef, name: str) -> ast.FunctionDef | ast.AsyncFunctionDef | None:
+def class_method(cls: ast.ClassDef, name: str) -> ast.FunctionDef | ast.AsyncFunctionDef | None:
     for statement in cls.body:
         if isinstance(statement, ast.FunctionDef | ast.AsyncFunctionDef) and statement.name == name:
             return statement
     return None
 
 
-def _definition(
-    file: Path | None, name: str | None, folders: list[Path], depth: int = 0
-) -> Definition | None:
-    """The function or class ``name`` of a project module, through re-exports."""
-    if file is None or name is None or depth > _MAX_IMPORT_DEPTH:
-        return None
+def parsed(file: Path) -> SourceFile | None:
+    """The project module ``file``, parsed once per check."""
     if file not in _PARSED:
         try:
             _PARSED[file] = parse(file, file.read_bytes())[0]
         except OSError:
             _PARSED[file] = None
-    module = _PARSED[file]
+    return _PARSED[file]
+
+
+def find_definition(
+    file: Path | None, name: str | None, folders: list[Path], depth: int = 0
+) -> Definition | None:
+    """The function or class ``name`` of a project module, through re-exports."""
+    if file is None or name is None or depth > MAX_IMPORT_DEPTH:
+        return None
+    module = parsed(file)
     if module is None:
         return None
     for statement in module.tree.body:
@@ -398,11 +320,11 @@ def _definition(
             if statement.level > 0:
                 package = file.parents[statement.level - 1]
                 source = (
-                    _module_file(statement.module, [package], None) if statement.module else None
+                    module_file(statement.module, [package], None) if statement.module else None
                 )
             else:
-                source = _module_file(statement.module or "", [file.parent, *folders], None)
-            return _definition(source, alias.name, folders, depth + 1)
+                source = module_file(statement.module or "", [file.parent, *folders], None)
+            return find_definition(source, alias.name, folders, depth + 1)
     return None
 
 
@@ -440,7 +362,7 @@ def _report_script(
     script: Path,
     selected: set[str] | frozenset[str],
 ) -> None:
-    shown = _shown(script, ctx)
+    shown = shown_path(script, ctx)
     for finding in _own_findings(script, ctx, SCRIPT_RULES):
         if finding.code in selected:
             ctx.report(
@@ -461,7 +383,10 @@ def _own_findings(file: Path, ctx: FileContext, rules: Rules) -> list[Finding]:
         # A file that does not parse fails loudly when it is imported or run; one that defines
         # DAGs is a DAG file, checked (and reported) as itself.
         if src is not None and model is not None and not model.dags:
-            inner = FileContext(src, model, _shown(file, ctx), ctx.runbook_name, ctx.project_root)
+            shown = shown_path(file, ctx)
+            inner = FileContext(
+                src, model, shown, ctx.runbook_name, ctx.project_root, ctx.reference_time
+            )
             for _, rule in rules:
                 rule(inner)
             found = inner.findings
@@ -469,6 +394,6 @@ def _own_findings(file: Path, ctx: FileContext, rules: Rules) -> list[Finding]:
     return _OWN_FINDINGS[key]
 
 
-def _shown(file: Path, ctx: FileContext) -> str:
+def shown_path(file: Path, ctx: FileContext) -> str:
     assert ctx.project_root is not None
     return file.relative_to(ctx.project_root).as_posix()

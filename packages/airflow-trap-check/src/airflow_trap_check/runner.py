@@ -7,14 +7,16 @@ import os
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from pathlib import Path
 
 from airflow_trap_check import config as config_module
-from airflow_trap_check import reach
-from airflow_trap_check.base import FileContext
+from airflow_trap_check import factories, reach, task_code
+from airflow_trap_check.base import FileContext, utc_now
 from airflow_trap_check.config import DEFAULT_RUNBOOK, Config, find_config, load_config
 from airflow_trap_check.dags import AirflowModel
 from airflow_trap_check.model import DEFAULT_CODES, RULES_BY_CODE, Finding, codes_matching
+from airflow_trap_check.parsing import parse
 from airflow_trap_check.rules import (
     catchup,
     clock,
@@ -26,14 +28,16 @@ from airflow_trap_check.rules import (
     paths,
     retries,
     runbook,
+    writes,
 )
-from airflow_trap_check.source import parse
 
 # Each rule module with the codes it can produce.
 RULE_MODULES: tuple[tuple[tuple[str, ...], Callable[[FileContext], None]], ...] = (
     (("TP001",), clock.check),
     (("TP002",), catchup.check),
+    (("TP002",), factories.check),
     (("TP003", "TP004"), loads.check),
+    (("TP003", "TP004"), task_code.check),
     (("TP005",), credentials.check),
     (("TP006",), concurrency.check),
     (("TP007",), import_time.check),
@@ -60,6 +64,9 @@ class Options:
     runbook_name: str | None = None
     config: Path | None = None
     isolated: bool = False
+    # judge start dates as of this day instead of today: a file is read as it stood when it was
+    # committed (what unpausing it then would have scheduled)
+    reference_date: date | None = None
 
 
 @dataclass
@@ -82,6 +89,11 @@ def check_paths(targets: Iterable[Path | str], options: Options | None = None) -
     seen: set[Path] = set()
     explicit = load_config(options.config) if options.config else None
     configs: dict[Path, Config] = {}
+    reference_time = (
+        datetime.combine(options.reference_date, datetime.min.time())
+        if options.reference_date is not None
+        else utc_now()
+    )
 
     def config_for(folder: Path) -> Config:
         if explicit is not None:
@@ -114,7 +126,7 @@ def check_paths(targets: Iterable[Path | str], options: Options | None = None) -
             cfg = config_for(file.parent)
             runbook_name = options.runbook_name or cfg.runbook_name or DEFAULT_RUNBOOK
             selected = _selected(cfg, options)
-            findings.extend(check_file(file, selected, runbook_name, errors))
+            findings.extend(check_file(file, selected, runbook_name, errors, reference_time))
     # one line can hold several distinct findings of a code (an import reaching two secrets)
     unique = {(f.path, f.line, f.code, f.message): f for f in findings}
     return Result(sorted(unique.values()), files, errors)
@@ -128,6 +140,7 @@ def check_file(
     selected: set[str] | frozenset[str] = DEFAULT_CODES,
     runbook_name: str = DEFAULT_RUNBOOK,
     errors: list[str] | None = None,
+    reference_time: datetime | None = None,
 ) -> list[Finding]:
     display = _display(path)
     try:
@@ -140,22 +153,30 @@ def check_file(
         return []  # not Airflow code: a plain script or library the scheduler never imports
     src, syntax_error = parse(path, data)
     lines = data.decode("utf-8", errors="replace").splitlines()
-    if src is None:
-        assert syntax_error is not None
-        if "TP007" not in selected:
-            return []
-        finding = Finding(
-            display,
-            syntax_error.lineno or 1,
-            max(syntax_error.offset or 1, 1),
-            "TP007",
-            f"the file does not parse ({syntax_error.msg}): Airflow cannot import it, so none "
-            "of its DAGs load",
-            RULES_BY_CODE["TP007"].hint,
-            syntax_error.lineno or 1,
+    unparsable: list[Finding] = []
+    if syntax_error is not None and "TP007" in selected:
+        unparsable.append(
+            Finding(
+                display,
+                syntax_error.lineno or 1,
+                max(syntax_error.offset or 1, 1),
+                "TP007",
+                f"the file does not parse ({syntax_error.msg}): Airflow cannot import it, so "
+                "none of its DAGs load",
+                RULES_BY_CODE["TP007"].hint,
+                syntax_error.lineno or 1,
+            )
         )
-        return _unsuppressed([finding], lines)
-    ctx = FileContext(src, AirflowModel(src), display, runbook_name, project_root(path.parent))
+    if src is None:
+        return _unsuppressed(unparsable, lines)
+    ctx = FileContext(
+        src,
+        AirflowModel(src),
+        display,
+        runbook_name,
+        project_root(path.parent),
+        reference_time or utc_now(),
+    )
     for codes, rule in RULE_MODULES:
         if not selected.intersection(codes):
             continue
@@ -170,7 +191,7 @@ def check_file(
         if errors is not None:
             errors.append(f"{display}: project code it reaches could not be read ({error})")
     kept = [f for f in ctx.findings if f.code in selected]
-    return _unsuppressed([_character_column(f, lines) for f in kept], lines)
+    return _unsuppressed([*unparsable, *(_character_column(f, lines) for f in kept)], lines)
 
 
 def project_root(folder: Path) -> Path | None:
@@ -197,9 +218,11 @@ def _clear_caches() -> None:
     runbook._LISTINGS.clear()
     catchup._PROJECT_DEFAULTS.clear()
     concurrency._PROJECT_POOLS.clear()
-    loads._SQL_FILES.cache.clear()
+    writes.SQL_FILES.cache.clear()
     imports.clear_cache()
     reach.clear_cache()
+    task_code.clear_cache()
+    factories.clear_cache()
 
 
 def _selected(cfg: Config, options: Options) -> set[str]:

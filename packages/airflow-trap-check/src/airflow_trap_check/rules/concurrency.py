@@ -1,9 +1,11 @@
 """TP006: dbt can run in two DAG runs at the same time.
 
 A task runs dbt when its command (BashOperator, @task.bash, DockerOperator, KubernetesPodOperator,
-subprocess/os.system in a python callable) says ``dbt run|build|test|seed|snapshot|...``, when it
+subprocess/os.system in a python callable) says ``dbt run|build|seed|snapshot|...``, when it
 calls ``dbtRunner().invoke``, or when it is a dbt operator (Cosmos ``Dbt*Operator``,
 ``DbtTaskGroup``, ``DbtDag``; dbt Cloud is excluded: it queues runs of one job itself).
+Commands that build no relation (``dbt test``, ``compile``, ``docs generate``, ``source
+freshness``) cannot collide on ``__dbt_backup`` and do not count.
 It is safe when the DAG has max_active_runs=1 (or max_active_tasks=1), or when the dbt task is
 in a pool of one slot (or has max_active_tis_per_dag=1). A pool's size comes from this file
 (``Pool.create_or_update_pool``, ``airflow pools set``) or from the project (airflow_settings.yaml,
@@ -25,7 +27,7 @@ from airflow_trap_check.dags import DagDef, TaskDef
 
 DBT_COMMAND = re.compile(
     r"(?<![\w-])dbt(?:\.exe)?\s+(?:-{1,2}[\w-]+(?:[= ][^\s-]\S*)?\s+)*?"
-    r"(run|build|test|seed|snapshot|compile|run-operation|source|retry|clone|docs\s+generate)\b"
+    r"(run|build|seed|snapshot|run-operation|retry|clone)\b"
 )
 _POOLS_SET = re.compile(r"airflow\s+pools\s+set\s+['\"]?([\w.-]+)['\"]?\s+(\d+)")
 _SETTINGS_POOL = re.compile(r"pool_name:\s*['\"]?([\w.-]+)['\"]?\s*\n\s*pool_slot:\s*(\d+)")
@@ -130,7 +132,7 @@ def _kw(call: ast.Call, name: str) -> ast.expr | None:
 def _runs_dbt(ctx: FileContext, task: TaskDef) -> str | None:
     src = ctx.src
     last = task.operator.rsplit(".", 1)[-1]
-    if last.startswith("Dbt") and "Cloud" not in last:
+    if last.startswith("Dbt") and not any(w in last for w in ("Cloud", "Test", "Docs")):
         return last
     roots: list[ast.AST] = list(task.code)
     if not task.is_taskflow:

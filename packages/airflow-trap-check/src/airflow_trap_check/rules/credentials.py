@@ -226,9 +226,11 @@ def _named_values(node: ast.AST):
                 yield key.value, value
     elif isinstance(node, ast.Call) and node.args and isinstance(node.args[0], ast.Constant):
         # a lookup with a literal fallback: os.getenv("DB_PASSWORD", "airflow"),
-        # config.get("database.password", "s3cret"), decouple's config("PASS", default=...)
+        # config.get("database.password", "s3cret"), decouple's config("PASS", default=...),
+        # Variable.get("API_PASSWORD", default_var="airflow") (default= in Airflow 3)
         name = node.args[0].value
-        fallback = node.args[1] if len(node.args) > 1 else keyword_value(node, "default")
+        fallback = node.args[1] if len(node.args) > 1 else None
+        fallback = fallback or keyword_value(node, "default") or keyword_value(node, "default_var")
         if isinstance(name, str) and fallback is not None:
             yield name, fallback
     elif isinstance(node, ast.arguments):

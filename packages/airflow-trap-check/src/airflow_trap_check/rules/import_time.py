@@ -110,7 +110,7 @@ def check(ctx: FileContext) -> None:
     regions.extend(f.body for f in model.dag_functions)  # type: ignore[attr-defined]
     reported: set[int] = set()
     for body in regions:
-        for node in parse_time_calls(body):
+        for node in parse_time_calls(src, body):
             what = _hazard(src, node, hazards.clients)
             if what is None:
                 for callee in src.local_functions(node):
@@ -139,8 +139,8 @@ def report(ctx: FileContext, node: ast.AST, what: str) -> None:
     )
 
 
-def parse_time_calls(body: list[ast.stmt]) -> Iterator[ast.Call]:
-    for node in _runtime_nodes(body):
+def parse_time_calls(src: SourceFile, body: list[ast.stmt]) -> Iterator[ast.Call]:
+    for node in _runtime_nodes(src, body):
         if isinstance(node, ast.Call):
             yield node
 
@@ -163,7 +163,7 @@ class Hazards:
             return summaries[id(func)]
         summaries[id(func)] = None
         result = None
-        for node in _runtime_nodes(func.body):  # type: ignore[attr-defined]
+        for node in _runtime_nodes(self.src, func.body):  # type: ignore[attr-defined]
             if isinstance(node, ast.Call):
                 result = _hazard(self.src, node, self.clients)
                 if result is None and depth < 4:
@@ -179,7 +179,7 @@ class Hazards:
         return result
 
 
-def _runtime_nodes(body: list[ast.stmt]):
+def _runtime_nodes(src: SourceFile, body: list[ast.stmt]):
     """Nodes that execute when ``body`` executes: not nested defs, lambdas or __main__ blocks."""
     stack: list[ast.AST] = list(reversed(body))
     while stack:
@@ -194,7 +194,7 @@ def _runtime_nodes(body: list[ast.stmt]):
             stack.extend(d for d in node.args.kw_defaults if d is not None)
             continue
         yield node
-        stack.extend(reversed(list(ast.iter_child_nodes(node))))
+        stack.extend(reversed(src.kids(node)))
 
 
 def _is_main_guard(test: ast.expr) -> bool:
@@ -209,7 +209,7 @@ def _is_main_guard(test: ast.expr) -> bool:
 def _module_clients(src: SourceFile) -> dict[str, str]:
     """Module-level names bound to hooks, connections and clients, so their methods count too."""
     clients: dict[str, str] = {}
-    for node in _runtime_nodes(src.tree.body):
+    for node in _runtime_nodes(src, src.tree.body):
         if (
             isinstance(node, ast.Assign)
             and isinstance(node.value, ast.Call)

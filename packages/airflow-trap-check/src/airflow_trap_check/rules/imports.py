@@ -201,17 +201,21 @@ def module_folders(ctx: FileContext) -> list[Path]:
     them (Airflow puts the plugins folder on sys.path, and it sits next to the dags folder in an
     Airflow home), and the project's usual source folders.
     """
-    here = ctx.src.path.parent.resolve()
+    return list(_module_folders(ctx.src.path.parent, ctx.project_root))
+
+
+@cache
+def _module_folders(parent: Path, root: Path | None) -> tuple[Path, ...]:
+    here = parent.resolve()
     folders = [here, *here.parents]
-    if ctx.project_root is None:
-        return folders
-    root = ctx.project_root
+    if root is None:
+        return tuple(folders)
     inside = [f for f in folders if f == root or root in f.parents]
-    return [
+    return (
         *inside,
         *(f / "plugins" for f in inside if f != root),
         *(root / name for name in ("dags", "plugins", "include", "src", "config")),
-    ]
+    )
 
 
 @cache
@@ -260,4 +264,5 @@ def _declared(root: Path) -> frozenset[str] | None:
 
 def clear_cache() -> None:
     has_module.cache_clear()
+    _module_folders.cache_clear()
     _declared.cache_clear()

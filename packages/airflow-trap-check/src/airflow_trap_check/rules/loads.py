@@ -20,18 +20,11 @@ from __future__ import annotations
 
 import ast
 import re
-from dataclasses import dataclass
-from pathlib import Path
 
 from airflow_trap_check import sql
-from airflow_trap_check.base import (
-    FileContext,
-    in_output,
-    is_docstring,
-    is_pattern,
-    keyword_value,
-)
+from airflow_trap_check.base import FileContext
 from airflow_trap_check.dags import Unit
+from airflow_trap_check.rules.writes import SqlText, Write, api_writes, sql_texts
 from airflow_trap_check.source import FUNCTION_TYPES, SourceFile
 
 _STAGING = re.compile(
@@ -46,6 +39,8 @@ _PERIOD = re.compile(
     r"macros|params\.\w*(date|day|month|year|period|ds))",
     re.IGNORECASE,
 )
+# df["date"].dt.strftime("%Y-%m-%d") formats a column of the data, not the run's period
+_COLUMN_FORMAT = re.compile(r"\.dt\.strftime\([^)]*\)")
 _EVENT_COLUMN = re.compile(
     r"\b\w*(pickup|dropoff)\w*\b|\b\w*(_datetime|_timestamp|_time|_ts|_at)\b|"
     r"\b(event|trip|order|transaction|created|updated|pickup|dropoff)_?(date|day)\b",
@@ -65,65 +60,6 @@ _FILTER_METHODS = frozenset(
     {"between", "isin", "query", "filter", "where", "loc", "mask"}
     | {"eq", "ne", "lt", "le", "gt", "ge", "is_between", "is_in"}
 )
-_APPEND_METHODS = frozenset({"insert_rows", "insert_rows_json", "bulk_insert_rows"})
-_BIGQUERY_LOADS = frozenset(
-    {
-        "load_table_from_dataframe",
-        "load_table_from_uri",
-        "load_table_from_file",
-        "load_table_from_json",
-    }
-)
-_TRANSFER_APPEND = frozenset(
-    {
-        "S3ToRedshiftOperator",
-        "S3ToSnowflakeOperator",
-        "CopyFromExternalStageToSnowflakeOperator",
-        "S3ToSqlOperator",
-        "GenericTransfer",
-        "GCSToBigQueryOperator",
-        "BigQueryInsertJobOperator",
-        "BigQueryExecuteQueryOperator",
-        "BigQueryOperator",
-    }
-)
-
-
-@dataclass
-class Write:
-    node: ast.AST
-    kind: str  # append, replace, guard
-    table: str | None
-    detail: str
-    loads: bool = True  # False for TRUNCATE/DROP: they only wipe, the rows come from elsewhere
-
-
-@dataclass
-class SqlText:
-    node: ast.AST
-    text: str
-
-
-class _SqlFiles:
-    """.sql files named by a task, read once per directory."""
-
-    def __init__(self) -> None:
-        self.cache: dict[Path, str | None] = {}
-
-    def read(self, name: str, bases: list[Path]) -> str | None:
-        for base in bases:
-            path = (base / name).resolve()
-            if path not in self.cache:
-                try:
-                    self.cache[path] = path.read_text(errors="replace")[:200_000]
-                except OSError:
-                    self.cache[path] = None
-            if self.cache[path] is not None:
-                return self.cache[path]
-        return None
-
-
-_SQL_FILES = _SqlFiles()
 
 
 def check(ctx: FileContext) -> None:
@@ -154,7 +90,7 @@ def check_unit(ctx: FileContext, unit: Unit) -> None:
         elif statement.kind == "replace":
             verb = statement.text.split()[0].upper()
             writes.append(Write(item.node, "replace", statement.table, verb, loads=False))
-    writes.extend(_api_writes(src, unit))
+    writes.extend(api_writes(src, unit))
     if not writes:
         return
 
@@ -209,7 +145,7 @@ def check_unit(ctx: FileContext, unit: Unit) -> None:
             "first removes what an earlier try of the same run wrote: a retry or backfill loads "
             "the rows twice",
         )
-    if _PERIOD.search(unit_text):
+    if _PERIOD.search(_COLUMN_FORMAT.sub("", unit_text)):
         for write in writes:
             if write.kind != "replace" or _exempt(write.table, sources):
                 continue
@@ -235,212 +171,6 @@ def _name(table: str | None) -> str:
 
 def _exempt(table: str | None, sources: set[str]) -> bool:
     return table is not None and (bool(_STAGING.search(table)) or table in sources)
-
-
-def sql_texts(ctx: FileContext, unit: Unit) -> list[SqlText]:
-    src = ctx.src
-    texts: list[SqlText] = []
-    seen: set[int] = set()
-    for node in unit.walk():
-        if isinstance(node, ast.Constant | ast.JoinedStr | ast.BinOp | ast.Name | ast.Attribute):
-            if isinstance(node, ast.BinOp) and not isinstance(node.op, ast.Add | ast.Mod):
-                continue
-            if isinstance(node, ast.Name | ast.Attribute) and not isinstance(
-                getattr(node, "ctx", None), ast.Load
-            ):
-                continue
-            parent = src.parents.get(node)
-            if isinstance(parent, ast.JoinedStr | ast.FormattedValue):
-                continue
-            if isinstance(parent, ast.BinOp) and isinstance(parent.op, ast.Add | ast.Mod):
-                continue
-            if isinstance(node, ast.Attribute) and isinstance(parent, ast.Attribute):
-                continue
-            if is_docstring(src, node) or in_output(src, node) or is_pattern(src, node):
-                continue
-            root = src.string_root(node)
-            if id(root) in seen:
-                continue
-            seen.add(id(root))
-            text = src.string(root)
-            if not text:
-                continue
-            stripped = text.strip()
-            if stripped.endswith(".sql") and " " not in stripped and "\n" not in stripped:
-                content = _SQL_FILES.read(stripped, _sql_bases(ctx))
-                if content:
-                    texts.append(SqlText(node, content))
-                continue
-            texts.append(SqlText(node, text))
-    return texts
-
-
-def _sql_bases(ctx: FileContext) -> list[Path]:
-    here = ctx.src.path.parent
-    bases = [here, here / "sql", here / "include" / "sql"]
-    for dag in ctx.model.dags:
-        paths = dag.kwargs.get("template_searchpath")
-        values = paths.elts if isinstance(paths, ast.List | ast.Tuple) else [paths]
-        for value in values:
-            text = ctx.src.string(value) if value is not None else None
-            if text and "{" not in text:
-                bases.append(Path(text) if Path(text).is_absolute() else here / text)
-    if ctx.project_root is not None:
-        root = ctx.project_root
-        bases.extend([root, root / "sql", root / "include" / "sql", root / "dags" / "sql"])
-    return bases
-
-
-def _api_writes(src: SourceFile, unit: Unit) -> list[Write]:
-    writes: list[Write] = []
-    unit_text = unit.text
-    overwrite_partitions = "partitionOverwriteMode" in unit_text or "replaceWhere" in unit_text
-    for node in unit.walk():
-        if not isinstance(node, ast.Call):
-            continue
-        method = node.func.attr if isinstance(node.func, ast.Attribute) else ""
-        name = src.call_name(node)
-        last = name.rsplit(".", 1)[-1]
-        if method in {"to_sql", "to_gbq"} or name in {"pandas_gbq.to_gbq"}:
-            names = ("name", "destination_table")
-            table = _table_arg(src, node, 0 if method else 1, names)
-            mode = src.constant(keyword_value(node, "if_exists"))
-            custom = keyword_value(node, "method")
-            if isinstance(custom, ast.Name | ast.Attribute | ast.Lambda):
-                writes.append(Write(node, "guard", table, "to_sql(method=...)"))
-            elif mode == "append":
-                writes.append(Write(node, "append", table, f'{method or last}(if_exists="append")'))
-            elif mode == "replace":
-                # replacing a table of the run's own period (trips_{{ ds }}) is a partition swap
-                raw = _raw_table_arg(src, unit, node, 0 if method else 1, names)
-                kind = "guard" if sql.per_period(raw) else "replace"
-                writes.append(Write(node, kind, table, f'{method or last}(if_exists="replace")'))
-        elif keyword_value(node, "if_exists") is not None:
-            # project helpers that wrap to_sql keep its if_exists contract
-            mode = src.constant(keyword_value(node, "if_exists"))
-            table = _table_arg(src, node, 99, ("table_name", "table", "name"))
-            if mode in {"append", "replace"}:
-                kind = "append" if mode == "append" else "replace"
-                writes.append(Write(node, kind, table, f'{last}(if_exists="{mode}")'))
-        elif method in _APPEND_METHODS:
-            table = _table_arg(src, node, 0, ("table", "table_name"))
-            if src.constant(keyword_value(node, "replace")) is True:
-                writes.append(Write(node, "guard", table, f"{method}(replace=True)"))
-            else:
-                writes.append(Write(node, "append", table, f"{method}()"))
-        elif method in {"bulk_load", "copy_records_to_table", "copy_to_table"}:
-            writes.append(
-                Write(node, "append", _table_arg(src, node, 0, ("table",)), f"{method}()")
-            )
-        elif method == "copy_from":
-            writes.append(
-                Write(node, "append", _table_arg(src, node, 1, ("table",)), "copy_from()")
-            )
-        elif last == "write_pandas":
-            table = _table_arg(src, node, 2, ("table_name",))
-            overwrite = src.constant(keyword_value(node, "overwrite")) is True
-            writes.append(
-                Write(node, "replace" if overwrite else "append", table, "write_pandas()")
-            )
-        elif method in _BIGQUERY_LOADS:
-            table = _table_arg(src, node, 1, ("destination",))
-            kind = "replace" if "WRITE_TRUNCATE" in unit_text else "append"
-            if table and "$" in table:
-                kind = "guard"
-            writes.append(Write(node, kind, table, f"{method}()"))
-        elif method == "mode" and node.args:
-            mode = src.constant(node.args[0])
-            if mode == "append":
-                writes.append(Write(node, "append", None, 'mode("append")'))
-            elif mode == "overwrite":
-                kind = "guard" if overwrite_partitions else "replace"
-                writes.append(Write(node, kind, None, 'mode("overwrite")'))
-        elif last == "write_deltalake":
-            mode = src.constant(keyword_value(node, "mode"))
-            if mode == "append":
-                writes.append(Write(node, "append", None, 'write_deltalake(mode="append")'))
-            elif mode == "overwrite":
-                scoped = keyword_value(node, "predicate") or keyword_value(
-                    node, "partition_filters"
-                )
-                kind = "guard" if scoped is not None else "replace"
-                writes.append(Write(node, kind, None, 'write_deltalake(mode="overwrite")'))
-        elif last in _TRANSFER_APPEND and node is (unit.task.node if unit.task else None):
-            writes.extend(_transfer_writes(src, node, last))
-    return writes
-
-
-def _transfer_writes(src: SourceFile, call: ast.Call, operator: str) -> list[Write]:
-    table = None
-    partition = False  # BigQuery "table$YYYYMMDD" writes one partition only
-    for key in (
-        "table",
-        "destination_table",
-        "destination_project_dataset_table",
-        "snowflake_table",
-    ):
-        value = keyword_value(call, key)
-        if value is not None:
-            raw = src.string(value) or ""
-            table, partition = sql.clean_table(raw), "$" in raw
-            break
-    if operator == "S3ToRedshiftOperator":
-        method = src.constant(keyword_value(call, "method")) or "APPEND"
-        kinds = {"APPEND": "append", "UPSERT": "guard", "REPLACE": "replace"}
-        return [Write(call, kinds.get(str(method).upper(), "guard"), table, f"{operator}")]
-    if operator in {"S3ToSnowflakeOperator", "CopyFromExternalStageToSnowflakeOperator"}:
-        return [Write(call, "append", table, operator)]
-    if operator in {"S3ToSqlOperator", "GenericTransfer"}:
-        return [Write(call, "append", table, operator)]
-    disposition = _find_disposition(src, call)
-    if disposition == "WRITE_APPEND":
-        return [Write(call, "append", table, f"{operator}(WRITE_APPEND)")]
-    if disposition == "WRITE_TRUNCATE":
-        kind = "guard" if partition else "replace"
-        return [Write(call, kind, table, f"{operator}(WRITE_TRUNCATE)")]
-    return []
-
-
-def _find_disposition(src: SourceFile, call: ast.Call) -> str | None:
-    for node in ast.walk(call):
-        if isinstance(node, ast.keyword) and node.arg == "write_disposition":
-            value = src.constant(node.value)
-            return str(value).upper() if value else None
-        if isinstance(node, ast.Dict):
-            for key, value in zip(node.keys, node.values, strict=True):
-                if isinstance(key, ast.Constant) and key.value in {
-                    "writeDisposition",
-                    "write_disposition",
-                }:
-                    found = src.constant(value)
-                    return str(found).upper() if found else None
-    return None
-
-
-def _raw_table_arg(
-    src: SourceFile, unit: Unit, call: ast.Call, index: int, names: tuple[str, ...]
-) -> str | None:
-    """The table name as written, a parameter replaced by what the task passes for it."""
-    value = next((v for n in names if (v := keyword_value(call, n)) is not None), None)
-    if value is None and len(call.args) > index:
-        value = call.args[index]
-    if value is None:
-        return None
-    if isinstance(value, ast.Name) and value.id in unit.arguments:
-        bindings = src.lookup(value.id, src.scope_of(value))
-        if all(b.kind == "default" for b in bindings):
-            return unit.arguments[value.id]
-    return src.string(value)
-
-
-def _table_arg(src: SourceFile, call: ast.Call, index: int, names: tuple[str, ...]) -> str | None:
-    for name in names:
-        value = keyword_value(call, name)
-        if value is not None:
-            return sql.clean_table(src.string(value))
-    if len(call.args) > index:
-        return sql.clean_table(src.string(call.args[index]))
-    return None
 
 
 def _existence_checked(unit: Unit, parsed: list[tuple[SqlText, sql.Statement]]) -> set[str]:

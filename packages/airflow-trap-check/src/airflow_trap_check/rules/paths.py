@@ -3,8 +3,10 @@
 Strings (including f-strings, defaults and shell commands) that hold an absolute ``/tmp`` path,
 a home directory (``/Users/<name>``, ``/home/<name>``, ``~/...``), or a Windows drive path, and
 ``expanduser("~...")`` / ``Path.home()`` calls. A worker's /tmp is not shared with the next task's
-worker, and a home directory is not there in a container or on a colleague's machine. URLs
-(``s3://bucket/tmp/x``), docstrings and log messages are not paths being used.
+worker, and a home directory is not there in a container or on a colleague's machine. The
+official Airflow image's user home (``/home/airflow``, where ``pip install --user`` puts dbt) is
+part of the image, so it exists on every worker. URLs (``s3://bucket/tmp/x``), docstrings and
+log messages are not paths being used.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from airflow_trap_check.source import SourceFile
 _HOST_PATH = re.compile(
     r"(?:^|(?<=[\s'\"=:,;(|>]))"
     r"(?P<path>/tmp(?=/|$|[\s'\";])\S*|/private/tmp/\S*|/var/tmp/\S*|/Users/[^/\s'\"]+\S*|"
-    r"/home/[^/\s'\"{}]+\S*|~/\S+|[A-Za-z]:\\\S*|[A-Za-z]:/(?!/)\S*)"
+    r"/home/(?!airflow(?=/|$|[\s'\";]))[^/\s'\"{}]+\S*|~/\S+|[A-Za-z]:\\\S*|[A-Za-z]:/(?!/)\S*)"
 )
 _URL = re.compile(r"^[a-z][a-z0-9+.-]*://", re.IGNORECASE)
 _AIRFLOW_DEFAULT_HOME = "~/airflow"

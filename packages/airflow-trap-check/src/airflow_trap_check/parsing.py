@@ -1,0 +1,104 @@
+"""Parsing a file, with a second chance for code that is valid where Airflow runs it."""
+
+from __future__ import annotations
+
+import ast
+import re
+from pathlib import Path
+
+from airflow_trap_check.source import SourceFile
+
+# Python 3.12 syntax (PEP 701 f-strings, PEP 695 generics) does not parse on 3.11; such errors
+# say nothing about whether the DAG imports under the Python that Airflow actually runs.
+_NEWER_SYNTAX = re.compile(r"^f-string|expected '\('|invalid syntax")
+
+
+def parse(path: Path, data: bytes) -> tuple[SourceFile | None, SyntaxError | None]:
+    """Parse ``data``; on a syntax error return it, after trying to salvage or repair the file.
+
+    A PEP 701 f-string (Python 3.12) is valid for the Python Airflow runs but not for this one;
+    blanking the offending lines keeps the rest of the file checkable instead of guessing, and
+    no error is returned. A function or block left with only comments as its body fails on
+    every Python: the error is returned, together with the file read as if each such body were
+    ``pass``, so what the rest of the file does is still checked.
+    """
+    try:
+        tree = ast.parse(data, filename=str(path))
+    except SyntaxError as error:
+        salvaged = _salvage(data, error)
+        if salvaged is not None:
+            tree, text = salvaged
+            # positions refer to the salvaged text, so that is the text segments are cut from
+            return SourceFile(path, text, tree), None
+        repaired = _fill_empty_bodies(data, error)
+        if repaired is None:
+            return None, error
+        tree, text = repaired
+        return SourceFile(path, text, tree), error
+    except ValueError as error:  # null bytes
+        return None, SyntaxError(str(error), (str(path), 1, 1, ""))
+    return SourceFile(path, data, tree), None
+
+
+_EMPTY_BODY = re.compile(r"^expected an indented block after .* on line (\d+)")
+
+
+def _fill_empty_bodies(data: bytes, error: SyntaxError) -> tuple[ast.Module, bytes] | None:
+    """``def f():`` followed by nothing but comments, read as ``def f(): pass``."""
+    lines = data.decode("utf-8", errors="replace").splitlines()
+    for _ in range(10):
+        match = _EMPTY_BODY.match(error.msg or "")
+        if match is None or not 0 < int(match.group(1)) <= len(lines):
+            return None
+        index = int(match.group(1)) - 1
+        header = lines[index].rstrip()
+        if not header.endswith(":"):
+            return None  # a comment after the colon, or a header over several lines
+        lines[index] = header + " pass"  # same line numbers, so positions stay true
+        candidate = "\n".join(lines).encode()
+        try:
+            return ast.parse(candidate), candidate
+        except SyntaxError as again:
+            error = again
+    return None
+
+
+def _salvage(data: bytes, error: SyntaxError) -> tuple[ast.Module, bytes] | None:
+    if not _NEWER_SYNTAX.search(error.msg or ""):
+        return None
+    lines = data.decode("utf-8", errors="replace").splitlines()
+    first_line = lines[error.lineno - 1] if error.lineno and error.lineno <= len(lines) else ""
+    looks_newer = (error.msg or "").startswith("f-string") or re.match(
+        r"\s*(type\s+\w+.*=|def\s+\w+\[|class\s+\w+\[)", first_line
+    )
+    if not looks_newer:
+        return None
+    for _ in range(10):
+        if error.lineno is None or not 0 < error.lineno <= len(lines):
+            return None
+        index = error.lineno - 1
+        original = lines[index]
+        indent = original[: len(original) - len(original.lstrip())]
+        # a statement, an item of a list or call, an expression, or a keyword argument; the
+        # replacement that fits is the one after which the next error is another newer-syntax
+        # line further down (or none)
+        best: tuple[str, SyntaxError] | None = None
+        for replacement in ("pass", "None,", "None", "_salvaged=None,"):
+            lines[index] = indent + replacement
+            candidate = "\n".join(lines).encode()
+            try:
+                return ast.parse(candidate), candidate
+            except SyntaxError as again:
+                if again.lineno is None or again.lineno == error.lineno:
+                    continue
+                newer = (again.msg or "").startswith("f-string") and again.lineno > index + 1
+                if best is None or newer:
+                    best = (replacement, again)
+                if newer:
+                    break
+        if best is None:
+            return None
+        lines[index] = indent + best[0]
+        next_error = best[1]
+        error = next_error
+    return None

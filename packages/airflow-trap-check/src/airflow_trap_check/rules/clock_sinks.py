@@ -1,0 +1,294 @@
+"""Where a clock-tainted value does harm: URLs, SQL, paths, filters, task arguments, XCom that
+another task turns into a boundary. A log line, a print or an exception message is harmless."""
+
+from __future__ import annotations
+
+import ast
+
+from airflow_trap_check.base import is_output_call
+from airflow_trap_check.rules.clock_terms import (
+    BOUNDARY_KEY,
+    BOUNDARY_KWARG,
+    CLI_DATE,
+    DATE_FACTORIES,
+    EMPTY,
+    EXCLUDED_TASK_ARGS,
+    EXECUTE_METHODS,
+    FETCH_VERBS,
+    FILE_EXT,
+    INSERT_VALUES,
+    NOT_DATA,
+    SINK_FUNCTIONS,
+    SINK_METHODS,
+    SQL,
+    SQL_KEYWORD,
+    TASK_DATA_ARGS,
+    XCOM_TASK,
+    Param,
+    Taint,
+    argument,
+)
+from airflow_trap_check.source import FUNCTION_TYPES, Scope, SourceFile
+
+
+class SinkSearch:
+    """The sink half of :class:`~airflow_trap_check.rules.clock._ClockFlow`."""
+
+    def _find_sinks(self, scope: Scope) -> None:
+        src = self.src
+        for node in _sink_candidates(src, scope):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str):
+                if "xcom_pull" in node.value:
+                    self._xcom_sink(node, scope)
+            elif isinstance(node, ast.JoinedStr | ast.BinOp):
+                self._string_sink(node, scope)
+            elif isinstance(node, ast.Call):
+                func = node.func
+                if isinstance(func, ast.Attribute) and func.attr == "format":
+                    self._string_sink(node, scope)
+                self._call_sink(node, scope)
+            elif isinstance(node, ast.Subscript) and isinstance(node.ctx, ast.Load):
+                taint = self.taint(node.slice, scope)
+                if taint:
+                    self._hit(taint, node, "a filter", scope)
+            elif isinstance(node, ast.comprehension):
+                for condition in node.ifs:
+                    taint = self.taint(condition, scope)
+                    if taint:
+                        self._hit(taint, condition, "a filter", scope)
+
+    def _xcom_sink(self, node: ast.Constant, scope: Scope) -> None:
+        """A template pulling another task's return value: what that task returned is used."""
+        taint: set[ast.Call | Param] = set()
+        for match in XCOM_TASK.finditer(node.value):
+            for func in self._task_functions(match.group("task")):
+                taint |= {s for s in self.returns.get(id(func), EMPTY) if not isinstance(s, Param)}
+        if not taint:
+            return
+        src = self.src
+        parent = src.parents.get(node)
+        kind = _string_kind(node.value.replace("xcom_pull", ""))
+        sink = None
+        if isinstance(parent, ast.Dict):
+            index = next((i for i, v in enumerate(parent.values) if v is node), None)
+            key = parent.keys[index] if index is not None else None
+            if (
+                isinstance(key, ast.Constant)
+                and isinstance(key.value, str)
+                and BOUNDARY_KEY.search(key.value)
+            ):
+                sink = f"the `{key.value}` it is templated into"
+        elif (
+            isinstance(parent, ast.keyword)
+            and parent.arg
+            and _is_task_data_arg(parent.arg)
+            and id(src.parents.get(parent)) in self.operator_calls
+        ):
+            sink = f"the task argument `{parent.arg}`"
+        if sink is None and kind is not None:
+            sink = f"the {kind}"
+        if sink is not None:
+            self._hit(frozenset(taint), node, f"{sink} (through XCom)", scope)
+
+    def _task_functions(self, task_id: str) -> list[ast.AST]:
+        found: list[ast.AST] = []
+        for task in self.ctx.model.tasks:
+            if task.label != task_id:
+                continue
+            if task.is_taskflow:
+                found.append(task.node)
+            else:
+                target = task.kwargs.get("python_callable")
+                if isinstance(target, ast.Name):
+                    found.extend(self.src.functions.get(target.id, []))
+        return found
+
+    def _string_sink(self, node: ast.JoinedStr | ast.BinOp | ast.Call, scope: Scope) -> None:
+        src = self.src
+        if isinstance(node, ast.Call):
+            text = src.string(node)
+            if text is None:
+                return
+            taint = EMPTY
+            for arg in [*node.args, *(kw.value for kw in node.keywords)]:
+                taint |= self.taint(arg, scope)
+        elif isinstance(node, ast.BinOp):
+            if not isinstance(node.op, ast.Add | ast.Mod | ast.Div):
+                return
+            parent = src.parents.get(node)
+            if isinstance(parent, ast.BinOp) and isinstance(parent.op, ast.Add | ast.Div):
+                return  # the outermost concatenation is judged as a whole
+            text = src.string(node)
+            if text is None:
+                return
+            taint = self.taint(node, scope)
+        else:
+            text = src.string(node) or ""
+            taint = self.taint(node, scope)
+        if not taint:
+            return
+        kind = _string_kind(text)
+        parent = src.parents.get(node)
+        direct_task_arg = isinstance(parent, ast.keyword) and id(src.parents.get(parent)) in (
+            self.operator_calls
+        )
+        if kind == "SQL":
+            if isinstance(node, ast.JoinedStr):
+                taint = self._sql_boundary_taint(node, scope)
+            elif INSERT_VALUES.search(text):
+                taint = EMPTY
+            if taint:
+                self._hit(taint, node, "the SQL", scope)
+        elif kind is not None:
+            self._hit(taint, node, f"the {kind}", scope)
+        elif direct_task_arg and _is_task_data_arg(parent.arg):  # type: ignore[union-attr]
+            self._hit(taint, node, f"the task argument `{parent.arg}`", scope)  # type: ignore[union-attr]
+
+    def _sql_boundary_taint(self, node: ast.JoinedStr, scope: Scope) -> Taint:
+        """Clock values in WHERE/FROM/partition position; an audit column in VALUES is fine."""
+        text = ""
+        hits: set[ast.Call | Param] = set()
+        for part in node.values:
+            if isinstance(part, ast.Constant):
+                text += str(part.value)
+                continue
+            taint = self.taint(part, scope)
+            if taint:
+                keywords = SQL_KEYWORD.findall(text)
+                last = keywords[-1].lower() if keywords else ""
+                if last not in {"values", "set", "select", "when", "then", "else"}:
+                    hits |= taint
+            text += "{}"
+        return frozenset(hits)
+
+    def _call_sink(self, call: ast.Call, scope: Scope) -> None:
+        src = self.src
+        name = src.call_name(call)
+        method = call.func.attr if isinstance(call.func, ast.Attribute) else ""
+        label = name.lstrip(".") or method
+        if id(call) in self.dag_calls:
+            value = next((kw.value for kw in call.keywords if kw.arg == "params"), None)
+            entries = src.dict_entries(value) if value is not None else None
+            values = list(entries.values()) if entries else [value]
+            for item in values:
+                # Param(...) only pre-fills the trigger form; whoever triggers picks the date
+                if item is None or (
+                    isinstance(item, ast.Call) and src.call_name(item).endswith("Param")
+                ):
+                    continue
+                self._hit(self.taint(item, scope), item, "the DAG params", scope)
+            return
+        if id(call) in self.operator_calls:
+            for kw in call.keywords:
+                if kw.arg is None or not _is_task_data_arg(kw.arg):
+                    continue
+                if isinstance(kw.value, ast.JoinedStr | ast.BinOp):
+                    continue  # judged as a string, where position inside SQL is known
+                taint = self.taint(kw.value, scope)
+                if taint:
+                    self._hit(taint, kw.value, f"the task argument `{kw.arg}`", scope)
+            return
+        functions = src.local_functions(call)
+        if functions:
+            for func in functions:
+                sinks = self.param_sinks.get(id(func), {})
+                for param, where in sinks.items():
+                    arg = argument(call, func, param)
+                    if arg is not None:
+                        taint = self.taint(arg, scope)
+                        if taint:
+                            self._hit(
+                                taint,
+                                call,
+                                f"`{func.name}()`, which puts its `{param}` into {where}, called",
+                                scope,
+                            )
+            return
+        if name.startswith(DATE_FACTORIES) or is_output_call(src, call):
+            return
+        if method in EXECUTE_METHODS:
+            self._execute_sink(call, scope, label)
+            return
+        if method in SINK_METHODS or name.startswith(SINK_FUNCTIONS) or name in {"filter"}:
+            taint = EMPTY
+            for arg in [*call.args, *(kw.value for kw in call.keywords if kw.arg not in NOT_DATA)]:
+                taint |= self.taint(arg, scope)
+            if taint:
+                self._hit(taint, call, f"`{label}()`", scope)
+            return
+        if name.endswith("Variable.set") and len(call.args) > 1:
+            self._hit(self.taint(call.args[1], scope), call, "`Variable.set()`", scope)
+            return
+        last = name.rsplit(".", 1)[-1].lower()
+        if any(verb in last for verb in FETCH_VERBS) and not name.startswith(("json.", "yaml.")):
+            taint = EMPTY
+            for arg in [*call.args, *(kw.value for kw in call.keywords)]:
+                taint |= self.taint(arg, scope)
+            if taint:
+                self._hit(taint, call, f"`{label}()`", scope)
+            return
+        for kw in call.keywords:
+            # start_date/end_date on an unknown call is nearly always a DAG factory's schedule
+            if kw.arg and BOUNDARY_KWARG.match(kw.arg) and kw.arg not in EXCLUDED_TASK_ARGS:
+                taint = self.taint(kw.value, scope)
+                if taint:
+                    self._hit(taint, kw.value, f"the `{kw.arg}` argument of `{label}()`", scope)
+
+    def _execute_sink(self, call: ast.Call, scope: Scope, label: str) -> None:
+        if not call.args:
+            statement = next((kw.value for kw in call.keywords if kw.arg in {"sql", "query"}), None)
+        else:
+            statement = call.args[0]
+        sql = self.src.string(statement) if statement is not None else None
+        params = [*call.args[1:]]
+        params.extend(
+            kw.value for kw in call.keywords if kw.arg in {"parameters", "params", "vars"}
+        )
+        taint = EMPTY
+        for value in params:
+            taint |= self.taint(value, scope)
+        if taint and not (sql and INSERT_VALUES.search(sql)):
+            self._hit(taint, call, f"the parameters of `{label}()`", scope)
+        if isinstance(statement, ast.Call) and not self.src.local_functions(statement):
+            taint = self.taint(statement, scope)
+            if taint:
+                self._hit(taint, call, f"the SQL run by `{label}()`", scope)
+
+
+def _is_task_data_arg(name: str) -> bool:
+    if name in EXCLUDED_TASK_ARGS or name in {"target_time", "target_date", "delta"}:
+        return False
+    return name in TASK_DATA_ARGS or bool(BOUNDARY_KWARG.match(name))
+
+
+def _string_kind(text: str) -> str | None:
+    if "://" in text or text.startswith("www."):
+        return "URL"
+    if SQL.search(text):
+        return "SQL"
+    if "/" in text or "\\" in text or FILE_EXT.search(text):
+        return "file path"
+    if CLI_DATE.search(text):
+        return "command argument"
+    if "partition" in text.lower():
+        return "partition"
+    return None
+
+
+def _sink_candidates(src: SourceFile, scope: Scope):
+    """Nodes of ``scope`` that could use a value, minus logging, exceptions and docstrings."""
+    body = scope.body
+    stack: list[ast.AST] = list(reversed(body))
+    while stack:
+        node = stack.pop()
+        if isinstance(node, ast.Raise | ast.Assert):
+            continue
+        if isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant):
+            continue
+        if isinstance(node, ast.Call) and is_output_call(src, node):
+            continue
+        if isinstance(node, FUNCTION_TYPES):
+            stack.extend(reversed([*node.decorator_list, *node.args.defaults]))
+            continue
+        yield node
+        stack.extend(reversed(src.kids(node)))

@@ -1,0 +1,212 @@
+"""Loads done by project code a task runs, judged like a task of the DAG file.
+
+A custom operator's ``execute`` in ``plugins/``, a python callable imported from a project
+module, a project function the task's own code calls (and what that calls in turn), and a
+TaskFlow task the DAG file imports from a project module: their appends and replacements are the
+task's, and are reported at the task (or at the call) with the file and line that does them.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+from airflow_trap_check import reach, sql
+from airflow_trap_check.base import FileContext
+from airflow_trap_check.dags import AirflowModel, TaskDef, Unit
+from airflow_trap_check.model import Finding
+from airflow_trap_check.rules import imports, loads, writes
+from airflow_trap_check.source import SourceFile
+
+Definition = reach.Definition
+
+
+def check(ctx: FileContext) -> None:
+    if ctx.project_root is not None:
+        _check_task_code(ctx)
+
+
+def clear_cache() -> None:
+    _LOAD_FINDINGS.clear()
+
+
+def _check_task_code(ctx: FileContext) -> None:
+    """Loads done by project code a task runs: a custom operator's ``execute`` or an imported
+    python callable, judged like a task of the DAG file and reported at the task."""
+    src = ctx.src
+    imported = reach.imported_names(src)
+    if not imported:
+        return
+    folders = imports.module_folders(ctx)
+    root = ctx.project_root
+    for task in ctx.model.tasks:
+        if task.is_taskflow or not isinstance(task.node, ast.Call):
+            continue
+        func = task.node.func
+        if isinstance(func, ast.Attribute) and func.attr == "partial":
+            func = func.value
+        found: Definition | None = None
+        what = ""
+        if isinstance(func, ast.Name) and func.id in imported:
+            module, attr = imported[func.id]
+            found = reach.find_definition(reach.module_file(module, folders, root), attr, folders)
+            if found is not None and isinstance(found[1], ast.ClassDef):
+                execute = reach.class_method(found[1], "execute")
+                found = (found[0], execute) if execute is not None else None
+                what = f"`{func.id}.execute()`"
+            else:
+                found = None
+        callable_ = task.kwargs.get("python_callable")
+        if found is None and isinstance(callable_, ast.Name) and callable_.id in imported:
+            module, attr = imported[callable_.id]
+            found = reach.find_definition(reach.module_file(module, folders, root), attr, folders)
+            if found is not None and isinstance(found[1], ast.ClassDef):
+                found = None
+            what = f"`{callable_.id}()`"
+        if found is None or _task_guards_its_load(ctx, task):
+            continue
+        module_src, definition = found
+        arguments = ctx.model.task_arguments(task)
+        shown = reach.shown_path(module_src.path, ctx)
+        for finding in _load_findings(module_src, definition, task.label, arguments, ctx):
+            ctx.report(
+                finding.code,
+                task.node,
+                f"task `{task.label}` runs {what} ({shown}), where line {finding.line}: "
+                f"{finding.message}",
+            )
+    _check_helper_calls(ctx, imported, folders)
+
+
+def _check_helper_calls(
+    ctx: FileContext, imported: dict[str, tuple[str, str | None]], folders: list[Path]
+) -> None:
+    """Loads in project functions a task's code calls (``load()`` calling an imported
+    ``load_chunks()``, and what that calls in turn), and in TaskFlow tasks the DAG file
+    imports from a project module and calls in its DAG body."""
+    task_nodes = {id(n) for unit in ctx.model.units if unit.task for n in unit.walk()}
+    for unit in ctx.model.units:
+        if unit.task is None or _task_guards_its_load(ctx, unit.task):
+            continue
+        for call in unit.walk():
+            if isinstance(call, ast.Call):
+                _report_helper_loads(ctx, call, unit.task.label, imported, folders, False)
+    for call in ctx.src.nodes:
+        if isinstance(call, ast.Call) and id(call) not in task_nodes:
+            name = call.func.id if isinstance(call.func, ast.Name) else ""
+            _report_helper_loads(ctx, call, name, imported, folders, True)
+
+
+def _report_helper_loads(
+    ctx: FileContext,
+    call: ast.Call,
+    label: str,
+    imported: dict[str, tuple[str, str | None]],
+    folders: list[Path],
+    only_tasks: bool,
+) -> None:
+    func = call.func
+    if not (isinstance(func, ast.Name) and func.id in imported):
+        return
+    module, attr = imported[func.id]
+    found = reach.find_definition(
+        reach.module_file(module, folders, ctx.project_root), attr, folders
+    )
+    if found is None or isinstance(found[1], ast.ClassDef):
+        return
+    if only_tasks and not _is_taskflow_task(found[1]):
+        return
+    seen: set[int] = set()
+    queue: list[tuple[Definition, int]] = [(found, 0)]
+    while queue:
+        (module_src, definition), depth = queue.pop(0)
+        if id(definition) in seen:
+            continue
+        seen.add(id(definition))
+        shown = reach.shown_path(found[0].path, ctx)
+        if module_src is not found[0]:
+            shown += f", which calls into {reach.shown_path(module_src.path, ctx)}"
+        for finding in _load_findings(module_src, definition, label, {}, ctx):
+            ctx.report(
+                finding.code,
+                call,
+                f"task `{label}` calls `{func.id}()` ({shown}), where line {finding.line}: "
+                f"{finding.message}",
+            )
+        if depth < reach.MAX_IMPORT_DEPTH:
+            queue.extend((d, depth + 1) for d in _helpers_called(module_src, definition, folders))
+
+
+def _is_taskflow_task(definition: ast.AST) -> bool:
+    for decorator in getattr(definition, "decorator_list", []):
+        target = decorator.func if isinstance(decorator, ast.Call) else decorator
+        name = ast.unparse(target)
+        if name in {"task", "dag.task"} or name.startswith(("task.", "airflow.decorators.task")):
+            return True
+    return False
+
+
+def _helpers_called(
+    module: SourceFile, definition: ast.AST, folders: list[Path]
+) -> list[Definition]:
+    """Project functions that ``definition`` (and the functions of its module it calls) call
+    by a name imported from another project module."""
+    imported = reach.imported_names(module)
+    if not imported:
+        return []
+    model = AirflowModel(module)
+    module_folders = [module.path.parent, *folders]
+    found: list[Definition] = []
+    for root in model.closure([definition]):
+        for call in module.walk(root):
+            if isinstance(call, ast.Call) and isinstance(call.func, ast.Name):
+                where = imported.get(call.func.id)
+                if where is None:
+                    continue
+                definition_found = reach.find_definition(
+                    reach.module_file(where[0], module_folders, None), where[1], module_folders
+                )
+                if definition_found is not None and not isinstance(
+                    definition_found[1], ast.ClassDef
+                ):
+                    found.append(definition_found)
+    return found
+
+
+def _task_guards_its_load(ctx: FileContext, task: TaskDef) -> bool:
+    """The DAG hands the operator a statement that removes or merges the run's rows."""
+    unit = next((u for u in ctx.model.units if u.task is task), None)
+    if unit is None:
+        return False
+    for item in writes.sql_texts(ctx, unit):
+        for statement in sql.statements(item.text):
+            if statement.kind in {"upsert", "merge", "scoped_delete", "partition", "replace"}:
+                return True
+    return False
+
+
+_LOAD_FINDINGS: dict[tuple[Path, int, str, tuple[tuple[str, str], ...]], list[Finding]] = {}
+
+
+def _load_findings(
+    module: SourceFile,
+    definition: ast.AST,
+    label: str,
+    arguments: dict[str, str],
+    ctx: FileContext,
+) -> list[Finding]:
+    key = (module.path, id(definition), label, tuple(sorted(arguments.items())))
+    if key not in _LOAD_FINDINGS:
+        model = AirflowModel(module)
+        inner = FileContext(
+            module,
+            model,
+            reach.shown_path(module.path, ctx),
+            ctx.runbook_name,
+            ctx.project_root,
+            ctx.reference_time,
+        )
+        unit = Unit(None, model.closure([definition]), label, module, arguments)
+        loads.check_unit(inner, unit)
+        _LOAD_FINDINGS[key] = inner.findings
+    return _LOAD_FINDINGS[key]
