@@ -32,7 +32,9 @@ from psycopg import sql
 from taxi_pipeline.core import sqlfile
 from taxi_pipeline.core.connection import WarehouseConnection, classify_connection_error
 from taxi_pipeline.core.dbt import (
+    dbt_busy_error,
     find_project_dir,
+    lock_timed_out,
     months_text,
     project_digest,
     raise_for,
@@ -40,12 +42,17 @@ from taxi_pipeline.core.dbt import (
 )
 from taxi_pipeline.core.dbt_results import DbtResult, DbtTimings, tests_summary
 from taxi_pipeline.core.errors import DbtFailed, DbtStillRunning
+from taxi_pipeline.core.locks import LockWaitExpired, retry_lock_waits
 from taxi_pipeline.core.months import Month
 from taxi_pipeline.core.names import DEFAULT_SERVICE
+from taxi_pipeline.core.settings import LockWait
 
 log = logging.getLogger(__name__)
 
 BUILD_RESOURCE_TYPES = ("seed", "model")
+# Once this project has built a month, its seeds are in place: loading them again would truncate
+# them, an ACCESS EXCLUSIVE lock that waits for every reader of the lookup tables.
+REBUILD_RESOURCE_TYPES = ("model",)
 STOPPED_STATEMENTS_WAIT_S = 600
 
 
@@ -59,6 +66,7 @@ class DbtTarget:
     dbt_schema: str
     service: str = DEFAULT_SERVICE
     project_dir: Path | None = None
+    lock_wait: LockWait = field(default_factory=LockWait.configured)
 
     @property
     def project(self) -> Path:
@@ -68,19 +76,38 @@ class DbtTarget:
     def connection(self) -> WarehouseConnection:
         return WarehouseConnection.from_url(self.warehouse_url)
 
+    @property
+    def schemas(self) -> tuple[str, str]:
+        return (self.dbt_schema, self.raw_schema)
+
     def dbt(self, command: str, months: tuple[Month, ...], echo, **options) -> DbtResult:
-        """``dbt <command>`` of ``months`` against this target (options as ``run_dbt``'s)."""
-        return run_dbt(
-            command,
-            self.warehouse_url,
-            self.work_dir,
-            target_schema=self.dbt_schema,
-            raw_schema=self.raw_schema,
-            months=months,
-            project_dir=self.project,
-            echo=echo,
-            **options,
-        )
+        """``dbt <command>`` of ``months`` against this target (options as ``run_dbt``'s), run
+        again while a lock it needs is held by another session, up to ``lock_wait``."""
+
+        def attempt() -> DbtResult:
+            result = run_dbt(
+                command,
+                self.warehouse_url,
+                self.work_dir,
+                target_schema=self.dbt_schema,
+                raw_schema=self.raw_schema,
+                months=months,
+                project_dir=self.project,
+                echo=echo,
+                lock_wait=self.lock_wait,
+                **options,
+            )
+            if lock_timed_out(result):
+                raise LockWaitExpired(result)
+            return result
+
+        def busy(expired: LockWaitExpired, tries: int, waited_s: float):
+            result = expired.args[0]
+            return dbt_busy_error(
+                result, self.warehouse_url, self.schemas, self.lock_wait, tries, waited_s
+            )
+
+        return retry_lock_waits(attempt, self.lock_wait, busy)
 
 
 @dataclass
@@ -168,9 +195,11 @@ def build_month(target: DbtTarget, month: Month, echo: Callable[[str], None]) ->
         waiting = [s for s in states.values() if not s.built(project)]
         batch = tuple(s.month for s in waiting)
         echo(f"building {len(batch)} month(s) waiting for dbt in one invocation: {_list(batch)}")
-        result = target.dbt("build", batch, echo, resource_types=BUILD_RESOURCE_TYPES)
+        seeded = any(s.built_project == project for s in states.values())
+        resource_types = REBUILD_RESOURCE_TYPES if seeded else BUILD_RESOURCE_TYPES
+        result = target.dbt("build", batch, echo, resource_types=resource_types)
         if not result.success:
-            raise_for(result, target.warehouse_url)
+            raise_for(result, target.warehouse_url, target.schemas)
         with conn.transaction():
             for waiting_state in waiting:
                 conn.execute(
@@ -303,7 +332,7 @@ def _test(
     # A test that fails makes dbt exit non-zero; only an invocation that ran no test at all
     # (a compile error, a lost server) says nothing about the months.
     if not result.success and not result.nodes:
-        raise_for(result, target.warehouse_url)
+        raise_for(result, target.warehouse_url, target.schemas)
     return result
 
 

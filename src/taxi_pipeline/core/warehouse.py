@@ -4,7 +4,19 @@ A month's rows are bulk-copied (Arrow -> binary COPY through the ADBC driver, st
 batch) by a few parallel streams, each into a staging table of its own slice of the file, then
 swapped in as that month's partition in one short transaction: readers see the old month or the
 new one, never a mix or an empty month, and a crash at any point before the swap commits leaves
-the previous version in place. The unit of replacement is the file a
+the previous version in place.
+
+The swap never locks the raw table itself strongly. A month's partition is itself partitioned,
+one leaf per slice, and stays attached: a reload detaches and drops the month's old leaves and
+attaches the new ones, under an ACCESS EXCLUSIVE lock on that month's partition alone. Readers of
+other months (whose queries PostgreSQL prunes to their own partitions) never touch it; readers of
+this month or of the whole table wait at most the lock timeout (``LockWait``), after which the
+swap gives up, lets them through and tries again. (Detaching the month from the raw table would
+need ACCESS EXCLUSIVE on the raw table, blocking every reader of every month; DETACH ...
+CONCURRENTLY cannot run inside the swap's transaction, so readers would see the month vanish.) A
+month's first load attaches it to the raw table, which takes only SHARE UPDATE EXCLUSIVE there.
+
+The unit of replacement is the file a
 row came from (``source_month``), never the pickup date, so reloading a month cannot move rows in or
 out of neighbouring months.
 """
@@ -24,12 +36,24 @@ import pyarrow as pa
 from psycopg import sql
 
 from taxi_pipeline.core import sqlfile
-from taxi_pipeline.core.connection import WarehouseConnection, classify_connection_error
+from taxi_pipeline.core.connection import (
+    DISK_FULL_MARKERS,
+    WarehouseConnection,
+    classify_connection_error,
+)
 from taxi_pipeline.core.errors import PipelineError, first_line
+from taxi_pipeline.core.locks import (
+    LockWaitExpired,
+    bound_lock_waits,
+    busy_error,
+    relation_lock_holders,
+    retry_lock_waits,
+)
 from taxi_pipeline.core.month_stream import Cancelled, FileSlice, MonthStream, slice_file
 from taxi_pipeline.core.months import Month
 from taxi_pipeline.core.names import DEFAULT_COPY_STREAMS, DEFAULT_RAW_SCHEMA, validate_identifier
 from taxi_pipeline.core.schema import ServiceSchema
+from taxi_pipeline.core.settings import LockWait
 from taxi_pipeline.core.source import DownloadedFile
 
 # One server backend per stream. Two keep a 2-core machine busy (the client decodes while the
@@ -77,12 +101,14 @@ class Warehouse:
         service_schema: ServiceSchema,
         raw_schema: str = DEFAULT_RAW_SCHEMA,
         copy_streams: int = DEFAULT_COPY_STREAMS,
+        lock_wait: LockWait | None = None,
     ):
         self.url = url
         self.connection = WarehouseConnection.from_url(url)
         self.service_schema = service_schema
         self.raw_schema = validate_identifier(raw_schema)
         self.copy_streams = copy_streams
+        self.lock_wait = lock_wait or LockWait.configured()
 
     # -- connections -------------------------------------------------------------------------
 
@@ -251,31 +277,67 @@ class Warehouse:
     ) -> int:
         """Swap the loaded slices in as the month's partition; returns the load log's id."""
         parts = self._parts(month)
-        with control.transaction():
-            control.execute(statement("lock_raw_table", **parts))
-            existing = control.execute(
-                statement("current_partition"),
-                (self.raw_schema, self.service_schema.raw_table, self.partition_name(month)),
-            ).fetchone()
-            if existing:
-                control.execute(statement("retire_partition", **parts))
+        partition = self.partition_name(month)
+
+        def attempt() -> int:
+            try:
+                with control.transaction():
+                    bound_lock_waits(control, self.lock_wait)
+                    self._replace_leaves(control, month, slices)
+                    return control.execute(
+                        statement("record_load", **parts),
+                        (
+                            self.service_schema.service,
+                            month.first_day,
+                            source.url,
+                            source.sha256,
+                            source.size_bytes,
+                            rows,
+                            rows,
+                            started,
+                        ),
+                    ).fetchone()[0]
+            except psycopg.errors.LockNotAvailable as exc:
+                raise LockWaitExpired from exc
+
+        def busy(_expired: LockWaitExpired, tries: int, waited_s: float):
+            return busy_error(
+                self.connection,
+                f"the swap of {self.service_schema.service} {month} into "
+                f"{self.raw_schema}.{partition}",
+                relation_lock_holders(control, self.raw_schema, partition),
+                tries,
+                waited_s,
+                self.lock_wait,
+                kept="The month keeps its previous rows.",
+            )
+
+        return retry_lock_waits(attempt, self.lock_wait, busy)
+
+    def _replace_leaves(
+        self, control: psycopg.Connection, month: Month, slices: list[FileSlice]
+    ) -> None:
+        """In the swap's transaction: the month's partition holds exactly the new slices."""
+        parts = self._parts(month)
+        existing = control.execute(
+            statement("current_partition"),
+            (self.raw_schema, self.service_schema.raw_table, self.partition_name(month)),
+        ).fetchone()
+        if existing:
+            control.execute(statement("lock_month", **parts))
+            leaves = control.execute(
+                statement("month_leaves"), (self.raw_schema, self.partition_name(month))
+            ).fetchall()
+            for (leaf,) in leaves:
+                control.execute(
+                    statement("retire_leaf", **self._parts(month, leaf=sql.Identifier(leaf)))
+                )
+        else:
             control.execute(statement("create_month", **parts))
-            for part in slices:
-                control.execute(statement("attach_slice", **self._slice_parts(month, part)))
+        for part in slices:
+            control.execute(statement("attach_slice", **self._slice_parts(month, part)))
+        if not existing:
             control.execute(statement("attach_month", **parts))
-            return control.execute(
-                statement("record_load", **parts),
-                (
-                    self.service_schema.service,
-                    month.first_day,
-                    source.url,
-                    source.sha256,
-                    source.size_bytes,
-                    rows,
-                    rows,
-                    started,
-                ),
-            ).fetchone()[0]
 
     # -- reading back ------------------------------------------------------------------------
 
@@ -322,6 +384,7 @@ def _split_statements(script: str) -> list[str]:
 
 def _adbc_error(exc: Exception, connection: WarehouseConnection) -> PipelineError:
     message = first_line(str(exc))
-    if "connection" in message.lower() or "terminating" in message.lower():
+    lowered = message.lower()
+    if any(marker in lowered for marker in ("connection", "terminating", *DISK_FULL_MARKERS)):
         return classify_connection_error(exc, connection)
     return PipelineError(f"bulk load into PostgreSQL at {connection.where} failed: {message}")
