@@ -29,6 +29,7 @@ from taxi_pipeline.core.pipeline import ingest_month, transform_month
 from tests.conftest import REPO
 from tests.support.cli import ingest_january_2024_without_dbt
 from tests.support.dbt_processes import concurrent_dbt_runs
+from tests.support.filesystems import tmpfs
 from tests.support.sample_months import JAN_FILE, january_table, lossy_january, parquet_bytes, state
 from tests.support.tlc_server import Fault
 
@@ -65,18 +66,6 @@ def _cli(*args: str) -> str:
         timeout=300,
     )
     return result.stdout + result.stderr
-
-
-@contextlib.contextmanager
-def _tmpfs(path: Path, options: str):
-    if os.geteuid() != 0:
-        pytest.skip("mounting a small filesystem needs root (CI runs as root)")
-    path.mkdir(parents=True, exist_ok=True)
-    subprocess.run(["mount", "-t", "tmpfs", "-o", options, "tmpfs", str(path)], check=True)
-    try:
-        yield path
-    finally:
-        subprocess.run(["umount", "-l", str(path)], check=False)
 
 
 def _task_settings(tlc):
@@ -232,7 +221,7 @@ def trigger_work_dir_full(ctx) -> str:
 
     texts = []
     for options in ("size=256k", "size=1m,ro"):
-        with _tmpfs(ctx.tmp_path / f"work-{len(texts)}", options) as work:
+        with tmpfs(ctx.tmp_path / f"work-{len(texts)}", options) as work:
             settings = Settings(
                 tlc_base_url=ctx.tlc.base_url, state_dir=ctx.tmp_path, work_dir=work
             )

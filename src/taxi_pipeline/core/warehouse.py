@@ -6,15 +6,13 @@ swapped in as that month's partition in one short transaction: readers see the o
 new one, never a mix or an empty month, and a crash at any point before the swap commits leaves
 the previous version in place.
 
-The swap never locks the raw table itself strongly. A month's partition is itself partitioned,
-one leaf per slice, and stays attached: a reload detaches and drops the month's old leaves and
-attaches the new ones, under an ACCESS EXCLUSIVE lock on that month's partition alone. Readers of
-other months (whose queries PostgreSQL prunes to their own partitions) never touch it; readers of
-this month or of the whole table wait at most the lock timeout (``LockWait``), after which the
-swap gives up, lets them through and tries again. (Detaching the month from the raw table would
-need ACCESS EXCLUSIVE on the raw table, blocking every reader of every month; DETACH ...
-CONCURRENTLY cannot run inside the swap's transaction, so readers would see the month vanish.) A
-month's first load attaches it to the raw table, which takes only SHARE UPDATE EXCLUSIVE there.
+The swap never takes a strong lock on the raw table. A month's partition is itself partitioned,
+one leaf per slice, and stays attached: a reload swaps its leaves under an ACCESS EXCLUSIVE lock
+on that month's partition alone, so readers of other months (pruned to their own partitions)
+never wait, and readers of this month wait at most the lock timeout (``LockWait``) before the
+swap gives up, lets them through and tries again. Detaching the month instead would lock the raw
+table for every reader; DETACH CONCURRENTLY cannot run in the swap's transaction. A first load
+attaches the month, which takes only SHARE UPDATE EXCLUSIVE on the raw table.
 
 The unit of replacement is the file a
 row came from (``source_month``), never the pickup date, so reloading a month cannot move rows in or
@@ -166,6 +164,34 @@ class Warehouse:
         self.ensure_raw_schema()
         slices = slice_file(metadata, self.copy_streams)
         stream = MonthStream(self.service_schema, month, source.path, rows_in_file, progress)
+        try:
+            load_id, rows_loaded = self._load_under_lock(month, slices, stream, source, started_at)
+        except psycopg.OperationalError as exc:
+            # The server went away (restarted, crashed) while the loader held the month's lock.
+            raise classify_connection_error(exc, self.connection) from exc
+        pickup_months = stream.pickup_months()
+        return LoadResult(
+            service=self.service_schema.service,
+            month=month,
+            source_url=source.url,
+            file_sha256=source.sha256,
+            rows_in_file=rows_in_file,
+            rows_loaded=rows_loaded,
+            spillover_rows=sum(n for m, n in pickup_months.items() if m != str(month)),
+            seconds=time.perf_counter() - clock,
+            pickup_months=pickup_months,
+            load_id=load_id,
+        )
+
+    def _load_under_lock(
+        self,
+        month: Month,
+        slices: list[FileSlice],
+        stream: MonthStream,
+        source: DownloadedFile,
+        started_at: datetime,
+    ) -> tuple[int, int]:
+        """Copy and swap in ``month`` holding its load lock: (load id, rows loaded)."""
         with self.connect(autocommit=True) as control:
             # One load per (table, month) at a time; a crashed loader's session lock is released
             # by the server when its connection dies. The key names the schema, so that copies
@@ -180,10 +206,10 @@ class Warehouse:
             try:
                 self._drop_staging(control, month)
                 rows_loaded = self._bulk_copy(month, slices, stream)
-                if rows_loaded != rows_in_file:
+                if rows_loaded != source.metadata.num_rows:
                     raise PipelineError(
                         f"{self.service_schema.service} {month}: copied {rows_loaded} rows but "
-                        f"the file has {rows_in_file}; nothing was replaced"
+                        f"the file has {source.metadata.num_rows}; nothing was replaced"
                     )
                 load_id = self._swap_in(control, month, slices, source, rows_loaded, started_at)
             except BaseException:
@@ -191,19 +217,7 @@ class Warehouse:
                     # The connection itself may be what failed; the next load cleans up anyway.
                     self._drop_staging(control, month)
                 raise
-        pickup_months = stream.pickup_months()
-        return LoadResult(
-            service=self.service_schema.service,
-            month=month,
-            source_url=source.url,
-            file_sha256=source.sha256,
-            rows_in_file=rows_in_file,
-            rows_loaded=rows_loaded,
-            spillover_rows=sum(n for m, n in pickup_months.items() if m != str(month)),
-            seconds=time.perf_counter() - clock,
-            pickup_months=pickup_months,
-            load_id=load_id,
-        )
+        return load_id, rows_loaded
 
     def _drop_staging(self, control: psycopg.Connection, month: Month) -> None:
         """Drop slices a failed or killed load of ``month`` left behind (it holds the lock)."""
@@ -284,19 +298,10 @@ class Warehouse:
                 with control.transaction():
                     bound_lock_waits(control, self.lock_wait)
                     self._replace_leaves(control, month, slices)
-                    return control.execute(
-                        statement("record_load", **parts),
-                        (
-                            self.service_schema.service,
-                            month.first_day,
-                            source.url,
-                            source.sha256,
-                            source.size_bytes,
-                            rows,
-                            rows,
-                            started,
-                        ),
-                    ).fetchone()[0]
+                    service = self.service_schema.service
+                    logged = (service, month.first_day, source.url, source.sha256)
+                    logged += (source.size_bytes, rows, rows, started)
+                    return control.execute(statement("record_load", **parts), logged).fetchone()[0]
             except psycopg.errors.LockNotAvailable as exc:
                 raise LockWaitExpired from exc
 
