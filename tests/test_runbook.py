@@ -248,6 +248,17 @@ def trigger_import_error(ctx) -> str:
     return _import_errors_text(DagBag(dag_folder=str(folder)).import_errors)
 
 
+def trigger_warehouse_busy(ctx) -> str:
+    import dataclasses
+
+    from taxi_pipeline.core.settings import LockWait
+
+    bounded = dataclasses.replace(ctx.settings, lock_wait=LockWait(timeout_s=0.5, retry_s=0))
+    with psycopg.connect(ctx.url, application_name="analyst_notebook") as reader:
+        reader.execute("select count(*) from raw.green_trips")
+        return _error_text(lambda: ingest_month(bounded, JAN, ctx.url))
+
+
 TRIGGERS = {
     1: trigger_not_published_yet,
     2: trigger_not_published_by,
@@ -265,6 +276,7 @@ TRIGGERS = {
     14: trigger_import_error,
     15: trigger_tls_failed,
     16: trigger_dbt_still_running,
+    17: trigger_warehouse_busy,
 }
 
 

@@ -278,7 +278,7 @@ def test_a_full_disk_fails_the_reload_clearly_and_gives_the_space_back(
         ingest_month(settings, JAN, url)
     message = str(full.value)
     assert not full.value.retryable
-    assert "ran out of disk space" in message and "No space left on device" in message
+    assert "ran out of disk space" in message and "could not extend file" in message
     assert "Free or add space" in message
     assert time.monotonic() - started < 60
     assert state(url) == before

@@ -257,8 +257,14 @@ def classify_connection_error(
             f"--warehouse-url)."
         )
     if any(marker in lowered for marker in DISK_FULL_MARKERS):
+        # Drivers put their own words first; the server's line names the file and the error.
+        said = next(
+            line
+            for line in message.splitlines()
+            if any(m in line.lower() for m in DISK_FULL_MARKERS)
+        )
         return WarehouseFull(
-            f"PostgreSQL at {where} ran out of disk space ({first_line(message)}). The failed "
+            f"PostgreSQL at {where} ran out of disk space ({first_line(said)}). The failed "
             f"transaction was rolled back, which gives back the space it had taken, and what was "
             f"committed before is unchanged. Free or add space on the server's data disk (or the "
             f"tablespace's), then run the month again: until then it fails the same way."
