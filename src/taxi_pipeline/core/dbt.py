@@ -34,7 +34,13 @@ from taxi_pipeline.core.connection import (
 )
 from taxi_pipeline.core.dbt_results import DbtResult, EventRecorder, node_outcomes
 from taxi_pipeline.core.errors import DbtFailed, InvalidParameter, PipelineError, WarehouseBusy
-from taxi_pipeline.core.locks import LOCK_TIMEOUT_MARKER, busy_error, schema_lock_holders
+from taxi_pipeline.core.locks import (
+    LOCK_TIMEOUT_MARKER,
+    LockWaitExpired,
+    busy_error,
+    retry_lock_waits,
+    schema_lock_holders,
+)
 from taxi_pipeline.core.months import Month
 from taxi_pipeline.core.names import DEFAULT_DBT_SCHEMA, DEFAULT_RAW_SCHEMA
 from taxi_pipeline.core.settings import LockWait
@@ -278,6 +284,25 @@ def run_dbt(
     )
 
 
+def run_dbt_waiting(
+    command: str, warehouse_url: str, work_dir: Path, *, lock_wait: LockWait, **kwargs
+) -> DbtResult:
+    """Like ``run_dbt``, run again while a lock it needs is held by another session, for up to
+    ``lock_wait.retry_s``; then ``WarehouseBusy`` naming the sessions."""
+    schemas = (kwargs["target_schema"], kwargs.get("raw_schema", DEFAULT_RAW_SCHEMA))
+
+    def attempt() -> DbtResult:
+        result = run_dbt(command, warehouse_url, work_dir, lock_wait=lock_wait, **kwargs)
+        if lock_timed_out(result):
+            raise LockWaitExpired(result)
+        return result
+
+    def busy(expired: LockWaitExpired, tries: int, waited_s: float) -> WarehouseBusy:
+        return dbt_busy_error(expired.args[0], warehouse_url, schemas, lock_wait, tries, waited_s)
+
+    return retry_lock_waits(attempt, lock_wait, busy)
+
+
 def run_dbt_checked(command: str, warehouse_url: str, work_dir: Path, **kwargs) -> DbtResult:
     """Like ``run_dbt`` but raise when dbt fails: ``WarehouseUnavailable`` (retryable) or
     ``WarehouseAuthFailed`` when it could not reach or log in to PostgreSQL, else ``DbtFailed``
@@ -321,15 +346,9 @@ def dbt_busy_error(
             holders = schema_lock_holders(conn, schemas)
     except PipelineError:
         holders = []
-    return busy_error(
-        connection,
-        f"dbt {result.command} of {months_text(result.months)} (schemas {', '.join(schemas)})",
-        holders,
-        tries,
-        waited_s,
-        wait,
-        kept="Models that dbt had finished stay built; the retry builds the month again.",
-    )
+    doing = f"dbt {result.command} of {months_text(result.months)} (schemas {', '.join(schemas)})"
+    kept = "Models that dbt had finished stay built; the retry builds the month again."
+    return busy_error(connection, doing, holders, tries, waited_s, wait, kept)
 
 
 def months_text(months: Sequence[Month] | None) -> str:

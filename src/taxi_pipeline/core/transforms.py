@@ -32,17 +32,14 @@ from psycopg import sql
 from taxi_pipeline.core import sqlfile
 from taxi_pipeline.core.connection import WarehouseConnection, classify_connection_error
 from taxi_pipeline.core.dbt import (
-    dbt_busy_error,
     find_project_dir,
-    lock_timed_out,
     months_text,
     project_digest,
     raise_for,
-    run_dbt,
+    run_dbt_waiting,
 )
 from taxi_pipeline.core.dbt_results import DbtResult, DbtTimings, tests_summary
 from taxi_pipeline.core.errors import DbtFailed, DbtStillRunning
-from taxi_pipeline.core.locks import LockWaitExpired, retry_lock_waits
 from taxi_pipeline.core.months import Month
 from taxi_pipeline.core.names import DEFAULT_SERVICE
 from taxi_pipeline.core.settings import LockWait
@@ -83,31 +80,18 @@ class DbtTarget:
     def dbt(self, command: str, months: tuple[Month, ...], echo, **options) -> DbtResult:
         """``dbt <command>`` of ``months`` against this target (options as ``run_dbt``'s), run
         again while a lock it needs is held by another session, up to ``lock_wait``."""
-
-        def attempt() -> DbtResult:
-            result = run_dbt(
-                command,
-                self.warehouse_url,
-                self.work_dir,
-                target_schema=self.dbt_schema,
-                raw_schema=self.raw_schema,
-                months=months,
-                project_dir=self.project,
-                echo=echo,
-                lock_wait=self.lock_wait,
-                **options,
-            )
-            if lock_timed_out(result):
-                raise LockWaitExpired(result)
-            return result
-
-        def busy(expired: LockWaitExpired, tries: int, waited_s: float):
-            result = expired.args[0]
-            return dbt_busy_error(
-                result, self.warehouse_url, self.schemas, self.lock_wait, tries, waited_s
-            )
-
-        return retry_lock_waits(attempt, self.lock_wait, busy)
+        return run_dbt_waiting(
+            command,
+            self.warehouse_url,
+            self.work_dir,
+            target_schema=self.dbt_schema,
+            raw_schema=self.raw_schema,
+            months=months,
+            project_dir=self.project,
+            echo=echo,
+            lock_wait=self.lock_wait,
+            **options,
+        )
 
 
 @dataclass
