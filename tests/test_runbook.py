@@ -8,9 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import os
 import re
-import subprocess
 import threading
 import time
 from datetime import UTC, datetime
@@ -28,6 +26,7 @@ from taxi_pipeline.core.pipeline import ingest_month, transform_month
 from tests.conftest import REPO
 from tests.support.cli import ingest_january_2024_without_dbt, run_cli
 from tests.support.dbt_processes import concurrent_dbt_runs
+from tests.support.filesystems import tmpfs
 from tests.support.sample_months import JAN_FILE, january_table, lossy_january, parquet_bytes, state
 from tests.support.tlc_server import Fault
 
@@ -57,18 +56,6 @@ def _error_text(call) -> str:
 def _cli(*args: str) -> str:
     result = run_cli(*args, timeout_s=300)
     return result.stdout + result.stderr
-
-
-@contextlib.contextmanager
-def _tmpfs(path: Path, options: str):
-    if os.geteuid() != 0:
-        pytest.skip("mounting a small filesystem needs root (CI runs as root)")
-    path.mkdir(parents=True, exist_ok=True)
-    subprocess.run(["mount", "-t", "tmpfs", "-o", options, "tmpfs", str(path)], check=True)
-    try:
-        yield path
-    finally:
-        subprocess.run(["umount", "-l", str(path)], check=False)
 
 
 def _task_settings(tlc):
@@ -234,7 +221,7 @@ def trigger_work_dir_full(ctx) -> str:
 
     texts = []
     for options in ("size=256k", "size=1m,ro"):
-        with _tmpfs(ctx.tmp_path / f"work-{len(texts)}", options) as work:
+        with tmpfs(ctx.tmp_path / f"work-{len(texts)}", options) as work:
             settings = Settings(
                 tlc_base_url=ctx.tlc.base_url, state_dir=ctx.tmp_path, work_dir=work
             )
@@ -261,6 +248,17 @@ def trigger_import_error(ctx) -> str:
     return _import_errors_text(DagBag(dag_folder=str(folder)).import_errors)
 
 
+def trigger_warehouse_busy(ctx) -> str:
+    import dataclasses
+
+    from taxi_pipeline.core.settings import LockWait
+
+    bounded = dataclasses.replace(ctx.settings, lock_wait=LockWait(timeout_s=0.5, retry_s=0))
+    with psycopg.connect(ctx.url, application_name="analyst_notebook") as reader:
+        reader.execute("select count(*) from raw.green_trips")
+        return _error_text(lambda: ingest_month(bounded, JAN, ctx.url))
+
+
 TRIGGERS = {
     1: trigger_not_published_yet,
     2: trigger_not_published_by,
@@ -278,7 +276,8 @@ TRIGGERS = {
     14: trigger_import_error,
     15: trigger_tls_failed,
     16: trigger_dbt_still_running,
-    17: trigger_login_refused,
+    17: trigger_warehouse_busy,
+    18: trigger_login_refused,
 }
 
 

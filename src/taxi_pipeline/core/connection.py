@@ -19,6 +19,7 @@ from taxi_pipeline.core.errors import (
     InvalidParameter,
     PipelineError,
     WarehouseAuthFailed,
+    WarehouseFull,
     WarehousePermissionDenied,
     WarehouseTlsFailed,
     WarehouseUnavailable,
@@ -238,6 +239,9 @@ TLS_MARKERS = (
     "private key file",
 )
 
+# What PostgreSQL says when its disk (or a tablespace's) is full (SQLSTATE 53100).
+DISK_FULL_MARKERS = ("no space left on device", "could not extend file", "disk full")
+
 
 def classify_connection_error(
     error: Exception | str, connection: WarehouseConnection
@@ -252,6 +256,19 @@ def classify_connection_error(
             f"The connection has {connection.tls_settings}: check sslmode and sslrootcert (the CA "
             f"that signed the server's certificate) of the {CONNECTION_ID} connection (or "
             f"--warehouse-url)."
+        )
+    if any(marker in lowered for marker in DISK_FULL_MARKERS):
+        # Drivers put their own words first; the server's line names the file and the error.
+        said = next(
+            line
+            for line in message.splitlines()
+            if any(m in line.lower() for m in DISK_FULL_MARKERS)
+        )
+        return WarehouseFull(
+            f"PostgreSQL at {where} ran out of disk space ({first_line(said)}). The failed "
+            f"transaction was rolled back, which gives back the space it had taken, and what was "
+            f"committed before is unchanged. Free or add space on the server's data disk (or the "
+            f"tablespace's), then run the month again: until then it fails the same way."
         )
     if any(marker in lowered for marker in AUTH_MARKERS):
         return WarehouseAuthFailed(

@@ -33,9 +33,17 @@ from taxi_pipeline.core.connection import (
     classify_connection_error,
 )
 from taxi_pipeline.core.dbt_results import DbtResult, EventRecorder, node_outcomes
-from taxi_pipeline.core.errors import DbtFailed, InvalidParameter
+from taxi_pipeline.core.errors import DbtFailed, InvalidParameter, PipelineError, WarehouseBusy
+from taxi_pipeline.core.locks import (
+    LOCK_TIMEOUT_MARKER,
+    LockWaitExpired,
+    busy_error,
+    retry_lock_waits,
+    schema_lock_holders,
+)
 from taxi_pipeline.core.months import Month
 from taxi_pipeline.core.names import DEFAULT_DBT_SCHEMA, DEFAULT_RAW_SCHEMA
+from taxi_pipeline.core.settings import LockWait
 
 _PROJECT_ENV = "TAXI_DBT_PROJECT_DIR"
 MONTHS_ENV = "TAXI_DBT_MONTHS"
@@ -169,9 +177,16 @@ def dbt_environment(
     target_schema: str,
     raw_schema: str,
     months: Sequence[Month] | None = None,
+    lock_wait: LockWait | None = None,
 ) -> dict[str, str]:
-    """The variables ``profiles.yml`` and the models read, for one invocation."""
+    """The variables ``profiles.yml`` and the models read, for one invocation.
+
+    dbt-postgres has no profile field for server settings, so the lock timeout reaches each of
+    dbt's sessions through libpq's ``PGOPTIONS``, after whatever options the connection carries.
+    """
     env = WarehouseConnection.from_url(warehouse_url).dbt_environment()
+    lock_timeout = f"-c lock_timeout={(lock_wait or LockWait.configured()).lock_timeout}"
+    env["PGOPTIONS"] = " ".join(filter(None, (env.get("PGOPTIONS"), lock_timeout)))
     env |= {
         "TAXI_DBT_SCHEMA": target_schema,
         "TAXI_RAW_SCHEMA": raw_schema,
@@ -196,6 +211,7 @@ def run_dbt(
     resource_types: tuple[str, ...] = (),
     full_refresh: bool = False,
     echo: Callable[[str], None] | None = None,
+    lock_wait: LockWait | None = None,
 ) -> DbtResult:
     """Run ``dbt <command>`` (build, run, test, seed) over ``months`` (None: every month).
 
@@ -227,7 +243,7 @@ def run_dbt(
         argv += ["--resource-type", resource_type]
     if full_refresh:
         argv.append("--full-refresh")
-    env = dbt_environment(warehouse_url, target_schema, raw_schema, months)
+    env = dbt_environment(warehouse_url, target_schema, raw_schema, months, lock_wait)
     secret = env["DBT_ENV_SECRET_PG_PASSWORD"]
     recorder = EventRecorder(echo, secret=secret)
     parse_recorder = EventRecorder(None, secret=secret)
@@ -268,24 +284,71 @@ def run_dbt(
     )
 
 
+def run_dbt_waiting(
+    command: str, warehouse_url: str, work_dir: Path, *, lock_wait: LockWait, **kwargs
+) -> DbtResult:
+    """Like ``run_dbt``, run again while a lock it needs is held by another session, for up to
+    ``lock_wait.retry_s``; then ``WarehouseBusy`` naming the sessions."""
+    schemas = (kwargs["target_schema"], kwargs.get("raw_schema", DEFAULT_RAW_SCHEMA))
+
+    def attempt() -> DbtResult:
+        result = run_dbt(command, warehouse_url, work_dir, lock_wait=lock_wait, **kwargs)
+        if lock_timed_out(result):
+            raise LockWaitExpired(result)
+        return result
+
+    def busy(expired: LockWaitExpired, tries: int, waited_s: float) -> WarehouseBusy:
+        return dbt_busy_error(expired.args[0], warehouse_url, schemas, lock_wait, tries, waited_s)
+
+    return retry_lock_waits(attempt, lock_wait, busy)
+
+
 def run_dbt_checked(command: str, warehouse_url: str, work_dir: Path, **kwargs) -> DbtResult:
     """Like ``run_dbt`` but raise when dbt fails: ``WarehouseUnavailable`` (retryable) or
     ``WarehouseAuthFailed`` when it could not reach or log in to PostgreSQL, else ``DbtFailed``
     naming the failing nodes."""
     result = run_dbt(command, warehouse_url, work_dir, **kwargs)
     if not result.success:
-        raise_for(result, warehouse_url)
+        schemas = (kwargs["target_schema"], kwargs.get("raw_schema", DEFAULT_RAW_SCHEMA))
+        raise_for(result, warehouse_url, schemas)
     return result
 
 
-def raise_for(result: DbtResult, warehouse_url: str) -> None:
-    """The error a failed invocation stands for."""
+def raise_for(result: DbtResult, warehouse_url: str, schemas: Sequence[str]) -> None:
+    """The error a failed invocation stands for (``schemas``: where its relations are)."""
+    if lock_timed_out(result):
+        raise dbt_busy_error(result, warehouse_url, schemas, LockWait.configured(), 1, 0.0)
     if trouble := _connection_trouble(result.output_tail):
         raise classify_connection_error(
             f"dbt {result.command}: {trouble}", WarehouseConnection.from_url(warehouse_url)
         )
     failed = "; ".join(result.failures[:10]) or result.output_tail[-1500:]
     raise DbtFailed(f"dbt {result.command} failed for {months_text(result.months)}: {failed}")
+
+
+def lock_timed_out(result: DbtResult) -> bool:
+    """Whether a statement of a failed invocation gave up waiting for a lock."""
+    return not result.success and LOCK_TIMEOUT_MARKER in result.output_tail.lower()
+
+
+def dbt_busy_error(
+    result: DbtResult,
+    warehouse_url: str,
+    schemas: Sequence[str],
+    wait: LockWait,
+    tries: int,
+    waited_s: float,
+) -> WarehouseBusy:
+    """``WarehouseBusy`` for an invocation that gave up waiting for a lock in ``schemas``."""
+    connection = WarehouseConnection.from_url(warehouse_url)
+    try:
+        with connection.connect(autocommit=True) as conn:
+            holders = schema_lock_holders(conn, schemas)
+    except PipelineError:
+        holders = []
+    doing = f"dbt {result.command} of {months_text(result.months)} (schemas {', '.join(schemas)})"
+    kept = "Models that dbt had finished stay built; the retry builds the month again."
+    return busy_error(connection, doing, holders, tries, waited_s, wait, kept)
 
 
 def months_text(months: Sequence[Month] | None) -> str:

@@ -49,6 +49,16 @@ class WarehouseUnavailable(PipelineError):
     retryable = True
 
 
+class WarehouseBusy(PipelineError):
+    """Another session holds a lock the pipeline needs, for longer than a try keeps trying."""
+
+    retryable = True
+
+
+class WarehouseFull(PipelineError):
+    """PostgreSQL ran out of disk space: the same load fails the same way until space is freed."""
+
+
 class DbtStillRunning(PipelineError):
     """Statements of an earlier, stopped dbt invocation are still running on the schema."""
 

@@ -25,6 +25,10 @@ DEFAULT_DBT_SCHEMA = "analytics"
 DEFAULT_COPY_STREAMS = 2
 DEFAULT_TLC_BASE_URL = "https://d37ci6vzurychx.cloudfront.net/trip-data"
 DEFAULT_STATE_DIR = ".state"
+# How long one statement may wait for a lock on a relation others read (readers queue behind it
+# meanwhile), and how long a try keeps trying again before it fails as WarehouseBusy.
+DEFAULT_LOCK_TIMEOUT_S = 3
+DEFAULT_LOCK_RETRY_S = 60
 
 _IDENTIFIER = re.compile(r"[a-z_][a-z0-9_]{0,62}")
 

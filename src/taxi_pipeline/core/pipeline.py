@@ -99,7 +99,9 @@ def ingest_month(settings: Settings, month: Month, warehouse_url: str, progress=
         # The Arrow schema as pyarrow restores it (stored types included), from the same footer.
         arrow_schema = pq.ParquetFile(fetched.path, metadata=fetched.metadata).schema_arrow
         schema.check_columns(arrow_schema, month)
-        warehouse = Warehouse(warehouse_url, schema, settings.raw_schema, settings.copy_streams)
+        warehouse = Warehouse(
+            warehouse_url, schema, settings.raw_schema, settings.copy_streams, settings.lock_wait
+        )
         try:
             loaded = warehouse.load_month(month, fetched, progress=progress)
         except psycopg.errors.InsufficientPrivilege as exc:
@@ -126,6 +128,7 @@ def dbt_target(settings: Settings, warehouse_url: str) -> DbtTarget:
         raw_schema=settings.raw_schema,
         dbt_schema=settings.dbt_schema,
         service=settings.service,
+        lock_wait=settings.lock_wait,
     )
 
 

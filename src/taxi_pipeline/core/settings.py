@@ -19,6 +19,8 @@ from taxi_pipeline.core.names import (
     CONNECTION_ENV,
     DEFAULT_COPY_STREAMS,
     DEFAULT_DBT_SCHEMA,
+    DEFAULT_LOCK_RETRY_S,
+    DEFAULT_LOCK_TIMEOUT_S,
     DEFAULT_RAW_SCHEMA,
     DEFAULT_SERVICE,
     DEFAULT_STATE_DIR,
@@ -37,6 +39,51 @@ def setting(name: str, default: str, override: Callable[[str], Any] | None = Non
     return os.environ.get(f"TAXI_{name.upper()}") or default
 
 
+@dataclass(frozen=True)
+class LockWait:
+    """How long the pipeline waits for a lock on a relation that others read.
+
+    Each statement needing such a lock waits at most ``timeout_s`` (PostgreSQL's lock_timeout),
+    so readers queued behind it wait no longer; a try then tries again, with backoff, until
+    ``retry_s`` have passed.
+    """
+
+    timeout_s: float = DEFAULT_LOCK_TIMEOUT_S
+    retry_s: float = DEFAULT_LOCK_RETRY_S
+
+    def __post_init__(self) -> None:
+        for name, value, low, high in (
+            ("lock timeout (TAXI_LOCK_TIMEOUT_S)", self.timeout_s, 0.1, 600),
+            ("lock retry time (TAXI_LOCK_RETRY_S)", self.retry_s, 0, 86_400),
+        ):
+            if not isinstance(value, int | float) or not low <= value <= high:
+                raise InvalidParameter(
+                    f"{name} must be a number of seconds from {low} to {high}, got {value!r}"
+                )
+
+    @classmethod
+    def configured(cls, override: Callable[[str], Any] | None = None) -> LockWait:
+        """The settings ``lock_timeout_s`` and ``lock_retry_s`` (see ``setting``)."""
+        values = []
+        for name, default in (
+            ("lock_timeout_s", DEFAULT_LOCK_TIMEOUT_S),
+            ("lock_retry_s", DEFAULT_LOCK_RETRY_S),
+        ):
+            raw = setting(name, str(default), override)
+            try:
+                values.append(float(raw))
+            except ValueError:
+                raise InvalidParameter(
+                    f"TAXI_{name.upper()} must be a number of seconds, got {raw[:20]!r}"
+                ) from None
+        return cls(*values)
+
+    @property
+    def lock_timeout(self) -> str:
+        """The value for PostgreSQL's lock_timeout."""
+        return f"{round(self.timeout_s * 1000)}ms"
+
+
 @dataclass
 class Settings:
     service: str = DEFAULT_SERVICE
@@ -50,6 +97,7 @@ class Settings:
     copy_streams: int = field(
         default_factory=lambda: setting("copy_streams", str(DEFAULT_COPY_STREAMS))
     )
+    lock_wait: LockWait = field(default_factory=LockWait.configured)
 
     def __post_init__(self) -> None:
         self.state_dir = Path(self.state_dir).resolve()

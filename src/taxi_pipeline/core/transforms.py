@@ -40,16 +40,20 @@ from taxi_pipeline.core.dbt import (
     months_text,
     project_digest,
     raise_for,
-    run_dbt,
+    run_dbt_waiting,
 )
 from taxi_pipeline.core.dbt_results import DbtResult, DbtTimings, tests_summary
 from taxi_pipeline.core.errors import DbtFailed, DbtStillRunning
 from taxi_pipeline.core.months import Month
 from taxi_pipeline.core.names import DEFAULT_SERVICE
+from taxi_pipeline.core.settings import LockWait
 
 log = logging.getLogger(__name__)
 
 BUILD_RESOURCE_TYPES = ("seed", "model")
+# Once this project has built a month, its seeds are in place: loading them again would truncate
+# them, an ACCESS EXCLUSIVE lock that waits for every reader of the lookup tables.
+REBUILD_RESOURCE_TYPES = ("model",)
 STOPPED_STATEMENTS_WAIT_S = 600
 
 
@@ -63,6 +67,7 @@ class DbtTarget:
     dbt_schema: str
     service: str = DEFAULT_SERVICE
     project_dir: Path | None = None
+    lock_wait: LockWait = field(default_factory=LockWait.configured)
 
     @property
     def project(self) -> Path:
@@ -72,9 +77,14 @@ class DbtTarget:
     def connection(self) -> WarehouseConnection:
         return WarehouseConnection.from_url(self.warehouse_url)
 
+    @property
+    def schemas(self) -> tuple[str, str]:
+        return (self.dbt_schema, self.raw_schema)
+
     def dbt(self, command: str, months: tuple[Month, ...], echo, **options) -> DbtResult:
-        """``dbt <command>`` of ``months`` against this target (options as ``run_dbt``'s)."""
-        return run_dbt(
+        """``dbt <command>`` of ``months`` against this target (options as ``run_dbt``'s), run
+        again while a lock it needs is held by another session, up to ``lock_wait``."""
+        return run_dbt_waiting(
             command,
             self.warehouse_url,
             self.work_dir,
@@ -83,6 +93,7 @@ class DbtTarget:
             months=months,
             project_dir=self.project,
             echo=echo,
+            lock_wait=self.lock_wait,
             **options,
         )
 
@@ -172,9 +183,11 @@ def build_month(target: DbtTarget, month: Month, echo: Callable[[str], None]) ->
         waiting = [s for s in states.values() if not s.built(project)]
         batch = tuple(s.month for s in waiting)
         echo(f"building {len(batch)} month(s) waiting for dbt in one invocation: {_list(batch)}")
-        result = target.dbt("build", batch, echo, resource_types=BUILD_RESOURCE_TYPES)
+        seeded = any(s.built_project == project for s in states.values())
+        resource_types = REBUILD_RESOURCE_TYPES if seeded else BUILD_RESOURCE_TYPES
+        result = target.dbt("build", batch, echo, resource_types=resource_types)
         if not result.success:
-            raise_for(result, target.warehouse_url)
+            raise_for(result, target.warehouse_url, target.schemas)
         with conn.transaction():
             for waiting_state in waiting:
                 conn.execute(
@@ -307,7 +320,7 @@ def _test(
     # A test that fails makes dbt exit non-zero; only an invocation that ran no test at all
     # (a compile error, a lost server) says nothing about the months.
     if not result.success and not result.nodes:
-        raise_for(result, target.warehouse_url)
+        raise_for(result, target.warehouse_url, target.schemas)
     return result
 
 

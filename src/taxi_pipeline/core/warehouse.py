@@ -4,7 +4,17 @@ A month's rows are bulk-copied (Arrow -> binary COPY through the ADBC driver, st
 batch) by a few parallel streams, each into a staging table of its own slice of the file, then
 swapped in as that month's partition in one short transaction: readers see the old month or the
 new one, never a mix or an empty month, and a crash at any point before the swap commits leaves
-the previous version in place. The unit of replacement is the file a
+the previous version in place.
+
+The swap never takes a strong lock on the raw table. A month's partition is itself partitioned,
+one leaf per slice, and stays attached: a reload swaps its leaves under an ACCESS EXCLUSIVE lock
+on that month's partition alone, so readers of other months (pruned to their own partitions)
+never wait, and readers of this month wait at most the lock timeout (``LockWait``) before the
+swap gives up, lets them through and tries again. Detaching the month instead would lock the raw
+table for every reader; DETACH CONCURRENTLY cannot run in the swap's transaction. A first load
+attaches the month, which takes only SHARE UPDATE EXCLUSIVE on the raw table.
+
+The unit of replacement is the file a
 row came from (``source_month``), never the pickup date, so reloading a month cannot move rows in or
 out of neighbouring months.
 """
@@ -24,12 +34,24 @@ import pyarrow as pa
 from psycopg import sql
 
 from taxi_pipeline.core import sqlfile
-from taxi_pipeline.core.connection import WarehouseConnection, classify_connection_error
+from taxi_pipeline.core.connection import (
+    DISK_FULL_MARKERS,
+    WarehouseConnection,
+    classify_connection_error,
+)
 from taxi_pipeline.core.errors import PipelineError, first_line
+from taxi_pipeline.core.locks import (
+    LockWaitExpired,
+    bound_lock_waits,
+    busy_error,
+    relation_lock_holders,
+    retry_lock_waits,
+)
 from taxi_pipeline.core.month_stream import Cancelled, FileSlice, MonthStream, slice_file
 from taxi_pipeline.core.months import Month
 from taxi_pipeline.core.names import DEFAULT_COPY_STREAMS, DEFAULT_RAW_SCHEMA, validate_identifier
 from taxi_pipeline.core.schema import ServiceSchema
+from taxi_pipeline.core.settings import LockWait
 from taxi_pipeline.core.source import DownloadedFile
 
 # One server backend per stream. Two keep a 2-core machine busy (the client decodes while the
@@ -77,12 +99,14 @@ class Warehouse:
         service_schema: ServiceSchema,
         raw_schema: str = DEFAULT_RAW_SCHEMA,
         copy_streams: int = DEFAULT_COPY_STREAMS,
+        lock_wait: LockWait | None = None,
     ):
         self.url = url
         self.connection = WarehouseConnection.from_url(url)
         self.service_schema = service_schema
         self.raw_schema = validate_identifier(raw_schema)
         self.copy_streams = copy_streams
+        self.lock_wait = lock_wait or LockWait.configured()
 
     # -- connections -------------------------------------------------------------------------
 
@@ -141,6 +165,34 @@ class Warehouse:
         self.ensure_raw_schema()
         slices = slice_file(metadata, self.copy_streams)
         stream = MonthStream(self.service_schema, month, source.path, rows_in_file, progress)
+        try:
+            load_id, rows_loaded = self._load_under_lock(month, slices, stream, source, started_at)
+        except psycopg.OperationalError as exc:
+            # The server went away (restarted, crashed) while the loader held the month's lock.
+            raise classify_connection_error(exc, self.connection) from exc
+        pickup_months = stream.pickup_months()
+        return LoadResult(
+            service=self.service_schema.service,
+            month=month,
+            source_url=source.url,
+            file_sha256=source.sha256,
+            rows_in_file=rows_in_file,
+            rows_loaded=rows_loaded,
+            spillover_rows=sum(n for m, n in pickup_months.items() if m != str(month)),
+            seconds=time.perf_counter() - clock,
+            pickup_months=pickup_months,
+            load_id=load_id,
+        )
+
+    def _load_under_lock(
+        self,
+        month: Month,
+        slices: list[FileSlice],
+        stream: MonthStream,
+        source: DownloadedFile,
+        started_at: datetime,
+    ) -> tuple[int, int]:
+        """Copy and swap in ``month`` holding its load lock: (load id, rows loaded)."""
         with self.connect(autocommit=True) as control:
             # One load per (table, month) at a time; a crashed loader's session lock is released
             # by the server when its connection dies. The key names the schema, so that copies
@@ -155,10 +207,10 @@ class Warehouse:
             try:
                 self._drop_staging(control, month)
                 rows_loaded = self._bulk_copy(month, slices, stream)
-                if rows_loaded != rows_in_file:
+                if rows_loaded != source.metadata.num_rows:
                     raise PipelineError(
                         f"{self.service_schema.service} {month}: copied {rows_loaded} rows but "
-                        f"the file has {rows_in_file}; nothing was replaced"
+                        f"the file has {source.metadata.num_rows}; nothing was replaced"
                     )
                 load_id = self._swap_in(control, month, slices, source, rows_loaded, started_at)
             except BaseException:
@@ -166,19 +218,7 @@ class Warehouse:
                     # The connection itself may be what failed; the next load cleans up anyway.
                     self._drop_staging(control, month)
                 raise
-        pickup_months = stream.pickup_months()
-        return LoadResult(
-            service=self.service_schema.service,
-            month=month,
-            source_url=source.url,
-            file_sha256=source.sha256,
-            rows_in_file=rows_in_file,
-            rows_loaded=rows_loaded,
-            spillover_rows=sum(n for m, n in pickup_months.items() if m != str(month)),
-            seconds=time.perf_counter() - clock,
-            pickup_months=pickup_months,
-            load_id=load_id,
-        )
+        return load_id, rows_loaded
 
     def _drop_staging(self, control: psycopg.Connection, month: Month) -> None:
         """Drop slices a failed or killed load of ``month`` left behind (it holds the lock)."""
@@ -252,31 +292,58 @@ class Warehouse:
     ) -> int:
         """Swap the loaded slices in as the month's partition; returns the load log's id."""
         parts = self._parts(month)
-        with control.transaction():
-            control.execute(statement("lock_raw_table", **parts))
-            existing = control.execute(
-                statement("current_partition"),
-                (self.raw_schema, self.service_schema.raw_table, self.partition_name(month)),
-            ).fetchone()
-            if existing:
-                control.execute(statement("retire_partition", **parts))
+        partition = self.partition_name(month)
+
+        def attempt() -> int:
+            try:
+                with control.transaction():
+                    bound_lock_waits(control, self.lock_wait)
+                    self._replace_leaves(control, month, slices)
+                    service = self.service_schema.service
+                    logged = (service, month.first_day, source.url, source.sha256)
+                    logged += (source.size_bytes, rows, rows, started)
+                    return control.execute(statement("record_load", **parts), logged).fetchone()[0]
+            except psycopg.errors.LockNotAvailable as exc:
+                raise LockWaitExpired from exc
+
+        def busy(_expired: LockWaitExpired, tries: int, waited_s: float):
+            return busy_error(
+                self.connection,
+                f"the swap of {self.service_schema.service} {month} into "
+                f"{self.raw_schema}.{partition}",
+                relation_lock_holders(control, self.raw_schema, partition),
+                tries,
+                waited_s,
+                self.lock_wait,
+                kept="The month keeps its previous rows.",
+            )
+
+        return retry_lock_waits(attempt, self.lock_wait, busy)
+
+    def _replace_leaves(
+        self, control: psycopg.Connection, month: Month, slices: list[FileSlice]
+    ) -> None:
+        """In the swap's transaction: the month's partition holds exactly the new slices."""
+        parts = self._parts(month)
+        existing = control.execute(
+            statement("current_partition"),
+            (self.raw_schema, self.service_schema.raw_table, self.partition_name(month)),
+        ).fetchone()
+        if existing:
+            control.execute(statement("lock_month", **parts))
+            leaves = control.execute(
+                statement("month_leaves"), (self.raw_schema, self.partition_name(month))
+            ).fetchall()
+            for (leaf,) in leaves:
+                control.execute(
+                    statement("retire_leaf", **self._parts(month, leaf=sql.Identifier(leaf)))
+                )
+        else:
             control.execute(statement("create_month", **parts))
-            for part in slices:
-                control.execute(statement("attach_slice", **self._slice_parts(month, part)))
+        for part in slices:
+            control.execute(statement("attach_slice", **self._slice_parts(month, part)))
+        if not existing:
             control.execute(statement("attach_month", **parts))
-            return control.execute(
-                statement("record_load", **parts),
-                (
-                    self.service_schema.service,
-                    month.first_day,
-                    source.url,
-                    source.sha256,
-                    source.size_bytes,
-                    rows,
-                    rows,
-                    started,
-                ),
-            ).fetchone()[0]
 
     # -- reading back ------------------------------------------------------------------------
 
@@ -323,6 +390,7 @@ def _split_statements(script: str) -> list[str]:
 
 def _adbc_error(exc: Exception, connection: WarehouseConnection) -> PipelineError:
     message = first_line(str(exc))
-    if "connection" in message.lower() or "terminating" in message.lower():
+    lowered = message.lower()
+    if any(marker in lowered for marker in ("connection", "terminating", *DISK_FULL_MARKERS)):
         return classify_connection_error(exc, connection)
     return PipelineError(f"bulk load into PostgreSQL at {connection.where} failed: {message}")

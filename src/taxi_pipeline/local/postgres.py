@@ -89,6 +89,9 @@ def free_port() -> int:
 
 def port_is_free(port: int) -> bool:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        # As the server binds: connections a stopped server left in TIME_WAIT do not keep it
+        # from listening on its port again (and its URLs stay valid).
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             sock.bind(("127.0.0.1", port))
         except OSError:
@@ -167,6 +170,11 @@ class EmbeddedPostgres:
     def stop(self) -> None:
         if self.is_running():
             self._pg_ctl("stop", "-m", "fast", "-w", "-t", "60")
+
+    def kill(self) -> None:
+        """Stop at once, as a power loss or an OOM kill would: no checkpoint, connections cut,
+        and the next ``start()`` recovers from the WAL."""
+        self._pg_ctl("stop", "-m", "immediate", "-w", "-t", "60")
 
     def restart(self) -> None:
         """Fast restart: connections drop, as in a real server restart."""

@@ -46,7 +46,7 @@ from taxi_pipeline.core.names import (
     DEFAULT_TLC_BASE_URL,
     FAILURE_XCOM_KEY,
 )
-from taxi_pipeline.core.settings import Settings, setting
+from taxi_pipeline.core.settings import LockWait, Settings, setting
 from taxi_pipeline.orchestration.namespaces import namespace_named
 
 # The DAG file imports this module every time the dag-processor parses it: the data path
@@ -80,7 +80,11 @@ def trigger_hint(dag_id: str = DAG_ID) -> str:
 
 def config_value(name: str, default: str) -> str:
     """Variable ``taxi_<name>``, else environment ``TAXI_<NAME>``, else ``default``."""
-    return setting(name, default, override=lambda key: Variable.get(f"taxi_{key}", default=None))
+    return setting(name, default, override=_variable)
+
+
+def _variable(name: str) -> str | None:
+    return Variable.get(f"taxi_{name}", default=None)
 
 
 def _int_setting(name: str, default: int, param: Any = None) -> int:
@@ -111,6 +115,7 @@ def task_settings(namespace: str = "") -> Settings:
         raw_schema=ns.raw_schema or config_value("raw_schema", DEFAULT_RAW_SCHEMA),
         dbt_schema=ns.dbt_schema or config_value("dbt_schema", DEFAULT_DBT_SCHEMA),
         copy_streams=config_value("copy_streams", str(DEFAULT_COPY_STREAMS)),
+        lock_wait=LockWait.configured(_variable),
     )
 
 
@@ -339,6 +344,7 @@ def _dbt_target(loaded: LoadedMonth, dbt_project_dir: str, namespace: str) -> Db
         dbt_schema=settings.dbt_schema,
         service=loaded.service,
         project_dir=dbt_project(dbt_project_dir),
+        lock_wait=settings.lock_wait,
     )
 
 

@@ -54,8 +54,9 @@ select tablename from pg_tables where schemaname = %s and tablename ~ %s;
 -- name: drop_slice
 drop table if exists {schema}.{slice};
 
--- name: lock_raw_table
-lock table {schema}.{table} in access exclusive mode;
+-- name: lock_month
+-- The month's partition only, never the raw table: readers of other months do not wait for it.
+lock table {schema}.{partition} in access exclusive mode;
 
 -- name: current_partition
 select c.relname
@@ -65,9 +66,18 @@ join pg_class p on p.oid = i.inhparent
 join pg_namespace n on n.oid = p.relnamespace
 where n.nspname = %s and p.relname = %s and c.relname = %s;
 
--- name: retire_partition
-alter table {schema}.{table} detach partition {schema}.{partition};
-drop table {schema}.{partition};
+-- name: month_leaves
+select c.relname
+from pg_inherits i
+join pg_class c on c.oid = i.inhrelid
+join pg_class p on p.oid = i.inhparent
+join pg_namespace n on n.oid = p.relnamespace
+where n.nspname = %s and p.relname = %s
+order by c.relname;
+
+-- name: retire_leaf
+alter table {schema}.{partition} detach partition {schema}.{leaf};
+drop table {schema}.{leaf};
 
 -- name: create_month
 -- The month's partition is itself partitioned by row position, one leaf per slice.
