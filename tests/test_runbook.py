@@ -26,7 +26,7 @@ from taxi_pipeline.core.pipeline import ingest_month, transform_month
 from tests.conftest import REPO
 from tests.support.cli import ingest_january_2024_without_dbt, run_cli
 from tests.support.dbt_processes import concurrent_dbt_runs
-from tests.support.filesystems import tmpfs
+from tests.support.filesystems import resize, small_tablespace, tmpfs
 from tests.support.sample_months import JAN_FILE, january_table, lossy_january, parquet_bytes, state
 from tests.support.tlc_server import Fault
 
@@ -229,6 +229,13 @@ def trigger_work_dir_full(ctx) -> str:
     return "".join(texts)
 
 
+def trigger_warehouse_full(ctx) -> str:
+    with small_tablespace(ctx.pg_server, ctx.url) as disk:
+        # Far less room than another copy of the month: the reload's COPY runs out of space.
+        resize(disk, 1024 * 1024)
+        return _error_text(lambda: ingest_month(ctx.settings, JAN, ctx.url))
+
+
 def trigger_bad_month(ctx) -> str:
     from taxi_pipeline.orchestration.tasks import month_for_run
 
@@ -278,6 +285,7 @@ TRIGGERS = {
     16: trigger_dbt_still_running,
     17: trigger_warehouse_busy,
     18: trigger_login_refused,
+    19: trigger_warehouse_full,
 }
 
 
@@ -288,7 +296,7 @@ def test_every_runbook_entry_has_a_trigger():
 
 @pytest.mark.parametrize("entry", sorted(TRIGGERS))
 def test_runbook_symptom_is_what_the_failure_prints(
-    entry, settings, warehouse_url, tlc, tmp_path, caplog, capsys
+    entry, settings, warehouse_url, pg_server, tlc, tmp_path, caplog, capsys
 ):
     caplog.set_level(logging.INFO)
     ingest_month(settings, JAN, warehouse_url)
@@ -296,6 +304,7 @@ def test_runbook_symptom_is_what_the_failure_prints(
     ctx = SimpleNamespace(
         settings=settings,
         url=warehouse_url,
+        pg_server=pg_server,
         tlc=tlc,
         tmp_path=tmp_path,
         caplog=caplog,
