@@ -42,6 +42,8 @@ from taxi_pipeline.core.dbt_results import DbtResult, DbtTimings, tests_summary
 from taxi_pipeline.core.errors import DbtFailed, DbtStillRunning
 from taxi_pipeline.core.months import Month
 from taxi_pipeline.core.names import DEFAULT_SERVICE
+from taxi_pipeline.core.schema import service_schema
+from taxi_pipeline.core.warehouse import Warehouse
 
 log = logging.getLogger(__name__)
 
@@ -69,7 +71,8 @@ class DbtTarget:
         return WarehouseConnection.from_url(self.warehouse_url)
 
     def dbt(self, command: str, months: tuple[Month, ...], echo, **options) -> DbtResult:
-        """``dbt <command>`` of ``months`` against this target (options as ``run_dbt``'s)."""
+        """``dbt <command>`` of this service's ``months`` against this target (options as
+        ``run_dbt``'s): another service's rows in the marts are left as they are."""
         return run_dbt(
             command,
             self.warehouse_url,
@@ -77,6 +80,7 @@ class DbtTarget:
             target_schema=self.dbt_schema,
             raw_schema=self.raw_schema,
             months=months,
+            service=self.service,
             project_dir=self.project,
             echo=echo,
             **options,
@@ -168,6 +172,10 @@ def build_month(target: DbtTarget, month: Month, echo: Callable[[str], None]) ->
         waiting = [s for s in states.values() if not s.built(project)]
         batch = tuple(s.month for s in waiting)
         echo(f"building {len(batch)} month(s) waiting for dbt in one invocation: {_list(batch)}")
+        # The staging models read every service's raw table; one never loaded may not exist yet.
+        Warehouse(
+            target.warehouse_url, service_schema(target.service), target.raw_schema
+        ).ensure_raw_schema()
         result = target.dbt("build", batch, echo, resource_types=BUILD_RESOURCE_TYPES)
         if not result.success:
             raise_for(result, target.warehouse_url)
