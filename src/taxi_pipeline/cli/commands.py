@@ -10,7 +10,7 @@ import sys
 from collections.abc import Callable
 
 from taxi_pipeline.core.months import Month
-from taxi_pipeline.core.schema import service_schema
+from taxi_pipeline.core.schema import SERVICES, service_schema
 from taxi_pipeline.core.settings import Settings
 
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
@@ -63,31 +63,35 @@ def cmd_report(args: argparse.Namespace) -> int:
     from taxi_pipeline.local.postgres import resolve_warehouse_url
 
     settings = settings_from(args)
-    warehouse = Warehouse(
-        resolve_warehouse_url(settings), service_schema(settings.service), settings.raw_schema
-    )
-    states = warehouse.month_states()
+    url = resolve_warehouse_url(settings)
+    services = [args.service] if args.service else sorted(SERVICES)
+    states = [
+        (service, state)
+        for service in services
+        for state in Warehouse(url, service_schema(service), settings.raw_schema).month_states()
+    ]
     if args.json:
         months = [
             {
+                "service": service,
                 "source_month": s.source_month,
                 "rows_in_file": s.rows_in_file,
                 "rows_loaded": s.rows_loaded,
                 "checksum": s.checksum,
                 "pickup_months": s.pickup_months,
             }
-            for s in states
+            for service, s in states
         ]
-        print(json.dumps({"service": settings.service, "months": months}, indent=2))
+        print(json.dumps({"services": services, "months": months}, indent=2))
         return EXIT_OK
     if not states:
         print("no months loaded yet: try `taxi-pipeline ingest --month 2024-01`")
         return EXIT_OK
-    print(f"{'month':<8} {'in file':>9} {'loaded':>9} {'spillover':>9}  checksum")
-    for s in states:
+    print(f"{'service':<8} {'month':<8} {'in file':>9} {'loaded':>9} {'spillover':>9}  checksum")
+    for service, s in states:
         spill = sum(n for m, n in s.pickup_months.items() if m != s.source_month)
         counts = f"{s.rows_in_file:>9,} {s.rows_loaded:>9,} {spill:>9,}"
-        print(f"{s.source_month:<8} {counts}  {s.checksum}")
+        print(f"{service:<8} {s.source_month:<8} {counts}  {s.checksum}")
     return EXIT_OK
 
 
