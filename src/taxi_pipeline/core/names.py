@@ -17,11 +17,22 @@ CONNECTION_ID = "azure_pg"
 CONNECTION_ENV = "AIRFLOW_CONN_AZURE_PG"
 
 DEFAULT_SERVICE = "green"
+# The TLC services that share the trip shape, each with its declared schema in core/schema.py and
+# its own DAG (service_dag_id).
+TRIP_SERVICES = ("green", "yellow")
 DEFAULT_RAW_SCHEMA = "raw"
 DEFAULT_DBT_SCHEMA = "analytics"
 DEFAULT_COPY_STREAMS = 2
 DEFAULT_TLC_BASE_URL = "https://d37ci6vzurychx.cloudfront.net/trip-data"
 DEFAULT_STATE_DIR = ".state"
+
+
+def service_dag_id(service: str) -> str:
+    """The DAG of one service: the classic name for green, ``taxi_pipeline_<service>`` for the
+    others. One DAG per service keeps each service's schedule, runs, backfills and failures its
+    own."""
+    return DAG_ID if service == DEFAULT_SERVICE else f"{DAG_ID}_{service}"
+
 
 _IDENTIFIER = re.compile(r"[a-z_][a-z0-9_]{0,62}")
 

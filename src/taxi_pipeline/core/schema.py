@@ -179,6 +179,7 @@ YELLOW = ServiceSchema(
     ),
 )
 
+# In the order of names.TRIP_SERVICES (tests/test_schema.py checks that they agree).
 SERVICES: dict[str, ServiceSchema] = {schema.service: schema for schema in (GREEN, YELLOW)}
 
 # The loader adds two columns to every raw row: source_month, the file (month) it came from,

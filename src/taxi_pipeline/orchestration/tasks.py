@@ -92,12 +92,13 @@ def airflow_home() -> Path:
     return Path(os.environ.get("AIRFLOW_HOME") or Path("~/airflow").expanduser())
 
 
-def task_settings(namespace: str = "") -> Settings:
+def task_settings(namespace: str = "", service: str = DEFAULT_SERVICE) -> Settings:
+    """The settings of a task of the ``service`` DAG of ``namespace`` (both fixed by the DAG)."""
     ns = namespace_named(namespace)
     base_dir = Path(config_value("work_dir", str(airflow_home() / "taxi_pipeline")))
     work_dir = ns.work_dir(base_dir)
     return Settings(
-        service=config_value("service", DEFAULT_SERVICE),
+        service=service,
         tlc_base_url=config_value("tlc_base_url", DEFAULT_TLC_BASE_URL),
         state_dir=work_dir,
         work_dir=work_dir,
@@ -168,13 +169,13 @@ def month_for_run(context: Any) -> Month:
 # -- tasks -----------------------------------------------------------------------------------
 
 
-def ingest_taxi_month(namespace: str = "") -> dict[str, Any]:
+def ingest_taxi_month(namespace: str = "", service: str = DEFAULT_SERVICE) -> dict[str, Any]:
     """Load the run's month; wait (rescheduled, holding no worker slot) until TLC publishes it."""
     from taxi_pipeline.core.pipeline import LoadedMonth, ingest_month
 
     context = get_current_context()
     month = month_for_run(context)
-    settings = task_settings(namespace)
+    settings = task_settings(namespace, service)
     grace_days = _int_setting(
         "publication_grace_days",
         DEFAULT_GRACE_DAYS,
@@ -228,8 +229,8 @@ def wait_or_fail(
     raise MonthNotAvailable(
         f"{settings.service} {month} was not published by {deadline} ({grace_days} days after "
         f"the month ended): {exc.url} answers HTTP {exc.status}. TLC has had time to publish it, "
-        f"so check the month, the service (Variable taxi_service) and the TLC base URL (Variable "
-        f"taxi_tlc_base_url); if TLC is merely late, raise the Variable "
+        f"so check the month and the TLC base URL (Variable taxi_tlc_base_url); if TLC is "
+        f"merely late, raise the Variable "
         f"taxi_publication_grace_days and clear this task.",
         url=exc.url,
         status=exc.status,
