@@ -158,17 +158,19 @@ def cmd_backfill(args: argparse.Namespace) -> int:
     stack = _stack(args)
     stack.require_scheduler()
     backfill_id = stack.airflow.create_backfill(
-        getattr(args, "from"), args.to, reprocess=args.reprocess
+        getattr(args, "from"), args.to, reprocess=args.reprocess, dag_id=stack.dag_id
     )
-    print(f"backfill {backfill_id} created for {getattr(args, 'from')} .. {args.to}")
+    print(
+        f"backfill {backfill_id} of {stack.dag_id} created for {getattr(args, 'from')} .. {args.to}"
+    )
     return _follow(stack, stack.backfill_run_ids(backfill_id))
 
 
 def cmd_run(args: argparse.Namespace) -> int:
     stack = _stack(args)
     stack.require_scheduler()
-    run_id = stack.airflow.trigger(args.month)
-    print(f"triggered {run_id}")
+    run_id = stack.airflow.trigger(args.month, dag_id=stack.dag_id)
+    print(f"triggered {run_id} of {stack.dag_id}")
     return _follow(stack, [run_id])
 
 
@@ -179,7 +181,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
     if before is None:
         print(f"{args.month} is not loaded yet: nothing to compare (run it first)", file=sys.stderr)
         return EXIT_FAILURE
-    run_id = stack.airflow.trigger(args.month)
+    run_id = stack.airflow.trigger(args.month, dag_id=stack.dag_id)
     print(f"re-running {args.month} ({run_id}) ...", flush=True)
     if _follow(stack, [run_id]) != EXIT_OK:
         return EXIT_FAILURE

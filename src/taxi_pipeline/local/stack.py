@@ -20,8 +20,8 @@ import requests
 
 from taxi_pipeline.core.errors import InvalidParameter, PipelineError
 from taxi_pipeline.core.months import Month, month_of_run
-from taxi_pipeline.core.names import DEFAULT_TLC_BASE_URL
-from taxi_pipeline.core.schema import GREEN
+from taxi_pipeline.core.names import DEFAULT_TLC_BASE_URL, service_dag_id
+from taxi_pipeline.core.schema import service_schema
 from taxi_pipeline.core.settings import Settings
 from taxi_pipeline.core.source import trip_file_url
 from taxi_pipeline.core.warehouse import MonthState, Warehouse
@@ -51,6 +51,8 @@ class MonthSummary:
 class LocalStack:
     def __init__(self, settings: Settings, api_port: int | None = None):
         self.settings = settings
+        # The runs it triggers and follows are those of the service's own DAG.
+        self.dag_id = service_dag_id(settings.service)
         self.state_dir = settings.state_dir
         self.state_dir.mkdir(parents=True, exist_ok=True)
         self._mirror_file = self.state_dir / "mirror.json"
@@ -151,8 +153,8 @@ class LocalStack:
     # -- runs ----------------------------------------------------------------------------
 
     def month_summaries(self, run_ids: list[str]) -> list[MonthSummary]:
-        runs = {r["run_id"]: r for r in self.airflow.dag_runs()}
-        results = self.airflow.task_results(run_ids)
+        runs = {r["run_id"]: r for r in self.airflow.dag_runs(self.dag_id)}
+        results = self.airflow.task_results(run_ids, self.dag_id)
         summaries = []
         for run_id in run_ids:
             run = runs.get(run_id, {})
@@ -177,7 +179,7 @@ class LocalStack:
         deadline = time.monotonic() + timeout_s
         last = None
         while True:
-            runs = [r for r in self.airflow.dag_runs() if r["run_id"] in set(run_ids)]
+            runs = [r for r in self.airflow.dag_runs(self.dag_id) if r["run_id"] in set(run_ids)]
             done = sum(r["state"] == "success" for r in runs)
             failed = sum(r["state"] == "failed" for r in runs)
             running = sum(r["state"] == "running" for r in runs)
@@ -207,7 +209,7 @@ class LocalStack:
 
     def warehouse(self) -> Warehouse:
         url = self.settings.given_warehouse_url() or self.airflow.postgres.connection().url()
-        return Warehouse(url, GREEN, self.settings.raw_schema)
+        return Warehouse(url, service_schema(self.settings.service), self.settings.raw_schema)
 
     def month_state(self, month: Month) -> MonthState | None:
         return next(
