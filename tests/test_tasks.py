@@ -37,6 +37,16 @@ def test_month_comes_from_the_run_never_the_clock():
         month_for_run(_context("manual"))
 
 
+def test_the_trigger_hint_names_the_dag_and_its_service():
+    from taxi_pipeline.orchestration.tasks import trigger_hint
+
+    assert "taxi-pipeline run --month 2024-01" in trigger_hint("taxi_pipeline")
+    yellow = trigger_hint("taxi_pipeline_yellow")
+    assert "airflow dags trigger taxi_pipeline_yellow" in yellow
+    assert "taxi-pipeline run --service yellow --month 2024-01" in yellow
+    assert "taxi-pipeline run" not in trigger_hint("alice__taxi_pipeline_yellow")
+
+
 def test_unpublished_month_waits_until_its_deadline_then_fails():
     from taxi_pipeline.core.errors import MonthNotAvailable
     from taxi_pipeline.core.months import Month

@@ -38,6 +38,8 @@ from taxi_pipeline.core.names import (
     DEFAULT_RAW_SCHEMA,
     DEFAULT_SERVICE,
     DEFAULT_TLC_BASE_URL,
+    TRIP_SERVICES,
+    service_dag_id,
 )
 from taxi_pipeline.core.settings import Settings, setting
 from taxi_pipeline.orchestration.namespaces import namespace_named
@@ -58,10 +60,14 @@ def trigger_hint(dag_id: str = DAG_ID) -> str:
     hint = (
         f'trigger it with a month: airflow dags trigger {dag_id} --conf \'{{"month": "2024-01"}}\' '
     )
-    # The CLI runs only the un-namespaced pipeline.
-    if dag_id == DAG_ID:
+    # The CLI runs only the un-namespaced pipeline, any service.
+    cli_services = {service_dag_id(s): s for s in TRIP_SERVICES}
+    if dag_id in cli_services:
+        service = cli_services[dag_id]
+        option = "" if service == DEFAULT_SERVICE else f"--service {service} "
         hint += (
-            "(or taxi-pipeline run --month 2024-01, or the month field of the UI's trigger form)"
+            f"(or taxi-pipeline run {option}--month 2024-01, or the month field of the UI's "
+            f"trigger form)"
         )
     else:
         hint += "(or the month field of the UI's trigger form)"
