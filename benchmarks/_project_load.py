@@ -1,6 +1,6 @@
 """Child process of the load benchmark: one ``ingest_month`` from a local mirror, then its figures.
 
-Usage: python -m benchmarks._project_load MIRROR_FOLDER WAREHOUSE_URL
+Usage: python -m benchmarks._project_load MIRROR_FOLDER WAREHOUSE_URL [SERVICE]
 Prints {"seconds": .., "load_s": .., "rows": .., "peak_rss_mb": ..} as its last line: ``seconds``
 end to end, ``load_s`` the warehouse load within it (after the download and the parquet checks).
 """
@@ -19,9 +19,10 @@ from taxi_pipeline.local.tlc_mirror import TlcMirror
 
 def main() -> None:
     folder, warehouse_url = Path(sys.argv[1]), sys.argv[2]
+    service = sys.argv[3] if len(sys.argv) > 3 else "green"
     mirror = TlcMirror(folder / "trip-data").start()
     with tempfile.TemporaryDirectory(dir=folder) as state:
-        settings = Settings(tlc_base_url=mirror.base_url, state_dir=Path(state))
+        settings = Settings(service=service, tlc_base_url=mirror.base_url, state_dir=Path(state))
         start = time.perf_counter()
         result = ingest_month(settings, Month.parse("2024-01"), warehouse_url)
         seconds = time.perf_counter() - start

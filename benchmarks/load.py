@@ -1,9 +1,13 @@
 """Load benchmark: the project's loader against the classic reference and PostgreSQL's bulk limit.
 
-    python -m benchmarks.load [--json] [--large-rows N] [--no-reference-on-large]
+    python -m benchmarks.load [--json] [--service yellow] [--large-rows N] [--small-rows N]
+                              [--no-reference-on-large]
 
 In one run, on the same embedded PostgreSQL and the same data, for the real January 2024 green
-file ("small") and a ~3 M-row file built from its rows ("large", cached in benchmarks/.cache):
+file ("small") and a ~3 M-row file built from its rows ("large", cached in benchmarks/.cache).
+With ``--service yellow``, both files are yellow months generated in TLC's yellow layout
+(``tests/support/yellow_trips.py``; no real yellow file is bundled): "small" of ``--small-rows``
+rows (default: about a green month), "large" of ``--large-rows`` (default: about a yellow month).
 
 - project:   ``ingest_month`` end to end (download from a 127.0.0.1 mirror, parquet checks, schema
              cast, binary COPY by parallel streams into staging slices, ANALYZE, atomic partition
@@ -45,12 +49,15 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from taxi_pipeline.core.month_stream import slice_file
+from taxi_pipeline.core.months import Month
 from taxi_pipeline.core.settings import Settings
+from tests.support.yellow_trips import write_yellow_month
 
 REPO = Path(__file__).resolve().parent.parent
 CACHE = REPO / "benchmarks" / ".cache"
 SMALL_FILE = REPO / "data" / "tlc" / "green_tripdata_2024-01.parquet"
 BENCH_MONTH = "2024-01"
+YELLOW_SMALL_ROWS = 60_000
 
 
 def build_large_file(rows: int) -> Path:
@@ -78,14 +85,30 @@ def build_large_file(rows: int) -> Path:
     return path
 
 
-def run_project_loader(file: Path, base_url_folder: Path, warehouse_url: str) -> dict:
+def build_yellow_file(rows: int) -> Path:
+    """A generated yellow month of ``rows`` rows in TLC's layout; cached."""
+    path = CACHE / f"yellow_{rows}.parquet"
+    if not path.exists():
+        folder = CACHE / f"yellow_{rows}.tmp"
+        folder.mkdir(parents=True, exist_ok=True)
+        write_yellow_month(folder, Month.parse(BENCH_MONTH), rows).rename(path)
+        folder.rmdir()
+    return path
+
+
+def run_project_loader(
+    file: Path, base_url_folder: Path, warehouse_url: str, service: str = "green"
+) -> dict:
     """Run ``ingest_month`` in a child process, so its peak RSS is its own."""
     serve = base_url_folder / "trip-data"
     shutil.rmtree(serve, ignore_errors=True)
     serve.mkdir(parents=True)
-    os.link(file, serve / f"green_tripdata_{BENCH_MONTH}.parquet")
+    os.link(file, serve / f"{service}_tripdata_{BENCH_MONTH}.parquet")
     child = subprocess.Popen(
-        [sys.executable, "-m", "benchmarks._project_load", str(serve.parent), warehouse_url],
+        [
+            *(sys.executable, "-m", "benchmarks._project_load"),
+            *(str(serve.parent), warehouse_url, service),
+        ],
         stdout=subprocess.PIPE,
         text=True,
         cwd=REPO,
@@ -158,10 +181,12 @@ def time_reference(file: Path, warehouse_url: str) -> float:
     return elapsed
 
 
-def measure(name: str, file: Path, warehouse_url: str, scratch: Path, reference: bool) -> dict:
+def measure(
+    name: str, file: Path, warehouse_url: str, scratch: Path, reference: bool, service: str
+) -> dict:
     rows = pq.ParquetFile(file).metadata.num_rows
-    print(f"[{name}] {rows:,} rows: project loader ...", file=sys.stderr, flush=True)
-    project = run_project_loader(file, scratch, warehouse_url)
+    print(f"[{name}] {service}, {rows:,} rows: project loader ...", file=sys.stderr, flush=True)
+    project = run_project_loader(file, scratch, warehouse_url, service)
     streams = limit_streams(file, scratch)
     print(
         f"[{name}] bulk limit (bare ADBC ingest, COPY streams: {len(streams)}) ...",
@@ -178,6 +203,7 @@ def measure(name: str, file: Path, warehouse_url: str, scratch: Path, reference:
     project_rate = rows / project["seconds"]
     limit_rate = rows / limit_s
     return {
+        "service": service,
         "rows": rows,
         "project_rows_per_s": round(project_rate),
         "limit_rows_per_s": round(limit_rate),
@@ -201,7 +227,19 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     parser.add_argument("--large-rows", type=int, default=3_000_000, help="rows in the large file")
-    parser.add_argument("--small-file", type=Path, default=SMALL_FILE, help="the small file")
+    parser.add_argument("--small-file", type=Path, default=SMALL_FILE, help="the small green file")
+    parser.add_argument(
+        "--service",
+        choices=["green", "yellow"],
+        default="green",
+        help="green: the real January 2024 file; yellow: generated files in TLC's yellow layout",
+    )
+    parser.add_argument(
+        "--small-rows",
+        type=int,
+        default=YELLOW_SMALL_ROWS,
+        help="rows in the small yellow file (--service yellow)",
+    )
     parser.add_argument(
         "--no-reference-on-large",
         dest="reference_on_large",
@@ -216,10 +254,13 @@ def main(argv: list[str] | None = None) -> int:
     pg = EmbeddedPostgres(scratch / "state")
     try:
         url = pg.start().url()
-        large = build_large_file(args.large_rows)
+        if args.service == "yellow":
+            small, large = build_yellow_file(args.small_rows), build_yellow_file(args.large_rows)
+        else:
+            small, large = args.small_file, build_large_file(args.large_rows)
         results = {
-            "small": measure("small", args.small_file, url, scratch, reference=True),
-            "large": measure("large", large, url, scratch, reference=args.reference_on_large),
+            "small": measure("small", small, url, scratch, True, args.service),
+            "large": measure("large", large, url, scratch, args.reference_on_large, args.service),
         }
     finally:
         pg.destroy()
@@ -232,6 +273,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def print_table(results: dict, reference_on_large: bool) -> None:
+    print(f"service: {next(iter(results.values()))['service']}")
     print(
         f"{'file':<6} {'rows':>10} {'project/s':>11} {'limit/s':>11} {'streams':>8} "
         f"{'reference/s':>12} {'÷limit':>7} {'÷reference':>10} {'peak RSS':>9}"

@@ -1,8 +1,10 @@
 """NYC TLC taxi trips, one month per run: ingest_taxi_month -> dbt_run -> dbt_test.
 
 Each task hands the next a small record of what it did (the month, its raw schema and load; no
-secret); the work itself is in ``taxi_pipeline.orchestration.tasks``. One DAG per namespace listed
-in TAXI_NAMESPACES (``taxi_pipeline.orchestration.namespaces``), else the plain taxi_pipeline.
+secret); the work itself is in ``taxi_pipeline.orchestration.tasks``. One DAG per TLC service
+(taxi_pipeline for green, taxi_pipeline_yellow), so that each service's months are scheduled,
+backfilled, failed and re-run on their own; all of them for each namespace listed in
+TAXI_NAMESPACES (``taxi_pipeline.orchestration.namespaces``), else the plain ones.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from pathlib import Path
 
 from airflow.sdk import CronDataIntervalTimetable, Param, dag, task
 
+from taxi_pipeline.core.names import DEFAULT_SERVICE, TRIP_SERVICES
 from taxi_pipeline.orchestration import tasks
 from taxi_pipeline.orchestration.namespaces import Namespace, configured_namespaces
 
@@ -34,6 +37,14 @@ batches, namespaces and every setting: README.md, "Running the DAG". Failures an
 RUNBOOK.md next to this file.
 """
 
+SERVICE_DOC = """
+**Service `{service}`.** This DAG loads TLC's `{service}_tripdata_YYYY-MM.parquet` files into
+`{service}_trips`; read `{dag_id}` for `taxi_pipeline` in the commands below. The marts
+(`fct_trips`, `mart_monthly_summary`) hold every service, each run replacing only its own
+service's month, and dbt shares one pool with the other services' DAGs.
+
+"""
+
 NAMESPACE_DOC = """
 **Namespace `{name}`.** This copy loads into `{raw}`, builds `{analytics}` and runs dbt in the pool
 `{pool}`; read `{dag_id}` for `taxi_pipeline` in the commands below.
@@ -41,22 +52,25 @@ NAMESPACE_DOC = """
 """
 
 
-def namespace_doc(namespace: Namespace) -> str:
-    if namespace.is_default:
-        return DOC_MD
-    header = NAMESPACE_DOC.format(
-        name=namespace.name,
-        raw=namespace.raw_schema,
-        analytics=namespace.dbt_schema,
-        pool=namespace.dbt_pool,
-        dag_id=namespace.dag_id,
-    )
-    return header + DOC_MD
+def dag_doc(namespace: Namespace, service: str) -> str:
+    doc = DOC_MD
+    if service != DEFAULT_SERVICE:
+        doc = SERVICE_DOC.format(service=service, dag_id=namespace.service_dag_id(service)) + doc
+    if not namespace.is_default:
+        header = NAMESPACE_DOC.format(
+            name=namespace.name,
+            raw=namespace.raw_schema,
+            analytics=namespace.dbt_schema,
+            pool=namespace.dbt_pool,
+            dag_id=namespace.service_dag_id(service),
+        )
+        doc = header + doc
+    return doc
 
 
-def build_dag(namespace: Namespace):
+def build_dag(namespace: Namespace, service: str):
     @dag(
-        dag_id=namespace.dag_id,
+        dag_id=namespace.service_dag_id(service),
         # Each run covers the month before its trigger time: [M, M+1). A plain "@monthly" would
         # give runs a zero-length interval in Airflow 3.
         schedule=CronDataIntervalTimetable("0 0 1 * *", timezone="UTC"),
@@ -94,14 +108,14 @@ def build_dag(namespace: Namespace):
                 ),
             ),
         },
-        tags=["taxi", "tlc", "dbt", "postgres", *namespace.tags],
-        doc_md=namespace_doc(namespace),
+        tags=["taxi", "tlc", "dbt", "postgres", f"service:{service}", *namespace.tags],
+        doc_md=dag_doc(namespace, service),
     )
     def taxi_pipeline():
         @task(execution_timeout=timedelta(hours=1))
-        def ingest_taxi_month(namespace: str):
+        def ingest_taxi_month(namespace: str, service: str):
             """Download the run's month from TLC and swap it into the raw table."""
-            return tasks.ingest_taxi_month(namespace=namespace)
+            return tasks.ingest_taxi_month(namespace=namespace, service=service)
 
         # The pool is the namespace's own: dbt never runs twice at once against one schema, while
         # other namespaces' dbt runs (other schemas) go ahead.
@@ -115,10 +129,11 @@ def build_dag(namespace: Namespace):
             """Test that month; a failing test fails this run, naming the test."""
             return tasks.dbt_test(built, dbt_project_dir=dbt_project_dir, namespace=namespace)
 
-        # The namespace is fixed here, not a run parameter, so that no trigger can point one
-        # namespace's run at another's schemas.
+        # The namespace and the service are fixed here, not run parameters, so that no trigger
+        # can point one namespace's run at another's schemas, or one service's DAG at another's
+        # files. dbt takes the service from what ingest loaded.
         project, name = str(DBT_PROJECT_DIR), namespace.name
-        loaded = ingest_taxi_month(namespace=name)
+        loaded = ingest_taxi_month(namespace=name, service=service)
         built = dbt_run(loaded, dbt_project_dir=project, namespace=name)
         dbt_test(built, dbt_project_dir=project, namespace=name)
 
@@ -126,4 +141,5 @@ def build_dag(namespace: Namespace):
 
 
 for _namespace in configured_namespaces():
-    build_dag(_namespace)
+    for _service in TRIP_SERVICES:
+        build_dag(_namespace, _service)

@@ -60,6 +60,21 @@ def test_load_benchmark_emits_ratios_for_both_sizes():
 
 
 @pytest.mark.slow
+def test_load_benchmark_takes_yellow_shaped_files():
+    figures = _run(
+        "benchmarks.load",
+        *("--service", "yellow", "--small-rows", "3000", "--large-rows", "20000"),
+        "--no-reference-on-large",
+    )
+    assert {size: (f["service"], f["rows"]) for size, f in figures.items()} == {
+        "small": ("yellow", 3_000),
+        "large": ("yellow", 20_000),
+    }
+    for size in figures.values():
+        assert size["project_rows_per_s"] > 0 and size["ratio_to_limit"] > 0
+
+
+@pytest.mark.slow
 def test_dbt_benchmark_compares_incremental_with_full_rebuild():
     figures = _run("benchmarks.dbt_incremental", "--history", "1")
     (run,) = figures["runs"]

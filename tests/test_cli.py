@@ -9,9 +9,12 @@ import sys
 
 import pytest
 
+from taxi_pipeline.core.months import Month
 from tests.conftest import REPO
 from tests.support.cli import ingest_january_2024_without_dbt
+from tests.support.sample_months import parquet_bytes
 from tests.support.tlc_server import Fault
+from tests.support.yellow_trips import yellow_file_name, yellow_trips
 
 
 def cli(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
@@ -57,26 +60,36 @@ def test_ingest_then_report(tlc, warehouse_url, tmp_path, embedded_pg):
     assert "pickup 2023-12: 2" in ingest.stdout
     assert "dbt tests" in ingest.stdout and " 0 failed" in ingest.stdout
 
+    yellow = yellow_trips(Month(2024, 1), 2_000)
+    tlc.script(yellow_file_name(Month(2024, 1)), Fault(body=parquet_bytes(yellow)))
+    yellow_ingest = cli("ingest", "--service", "yellow", "--month", "2024-01", *common)
+    assert yellow_ingest.returncode == 0, yellow_ingest.stderr
+    assert "yellow 2024-01: rows in file 2,000, rows loaded 2,000" in yellow_ingest.stdout
+    assert "yellow 2024-01: dbt tests" in yellow_ingest.stdout
+    assert " 0 failed" in yellow_ingest.stdout
+
     report = cli("report", "--json", *common)
     assert report.returncode == 0, report.stderr
     months = json.loads(report.stdout)["months"]
-    assert months == [
-        {
-            "source_month": "2024-01",
-            "rows_in_file": 56551,
-            "rows_loaded": 56551,
-            "checksum": months[0]["checksum"],
-            "pickup_months": {"2023-12": 2, "2024-01": 56549},
-        }
-    ]
+    assert months[0] == {
+        "service": "green",
+        "source_month": "2024-01",
+        "rows_in_file": 56551,
+        "rows_loaded": 56551,
+        "checksum": months[0]["checksum"],
+        "pickup_months": {"2023-12": 2, "2024-01": 56549},
+    }
     assert len(months[0]["checksum"]) == 32
+    assert [(m["service"], m["source_month"], m["rows_loaded"]) for m in months[1:]] == [
+        ("yellow", "2024-01", 2_000)
+    ]
 
     tlc.script("green_tripdata_2023-12.parquet", Fault(status=403))
     missing = cli("ingest", "--month", "2023-12", "--skip-dbt", *common)
     assert missing.returncode == 1
     assert "not available (HTTP 403)" in missing.stderr and "not retryable" in missing.stderr
     assert "Traceback" not in missing.stderr
-    for output in (ingest.stdout, ingest.stderr, report.stdout, missing.stderr):
+    for output in (ingest.stdout, yellow_ingest.stdout, report.stdout, missing.stderr):
         assert embedded_pg.password not in output
 
 

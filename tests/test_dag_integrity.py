@@ -40,6 +40,8 @@ def _project_root() -> Path:
 PROJECT = _project_root()
 DAGS_FOLDER = PROJECT / "dags"
 DAG_ID = "taxi_pipeline"
+# One DAG per TLC service; green keeps the classic name.
+SERVICE_DAGS = {"green": DAG_ID, "yellow": f"{DAG_ID}_yellow"}
 NAMESPACES_ENV = "TAXI_NAMESPACES"
 TASKS = ["ingest_taxi_month", "dbt_run", "dbt_test"]
 DBT_TASKS = ["dbt_run", "dbt_test"]
@@ -154,6 +156,20 @@ def test_tags_and_docs(dag):
     assert dag.doc_md and "--conf" in dag.doc_md and "month" in dag.doc_md
 
 
+def test_each_service_has_its_own_dag_of_the_same_pipeline(dagbag, dag):
+    assert sorted(dagbag.dags) == sorted(SERVICE_DAGS.values())
+    for service, dag_id in SERVICE_DAGS.items():
+        other = dagbag.dags[dag_id]
+        assert other.get_task("ingest_taxi_month").op_kwargs["service"] == service
+        assert f"service:{service}" in other.tags
+        assert other.timetable.expression == dag.timetable.expression
+        assert (other.catchup, other.max_active_runs) == (dag.catchup, dag.max_active_runs)
+        assert set(other.params) == set(dag.params) and sorted(other.task_ids) == sorted(TASKS)
+        # One set of marts for every service: their dbt tasks queue on the same pool.
+        assert {other.get_task(t).pool for t in DBT_TASKS} == {"dbt"}
+    assert "`taxi_pipeline_yellow`" in dagbag.dags[SERVICE_DAGS["yellow"]].doc_md
+
+
 def test_month_param_is_validated(dag):
     params = copy.deepcopy(dag.params)
     for good in (None, "2024-01", "2009-12"):
@@ -208,7 +224,9 @@ def test_each_namespace_gets_its_own_dag_tag_and_dbt_pool():
     with namespaces_env("default, alice,bob"):
         bag = load_dagbag(DAGS_FOLDER)
     assert not bag.import_errors, bag.import_errors
-    assert sorted(bag.dags) == ["alice__taxi_pipeline", "bob__taxi_pipeline", DAG_ID]
+    assert sorted(bag.dags) == sorted(
+        f"{ns}{dag_id}" for ns in ("", "alice__", "bob__") for dag_id in SERVICE_DAGS.values()
+    )
     plain = bag.dags[DAG_ID]
     assert not [tag for tag in plain.tags if tag.startswith("ns:")]
     for ns in ("alice", "bob"):
@@ -252,7 +270,9 @@ def test_the_configured_namespaces_all_load():
     """This deployment's own TAXI_NAMESPACES (unset: the plain DAG) gives one DAG per name."""
     from taxi_pipeline.orchestration.namespaces import configured_namespaces
 
-    expected = sorted(ns.dag_id for ns in configured_namespaces())
+    expected = sorted(
+        ns.service_dag_id(service) for ns in configured_namespaces() for service in SERVICE_DAGS
+    )
     bag = load_dagbag(DAGS_FOLDER)
     assert not bag.import_errors, bag.import_errors
     assert sorted(bag.dags) == expected

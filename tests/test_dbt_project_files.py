@@ -14,8 +14,11 @@ from pathlib import Path
 
 import pytest
 
+from taxi_pipeline.core.schema import SERVICES
+
 PROJECT = Path(__file__).resolve().parent.parent / "include" / "dbt_project"
-MONTH_SCOPED_MODELS = {"stg_trips", "fct_trips", "mart_monthly_summary"}
+STAGING_MODELS = {f"stg_{service}_trips" for service in SERVICES}
+SCOPED_MODELS = {*STAGING_MODELS, "fct_trips", "mart_monthly_summary"}
 PASSWORD = "never-written-anywhere-7f3a"
 
 
@@ -95,12 +98,27 @@ def test_models_and_columns_are_documented(parsed):
                 assert column["description"], f"{node['unique_id']}.{name}"
 
 
-def test_every_test_on_a_monthly_model_is_scoped_to_the_run_month(parsed):
+def test_every_test_on_a_trip_model_is_scoped_to_the_run(parsed):
     _, manifest = parsed
     for test in _tests(manifest):
         attached = test.get("attached_node") or ""
-        if attached.split(".")[-1] in MONTH_SCOPED_MODELS:
-            assert "__run_month__" in (test["config"].get("where") or ""), test["unique_id"]
+        if attached.split(".")[-1] in SCOPED_MODELS:
+            assert "__run_scope__" in (test["config"].get("where") or ""), test["unique_id"]
+
+
+def test_every_declared_service_is_staged_into_the_one_fact_table(parsed):
+    _, manifest = parsed
+    nodes = manifest["nodes"]
+    fct = nodes["model.taxi_pipeline.fct_trips"]["depends_on"]["nodes"]
+    for service in SERVICES:
+        staging = nodes[f"model.taxi_pipeline.stg_{service}_trips"]
+        assert staging["depends_on"]["nodes"] == [f"source.taxi_pipeline.raw.{service}_trips"]
+        assert staging["unique_id"] in fct, service
+    # fct_trips stacks them with UNION ALL: the same documented columns, in the same order.
+    columns = {
+        name: list(nodes[f"model.taxi_pipeline.{name}"]["columns"]) for name in STAGING_MODELS
+    }
+    assert len({tuple(c) for c in columns.values()}) == 1, columns
 
 
 def test_severities_are_chosen(parsed):
@@ -108,17 +126,25 @@ def test_severities_are_chosen(parsed):
     severity = {t["name"]: t["config"]["severity"].lower() for t in _tests(manifest)}
     # Real TLC data breaks these every month (null payment blocks) or now and then (clocks).
     for name in (
-        "not_null_stg_trips_payment_type",
-        "not_null_stg_trips_trip_type",
-        "stg_trips_pickup_not_after_dropoff",
-        "stg_trips_vendor_id_accepted_values",
-        "stg_trips_rate_code_id_accepted_values",
-        "stg_trips_store_and_fwd_flag_accepted_values",
+        "not_null_stg_green_trips_payment_type",
+        "not_null_stg_green_trips_trip_type",
+        "not_null_stg_yellow_trips_payment_type",
+        *(
+            f"stg_{service}_trips_{test}"
+            for service in SERVICES
+            for test in (
+                "pickup_not_after_dropoff",
+                "vendor_id_accepted_values",
+                "rate_code_id_accepted_values",
+                "store_and_fwd_flag_accepted_values",
+            )
+        ),
     ):
         assert severity[name] == "warn", name
     for name in (
-        "stg_trips_payment_type_accepted_values",
-        "stg_trips_trip_type_accepted_values",
+        "stg_green_trips_payment_type_accepted_values",
+        "stg_yellow_trips_payment_type_accepted_values",
+        "stg_green_trips_trip_type_accepted_values",
         "unique_fct_trips_trip_id",
         "not_null_fct_trips_trip_id",
         "fct_trips_pickup_location_id_in_zones",
@@ -129,12 +155,12 @@ def test_severities_are_chosen(parsed):
         assert severity[name] == "error", name
 
 
-def test_marts_replace_whole_months(parsed):
+def test_marts_replace_whole_months_of_one_service(parsed):
     _, manifest = parsed
     for name in ("fct_trips", "mart_monthly_summary"):
         config = manifest["nodes"][f"model.taxi_pipeline.{name}"]["config"]
         assert config["materialized"] == "incremental"
         assert config["incremental_strategy"] == "delete+insert"
-        assert config["unique_key"] == "source_month"
+        assert config["unique_key"] == ["service", "source_month"]
     fct = manifest["nodes"]["model.taxi_pipeline.fct_trips"]["config"]
-    assert [ix["columns"] for ix in fct["indexes"]] == [["source_month"]]
+    assert [ix["columns"] for ix in fct["indexes"]] == [["service", "source_month"]]

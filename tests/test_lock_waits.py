@@ -153,7 +153,7 @@ def test_a_reader_of_the_raw_table_bounds_the_reload_and_nobody_queues(bounded, 
     assert after["2023-12"] == before["2023-12"]
 
 
-def test_a_reader_of_stg_trips_stalls_neither_dbt_nor_readers_of_other_months(
+def test_a_reader_of_a_staging_view_stalls_neither_dbt_nor_readers_of_other_months(
     bounded, warehouse_url, tlc
 ):
     for month in (DEC, JAN):
@@ -162,14 +162,14 @@ def test_a_reader_of_stg_trips_stalls_neither_dbt_nor_readers_of_other_months(
     before = state(warehouse_url)
     readers = {
         "raw, other month": raw_count(DEC),
-        "stg_trips, other month": (
-            f"select count(*) from analytics.stg_trips where source_month = '{DEC.first_day}'"
+        "stg_green_trips, other month": (
+            f"select count(*) from analytics.stg_green_trips where source_month = '{DEC.first_day}'"
         ),
         "fct_trips": "select count(*) from analytics.fct_trips",
         "summary": "select count(*) from analytics.mart_monthly_summary",
     }
     with (
-        idle_in_transaction(warehouse_url, "select count(*) from analytics.stg_trips") as pid,
+        idle_in_transaction(warehouse_url, "select count(*) from analytics.stg_green_trips") as pid,
         Readers(warehouse_url, readers) as reading,
     ):
         # A new month is attached beside the locked ones, and dbt builds it without renaming

@@ -266,6 +266,15 @@ def trigger_warehouse_busy(ctx) -> str:
         return _error_text(lambda: ingest_month(bounded, JAN, ctx.url))
 
 
+def trigger_marts_out_of_sync(ctx) -> str:
+    # Marts as an older dbt project built them, without the service column.
+    transform_month(ctx.settings, JAN, ctx.url, echo=lambda line: None)
+    with psycopg.connect(ctx.url) as conn:
+        conn.execute("alter table analytics.fct_trips drop column service")
+    ingest_month(ctx.settings, JAN, ctx.url)
+    return _error_text(lambda: transform_month(ctx.settings, JAN, ctx.url, echo=lambda line: None))
+
+
 TRIGGERS = {
     1: trigger_not_published_yet,
     2: trigger_not_published_by,
@@ -286,6 +295,7 @@ TRIGGERS = {
     17: trigger_warehouse_busy,
     18: trigger_login_refused,
     19: trigger_warehouse_full,
+    20: trigger_marts_out_of_sync,
 }
 
 
@@ -313,7 +323,7 @@ def test_runbook_symptom_is_what_the_failure_prints(
     output = TRIGGERS[entry](ctx)
     for symptom in runbook_symptoms()[entry]:
         assert symptom in output, f"runbook entry {entry}: {symptom!r} not in the output"
-    if entry not in (7, 10):
+    if entry not in (7, 10, 17):
         # Failures before or during the load leave the warehouse as it was.
         assert state(warehouse_url) == before
     assert warehouse_url.split(":")[2].split("@")[0] not in output

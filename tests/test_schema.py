@@ -4,8 +4,10 @@ import pytest
 
 from taxi_pipeline.core.errors import SchemaMismatch
 from taxi_pipeline.core.months import Month
-from taxi_pipeline.core.schema import GREEN, YELLOW
+from taxi_pipeline.core.names import TRIP_SERVICES
+from taxi_pipeline.core.schema import GREEN, SERVICES, YELLOW
 from tests.conftest import TLC_SAMPLES
+from tests.support.yellow_trips import airport_fee_name, yellow_trips
 
 JAN_2023 = Month(2023, 1)
 
@@ -51,3 +53,20 @@ def test_yellow_fits_the_same_design():
     assert YELLOW.pickup_column == "tpep_pickup_datetime"
     names = [name for name, _ in YELLOW.column_definitions()]
     assert "tpep_dropoff_datetime" in names and "airport_fee" in names
+    # The DAGs (one per service) and the dbt project are built from the same list.
+    assert tuple(SERVICES) == TRIP_SERVICES
+
+
+@pytest.mark.parametrize(
+    "month, drift", [(Month(2024, 1), False), (Month(2023, 1), True), (Month(2025, 1), False)]
+)
+def test_yellow_files_in_tlc_s_layouts_fit_the_declared_columns(month, drift):
+    table = yellow_trips(month, 50, drift=drift)
+    YELLOW.check_columns(table.schema, month)
+    (batch,) = table.to_batches()
+    cast = YELLOW.cast_batch(batch, month)
+    assert cast.schema == YELLOW.arrow_schema
+    # Either spelling of the airport fee lands in the one column.
+    assert (
+        cast.column("airport_fee").to_pylist() == batch.column(airport_fee_name(drift)).to_pylist()
+    )

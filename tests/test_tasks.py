@@ -37,6 +37,16 @@ def test_month_comes_from_the_run_never_the_clock():
         month_for_run(_context("manual"))
 
 
+def test_the_trigger_hint_names_the_dag_and_its_service():
+    from taxi_pipeline.orchestration.tasks import trigger_hint
+
+    assert "taxi-pipeline run --month 2024-01" in trigger_hint("taxi_pipeline")
+    yellow = trigger_hint("taxi_pipeline_yellow")
+    assert "airflow dags trigger taxi_pipeline_yellow" in yellow
+    assert "taxi-pipeline run --service yellow --month 2024-01" in yellow
+    assert "taxi-pipeline run" not in trigger_hint("alice__taxi_pipeline_yellow")
+
+
 def test_unpublished_month_waits_until_its_deadline_then_fails():
     from taxi_pipeline.core.errors import MonthNotAvailable
     from taxi_pipeline.core.months import Month
@@ -101,14 +111,26 @@ def test_namespace_fixes_schemas_and_work_dir_whatever_the_variables_say(monkeyp
     monkeypatch.setenv("AIRFLOW_HOME", str(tmp_path))
     for name in ("TAXI_RAW_SCHEMA", "TAXI_DBT_SCHEMA", "TAXI_WORK_DIR"):
         monkeypatch.delenv(name, raising=False)
-    shared = {"taxi_raw_schema": "shared_raw", "taxi_dbt_schema": "shared_analytics"}
+    shared = {
+        "taxi_raw_schema": "shared_raw",
+        "taxi_dbt_schema": "shared_analytics",
+        "taxi_service": "green",
+    }
     with mock.patch(
         "taxi_pipeline.orchestration.tasks.Variable.get",
         side_effect=lambda key, default=None: shared.get(key, default),
     ):
         plain, alice = task_settings(""), task_settings("alice")
         longest = task_settings("a" * 40)
+        yellow = task_settings("", "yellow")
     assert (plain.raw_schema, plain.dbt_schema) == ("shared_raw", "shared_analytics")
+    # The service is the DAG's own; every service's DAG shares the namespace's schemas.
+    assert (plain.service, yellow.service) == ("green", "yellow")
+    assert (yellow.raw_schema, yellow.dbt_schema, yellow.work_dir) == (
+        plain.raw_schema,
+        plain.dbt_schema,
+        plain.work_dir,
+    )
     assert (alice.raw_schema, alice.dbt_schema) == ("alice_raw", "alice_analytics")
     base = (tmp_path / "taxi_pipeline").resolve()
     assert (plain.work_dir, alice.work_dir) == (base, base / "namespaces" / "alice")

@@ -23,7 +23,7 @@ from tests.support.sample_months import (
 from tests.support.tlc_server import Fault
 
 JAN, DEC = Month(2024, 1), Month(2023, 12)
-BAD_ROW_TEST = "stg_trips_payment_type_accepted_values"
+BAD_ROW_TEST = "stg_green_trips_payment_type_accepted_values"
 
 
 def quiet(line: str) -> None:
@@ -57,7 +57,7 @@ def test_one_invocation_builds_and_tests_every_waiting_month(loaded):
         assert not outcome.failed
         assert outcome.statuses["pass"] > 10
         # The real months have nulls in payment_type and trip_type: warnings, per month.
-        assert "not_null_stg_trips_payment_type" in outcome.warned
+        assert "not_null_stg_green_trips_payment_type" in outcome.warned
         assert not outcome.dbt.as_dict()["invoked"]
 
 

@@ -34,7 +34,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
 DEC, JAN = Month(2023, 12), Month(2024, 1)
 RUN_TIMEOUT_S = 420
-FAILING_TEST = "stg_trips_payment_type_accepted_values"
+FAILING_TEST = "stg_green_trips_payment_type_accepted_values"
 RELOADED_ROWS = 1000
 
 

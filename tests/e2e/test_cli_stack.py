@@ -150,4 +150,4 @@ def test_a_failed_month_shows_the_task_and_the_error_where_the_user_looks(cli, t
 def _failure_line(output: str, month: str) -> str:
     failures = output.split("month(s) failed; dags/RUNBOOK.md says what to do:", 1)
     assert len(failures) == 2, output
-    return next(line for line in failures[1].splitlines() if line.strip().startswith(month))
+    return next(line for line in failures[1].splitlines() if f"green {month}" in line)

@@ -145,7 +145,7 @@ def test_one_dag_per_namespace_and_no_plain_one(ns_airflow):
     dags = ns_airflow.dags()
     for dag_id in DAG_IDS.values():
         assert dag_id in dags and not dags[dag_id]["is_stale"], dag_id
-    assert "taxi_pipeline" not in dags
+    assert "taxi_pipeline" not in dags and "taxi_pipeline_yellow" not in dags
     with ns_airflow.metadata() as conn:
         pools = dict(
             conn.execute("select pool, slots from slot_pool where pool like 'dbt%'").fetchall()
@@ -156,7 +156,10 @@ def test_one_dag_per_namespace_and_no_plain_one(ns_airflow):
             ).fetchall()
         )
     assert {pools.get(f"dbt__{ns}") for ns in BACKFILLS} == {1}, pools
-    assert tags == {(DAG_IDS[ns], f"ns:{ns}") for ns in BACKFILLS}
+    # Each namespace has one DAG per TLC service.
+    assert tags == {
+        (f"{DAG_IDS[ns]}{suffix}", f"ns:{ns}") for ns in BACKFILLS for suffix in ("", "_yellow")
+    }
 
 
 def test_both_backfills_succeed(backfills):

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from taxi_pipeline.core.months import Month
-from taxi_pipeline.core.schema import service_schema
+from taxi_pipeline.core.schema import SERVICES, service_schema
 from taxi_pipeline.core.settings import Settings
 
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
@@ -64,31 +64,35 @@ def cmd_report(args: argparse.Namespace) -> int:
     from taxi_pipeline.local.postgres import resolve_warehouse_url
 
     settings = settings_from(args)
-    warehouse = Warehouse(
-        resolve_warehouse_url(settings), service_schema(settings.service), settings.raw_schema
-    )
-    states = warehouse.month_states()
+    url = resolve_warehouse_url(settings)
+    services = [args.service] if args.service else sorted(SERVICES)
+    states = [
+        (service, state)
+        for service in services
+        for state in Warehouse(url, service_schema(service), settings.raw_schema).month_states()
+    ]
     if args.json:
         months = [
             {
+                "service": service,
                 "source_month": s.source_month,
                 "rows_in_file": s.rows_in_file,
                 "rows_loaded": s.rows_loaded,
                 "checksum": s.checksum,
                 "pickup_months": s.pickup_months,
             }
-            for s in states
+            for service, s in states
         ]
-        print(json.dumps({"service": settings.service, "months": months}, indent=2))
+        print(json.dumps({"services": services, "months": months}, indent=2))
         return EXIT_OK
     if not states:
         print("no months loaded yet: try `taxi-pipeline ingest --month 2024-01`")
         return EXIT_OK
-    print(f"{'month':<8} {'in file':>9} {'loaded':>9} {'spillover':>9}  checksum")
-    for s in states:
+    print(f"{'service':<8} {'month':<8} {'in file':>9} {'loaded':>9} {'spillover':>9}  checksum")
+    for service, s in states:
         spill = sum(n for m, n in s.pickup_months.items() if m != s.source_month)
         counts = f"{s.rows_in_file:>9,} {s.rows_loaded:>9,} {spill:>9,}"
-        print(f"{s.source_month:<8} {counts}  {s.checksum}")
+        print(f"{service:<8} {s.source_month:<8} {counts}  {s.checksum}")
     return EXIT_OK
 
 
@@ -186,17 +190,19 @@ def cmd_backfill(args: argparse.Namespace) -> int:
     stack = _stack(args)
     stack.require_scheduler()
     backfill_id = stack.airflow.create_backfill(
-        getattr(args, "from"), args.to, reprocess=args.reprocess
+        getattr(args, "from"), args.to, reprocess=args.reprocess, dag_id=stack.dag_id
     )
-    print(f"backfill {backfill_id} created for {getattr(args, 'from')} .. {args.to}")
+    print(
+        f"backfill {backfill_id} of {stack.dag_id} created for {getattr(args, 'from')} .. {args.to}"
+    )
     return _follow(stack, stack.backfill_run_ids(backfill_id))
 
 
 def cmd_run(args: argparse.Namespace) -> int:
     stack = _stack(args)
     stack.require_scheduler()
-    run_id = stack.airflow.trigger(args.month)
-    print(f"triggered {run_id}")
+    run_id = stack.airflow.trigger(args.month, dag_id=stack.dag_id)
+    print(f"triggered {run_id} of {stack.dag_id}")
     return _follow(stack, [run_id])
 
 
@@ -207,7 +213,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
     if before is None:
         print(f"{args.month} is not loaded yet: nothing to compare (run it first)", file=sys.stderr)
         return EXIT_FAILURE
-    run_id = stack.airflow.trigger(args.month)
+    run_id = stack.airflow.trigger(args.month, dag_id=stack.dag_id)
     print(f"re-running {args.month} ({run_id}) ...", flush=True)
     if _follow(stack, [run_id]) != EXIT_OK:
         return EXIT_FAILURE
@@ -279,7 +285,7 @@ def _print_failures(failed, file=None) -> None:
     print(f"{len(failed)} month(s) failed; dags/RUNBOOK.md says what to do:", file=file)
     for s in failed:
         reason = s.failure or f"the run is {s.state} without a failed task (marked failed?)"
-        print(f"  {s.month:<8} {s.failed_task or '-'}: {reason}", file=file)
+        print(f"  {s.service} {s.month:<8} {s.failed_task or '-'}: {reason}", file=file)
 
 
 def _num(value: int | None) -> str:

@@ -54,10 +54,15 @@ def _month(text: str) -> Month:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
 
-def _add_settings(parser: argparse.ArgumentParser) -> None:
+def _add_settings(
+    parser: argparse.ArgumentParser, service_default: str | None = DEFAULT_SERVICE
+) -> None:
     group = parser.add_argument_group("settings")
     group.add_argument(
-        "--service", default=DEFAULT_SERVICE, choices=sorted(SERVICES), help="TLC service"
+        "--service",
+        default=service_default,
+        choices=sorted(SERVICES),
+        help=f"TLC service (default: {service_default or 'every service'})",
     )
     group.add_argument("--tlc-base-url", help="base URL of the monthly files")
     group.add_argument("--warehouse-url", help="postgres:// URI of your own PostgreSQL")
@@ -102,14 +107,15 @@ def build_parser() -> argparse.ArgumentParser:
         "report",
         help="show every loaded month: rows, pickup months, checksum",
         description=(
-            "Print the warehouse state per source month: rows in file, rows loaded, rows per "
-            "pickup month, and a checksum of the month's rows (stable across identical reloads)."
+            "Print the warehouse state per service and source month: rows in file, rows loaded, "
+            "rows per pickup month, and a checksum of the month's rows (stable across identical "
+            "reloads). Every service unless --service names one."
         ),
         formatter_class=argparse.RawDescriptionHelpFormatter,
         epilog=_SETTINGS_HELP,
     )
     report.add_argument("--json", action="store_true", help="print one JSON object")
-    _add_settings(report)
+    _add_settings(report, service_default=None)
     report.set_defaults(handler=cmd_report)
 
     def stack_parser(name: str, help_text: str, description: str) -> argparse.ArgumentParser:

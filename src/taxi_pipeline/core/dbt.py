@@ -3,8 +3,9 @@
 dbt's own cost is mostly start-up: importing it takes seconds, and so does parsing the project from
 scratch. So dbt is invoked in-process (``dbtRunner``), where a parent process that forks task
 processes may have imported it already (``preload``); each schema keeps one target dir, so dbt's
-partial parse finds the project unchanged; and the months to process reach the models through
-``TAXI_DBT_MONTHS``, read only at execution time, so a new month never invalidates the parse.
+partial parse finds the project unchanged; and the service and months to process reach the models
+through ``TAXI_DBT_SERVICE`` and ``TAXI_DBT_MONTHS``, read only at execution time, so a new month
+or another service never invalidates the parse.
 
 The password travels in ``DBT_ENV_SECRET_PG_PASSWORD``: dbt scrubs ``DBT_ENV_SECRET_*`` values from
 its logs and artifacts, and ``profiles.yml`` only names environment variables, so nothing on disk
@@ -47,9 +48,12 @@ from taxi_pipeline.core.settings import LockWait
 
 _PROJECT_ENV = "TAXI_DBT_PROJECT_DIR"
 MONTHS_ENV = "TAXI_DBT_MONTHS"
+SERVICE_ENV = "TAXI_DBT_SERVICE"
+# The run's scope: read by the models at execution time, never part of the parsed manifest.
+_SCOPE_ENV = (MONTHS_ENV, SERVICE_ENV)
 # Environment variables that dbt must not see from the caller while it runs: credentials of other
 # connections, and settings this module sets itself.
-_HIDDEN_PREFIXES = ("DBT_ENV_SECRET_", "TAXI_PG_", "AIRFLOW_CONN_", MONTHS_ENV)
+_HIDDEN_PREFIXES = ("DBT_ENV_SECRET_", "TAXI_PG_", "AIRFLOW_CONN_", *_SCOPE_ENV)
 # The modules an invocation needs beyond dbt's CLI; importing them before forking task processes
 # spares each task the seconds they take.
 _WARM_MODULES = (
@@ -177,6 +181,7 @@ def dbt_environment(
     target_schema: str,
     raw_schema: str,
     months: Sequence[Month] | None = None,
+    service: str | None = None,
     lock_wait: LockWait | None = None,
 ) -> dict[str, str]:
     """The variables ``profiles.yml`` and the models read, for one invocation.
@@ -195,6 +200,8 @@ def dbt_environment(
     }
     if months is not None:
         env[MONTHS_ENV] = ",".join(month.first_day.isoformat() for month in sorted(set(months)))
+    if service is not None:
+        env[SERVICE_ENV] = service
     return env
 
 
@@ -206,6 +213,7 @@ def run_dbt(
     target_schema: str,
     raw_schema: str = DEFAULT_RAW_SCHEMA,
     months: Sequence[Month] | None = None,
+    service: str | None = None,
     project_dir: Path | None = None,
     select: Sequence[str] = (),
     resource_types: tuple[str, ...] = (),
@@ -213,7 +221,8 @@ def run_dbt(
     echo: Callable[[str], None] | None = None,
     lock_wait: LockWait | None = None,
 ) -> DbtResult:
-    """Run ``dbt <command>`` (build, run, test, seed) over ``months`` (None: every month).
+    """Run ``dbt <command>`` (build, run, test, seed) over ``months`` of ``service`` (None: every
+    month, every service).
 
     ``resource_types`` narrows a ``build`` (e.g. seeds and models but not tests): one invocation
     instead of several saves dbt's start-up. The target dir is one per target schema under
@@ -243,14 +252,14 @@ def run_dbt(
         argv += ["--resource-type", resource_type]
     if full_refresh:
         argv.append("--full-refresh")
-    env = dbt_environment(warehouse_url, target_schema, raw_schema, months, lock_wait)
+    env = dbt_environment(warehouse_url, target_schema, raw_schema, months, service, lock_wait)
     secret = env["DBT_ENV_SECRET_PG_PASSWORD"]
     recorder = EventRecorder(echo, secret=secret)
     parse_recorder = EventRecorder(None, secret=secret)
     # The manifest depends on the project's files and on where it builds and reads: database and
-    # schemas are written into every node. (The months are not in it: they are read at execution.)
+    # schemas are written into every node. (The scope is not in it: it is read at execution.)
     target = tuple(
-        sorted((k, v) for k, v in env.items() if k.startswith("TAXI_") and k != MONTHS_ENV)
+        sorted((k, v) for k, v in env.items() if k.startswith("TAXI_") and k not in _SCOPE_ENV)
     )
     parsed_key = (str(project), str(run_dir), project_digest(project), *target)
     with _one_invocation, _environment(env):

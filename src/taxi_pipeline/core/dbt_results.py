@@ -169,13 +169,14 @@ def node_outcomes(execution) -> list[NodeOutcome]:
     outcomes = []
     for node_result in getattr(execution, "results", None) or []:
         node = node_result.node
-        message = (node_result.message or "").splitlines()
+        # A database error's first line only names the model; the server's message follows it.
+        lines = [line.strip() for line in (node_result.message or "").splitlines() if line.strip()]
         outcomes.append(
             NodeOutcome(
                 name=node.name,
                 resource_type=str(node.resource_type),
                 status=str(node_result.status),
-                message=message[0] if message else "",
+                message=": ".join(lines[:2]),
                 seconds=float(node_result.execution_time or 0.0),
             )
         )

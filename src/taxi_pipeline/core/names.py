@@ -20,6 +20,9 @@ CONNECTION_ENV = "AIRFLOW_CONN_AZURE_PG"
 FAILURE_XCOM_KEY = "failure"
 
 DEFAULT_SERVICE = "green"
+# The TLC services that share the trip shape, each with its declared schema in core/schema.py and
+# its own DAG (service_dag_id).
+TRIP_SERVICES = ("green", "yellow")
 DEFAULT_RAW_SCHEMA = "raw"
 DEFAULT_DBT_SCHEMA = "analytics"
 DEFAULT_COPY_STREAMS = 2
@@ -29,6 +32,14 @@ DEFAULT_STATE_DIR = ".state"
 # meanwhile), and how long a try keeps trying again before it fails as WarehouseBusy.
 DEFAULT_LOCK_TIMEOUT_S = 3
 DEFAULT_LOCK_RETRY_S = 60
+
+
+def service_dag_id(service: str) -> str:
+    """The DAG of one service: the classic name for green, ``taxi_pipeline_<service>`` for the
+    others. One DAG per service keeps each service's schedule, runs, backfills and failures its
+    own."""
+    return DAG_ID if service == DEFAULT_SERVICE else f"{DAG_ID}_{service}"
+
 
 _IDENTIFIER = re.compile(r"[a-z_][a-z0-9_]{0,62}")
 

@@ -4,7 +4,8 @@ A file's columns are checked against the declared ones before the load starts, a
 cast to the declared types on its way into staging. TLC has changed physical types between months
 (January 2023 green stores integer codes as doubles and ``ehail_fee`` as an all-null column); such
 drift is accepted when the cast loses nothing, and rejected with the column and month named when
-it would, before anything is swapped in.
+it would, before anything is swapped in. TLC has also respelled a column now and then (yellow's
+``Airport_fee`` is ``airport_fee`` in some months): a column declares its other spellings.
 """
 
 from __future__ import annotations
@@ -20,15 +21,21 @@ from taxi_pipeline.core.months import Month
 
 @dataclass(frozen=True)
 class Column:
-    """One TLC column: its name in the file, its Arrow type, and whether every file must have it."""
+    """One TLC column: its name in the file, its Arrow type, whether every file must have it, and
+    other names TLC has given it in some months."""
 
     name: str
     arrow_type: pa.DataType
     required: bool = True
+    aliases: tuple[str, ...] = ()
 
     @property
     def db_name(self) -> str:
         return self.name.lower()
+
+    def name_in(self, names: list[str]) -> str | None:
+        """The name this column has among a file's ``names``, if it is there."""
+        return next((n for n in (self.name, *self.aliases) if n in names), None)
 
 
 _PG_TYPES = {
@@ -63,9 +70,9 @@ class ServiceSchema:
 
     def check_columns(self, file_schema: pa.Schema, month: Month) -> None:
         """Fail before any load when the file lacks a required column or has one we do not know."""
-        present = set(file_schema.names)
-        declared = {c.name for c in self.columns}
-        missing = [c.name for c in self.columns if c.required and c.name not in present]
+        present = list(file_schema.names)
+        declared = {name for c in self.columns for name in (c.name, *c.aliases)}
+        missing = [c.name for c in self.columns if c.required and c.name_in(present) is None]
         if missing:
             raise SchemaMismatch(
                 f"{self.service} {month}: required column {missing[0]!r} is missing from the file "
@@ -83,11 +90,10 @@ class ServiceSchema:
     def cast_batch(self, batch: pa.RecordBatch, month: Month) -> pa.RecordBatch:
         """Cast one batch to the declared schema, refusing any cast that would change a value."""
         arrays = []
+        names = batch.schema.names
         for column in self.columns:
-            if column.name in batch.schema.names:
-                arrays.append(
-                    _lossless_cast(batch.column(column.name), column, self.service, month)
-                )
+            if (name := column.name_in(names)) is not None:
+                arrays.append(_lossless_cast(batch.column(name), column, self.service, month))
             else:
                 arrays.append(pa.nulls(batch.num_rows, column.arrow_type))
         return pa.RecordBatch.from_arrays(arrays, schema=self.arrow_schema)
@@ -167,11 +173,13 @@ YELLOW = ServiceSchema(
         Column("payment_type", pa.int32()),
         *_amounts(*_FARE_COLUMNS),
         *_amounts("improvement_surcharge", "total_amount", "congestion_surcharge"),
-        Column("Airport_fee", _DOUBLE),
+        Column("Airport_fee", _DOUBLE, aliases=("airport_fee",)),
+        # Added by TLC in 2025, as for green.
         Column("cbd_congestion_fee", _DOUBLE, required=False),
     ),
 )
 
+# In the order of names.TRIP_SERVICES (tests/test_schema.py checks that they agree).
 SERVICES: dict[str, ServiceSchema] = {schema.service: schema for schema in (GREEN, YELLOW)}
 
 # The loader adds two columns to every raw row: source_month, the file (month) it came from,

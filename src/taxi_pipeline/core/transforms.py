@@ -46,7 +46,9 @@ from taxi_pipeline.core.dbt_results import DbtResult, DbtTimings, tests_summary
 from taxi_pipeline.core.errors import DbtFailed, DbtStillRunning
 from taxi_pipeline.core.months import Month
 from taxi_pipeline.core.names import DEFAULT_SERVICE
+from taxi_pipeline.core.schema import service_schema
 from taxi_pipeline.core.settings import LockWait
+from taxi_pipeline.core.warehouse import Warehouse
 
 log = logging.getLogger(__name__)
 
@@ -82,8 +84,9 @@ class DbtTarget:
         return (self.dbt_schema, self.raw_schema)
 
     def dbt(self, command: str, months: tuple[Month, ...], echo, **options) -> DbtResult:
-        """``dbt <command>`` of ``months`` against this target (options as ``run_dbt``'s), run
-        again while a lock it needs is held by another session, up to ``lock_wait``."""
+        """``dbt <command>`` of this service's ``months`` against this target (options as
+        ``run_dbt``'s): another service's rows in the marts are left as they are. Run again while
+        a lock it needs is held by another session, up to ``lock_wait``."""
         return run_dbt_waiting(
             command,
             self.warehouse_url,
@@ -91,6 +94,7 @@ class DbtTarget:
             target_schema=self.dbt_schema,
             raw_schema=self.raw_schema,
             months=months,
+            service=self.service,
             project_dir=self.project,
             echo=echo,
             lock_wait=self.lock_wait,
@@ -183,6 +187,10 @@ def build_month(target: DbtTarget, month: Month, echo: Callable[[str], None]) ->
         waiting = [s for s in states.values() if not s.built(project)]
         batch = tuple(s.month for s in waiting)
         echo(f"building {len(batch)} month(s) waiting for dbt in one invocation: {_list(batch)}")
+        # The staging models read every service's raw table; one never loaded may not exist yet.
+        Warehouse(
+            target.warehouse_url, service_schema(target.service), target.raw_schema
+        ).ensure_raw_schema()
         seeded = any(s.built_project == project for s in states.values())
         resource_types = REBUILD_RESOURCE_TYPES if seeded else BUILD_RESOURCE_TYPES
         result = target.dbt("build", batch, echo, resource_types=resource_types)

@@ -50,7 +50,7 @@ from taxi_pipeline.core.locks import (
 from taxi_pipeline.core.month_stream import Cancelled, FileSlice, MonthStream, slice_file
 from taxi_pipeline.core.months import Month
 from taxi_pipeline.core.names import DEFAULT_COPY_STREAMS, DEFAULT_RAW_SCHEMA, validate_identifier
-from taxi_pipeline.core.schema import ServiceSchema
+from taxi_pipeline.core.schema import SERVICES, ServiceSchema
 from taxi_pipeline.core.settings import LockWait
 from taxi_pipeline.core.source import DownloadedFile
 
@@ -113,17 +113,22 @@ class Warehouse:
     def connect(self, autocommit: bool = False) -> psycopg.Connection:
         return self.connection.connect(autocommit=autocommit)
 
-    def _parts(self, month: Month | None = None, **extra: sql.Composable) -> dict:
-        table = self.service_schema.raw_table
+    def _parts(
+        self,
+        month: Month | None = None,
+        service_schema: ServiceSchema | None = None,
+        **extra: sql.Composable,
+    ) -> dict:
+        service_schema = service_schema or self.service_schema
         parts: dict[str, sql.Composable] = {
             "schema": sql.Identifier(self.raw_schema),
             "schema_name": sql.Literal(self.raw_schema),
-            "table": sql.Identifier(table),
+            "table": sql.Identifier(service_schema.raw_table),
             "columns": sql.SQL(",\n    ").join(
                 sql.SQL("{} {}").format(sql.Identifier(name), sql.SQL(pg_type))
-                for name, pg_type in self.service_schema.column_definitions()
+                for name, pg_type in service_schema.column_definitions()
             ),
-            "pickup": sql.Identifier(self.service_schema.pickup_column.lower()),
+            "pickup": sql.Identifier(service_schema.pickup_column.lower()),
         }
         if month is not None:
             parts["partition"] = sql.Identifier(self.partition_name(month))
@@ -152,7 +157,10 @@ class Warehouse:
         with self.connect() as conn:
             # Parallel loads may all find the tables missing; serialise their creation.
             conn.execute("select pg_advisory_xact_lock(hashtext('taxi_pipeline.raw_ddl'))")
-            conn.execute(statement("create_raw", **self._parts()))
+            # Every service's table, not only this one's: dbt's staging reads them all, and an
+            # empty partitioned table costs nothing.
+            for schema in SERVICES.values():
+                conn.execute(statement("create_raw", **self._parts(service_schema=schema)))
 
     # -- load --------------------------------------------------------------------------------
 

@@ -20,8 +20,13 @@ import requests
 
 from taxi_pipeline.core.errors import InvalidParameter, PipelineError
 from taxi_pipeline.core.months import Month, month_of_run
-from taxi_pipeline.core.names import DEFAULT_TLC_BASE_URL, FAILURE_XCOM_KEY
-from taxi_pipeline.core.schema import GREEN
+from taxi_pipeline.core.names import (
+    DEFAULT_TLC_BASE_URL,
+    FAILURE_XCOM_KEY,
+    TRIP_SERVICES,
+    service_dag_id,
+)
+from taxi_pipeline.core.schema import service_schema
 from taxi_pipeline.core.settings import Settings
 from taxi_pipeline.core.source import trip_file_url
 from taxi_pipeline.core.warehouse import MonthState, Warehouse
@@ -41,6 +46,7 @@ class StackError(PipelineError):
 
 @dataclass
 class MonthSummary:
+    service: str
     month: str
     state: str
     rows_in_file: int | None = None
@@ -56,6 +62,8 @@ class MonthSummary:
 class LocalStack:
     def __init__(self, settings: Settings, api_port: int | None = None):
         self.settings = settings
+        # The runs it triggers and follows are those of the service's own DAG.
+        self.dag_id = service_dag_id(settings.service)
         self.state_dir = settings.state_dir
         self.state_dir.mkdir(parents=True, exist_ok=True)
         self._mirror_file = self.state_dir / "mirror.json"
@@ -178,11 +186,14 @@ class LocalStack:
 
     # -- runs ----------------------------------------------------------------------------
 
-    def month_summaries(self, run_ids: list[str]) -> list[MonthSummary]:
-        runs = {r["run_id"]: r for r in self.airflow.dag_runs()}
-        results = self.airflow.task_results(run_ids)
-        failed_tasks = self.airflow.failed_tasks(run_ids)
-        failures = self.airflow.task_results(run_ids, key=FAILURE_XCOM_KEY)
+    def month_summaries(self, run_ids: list[str], service: str | None = None) -> list[MonthSummary]:
+        """What each run of ``service``'s DAG (by default the stack's service) did, by month."""
+        service = service or self.settings.service
+        dag_id = service_dag_id(service)
+        runs = {r["run_id"]: r for r in self.airflow.dag_runs(dag_id)}
+        results = self.airflow.task_results(run_ids, dag_id)
+        failed_tasks = self.airflow.failed_tasks(run_ids, dag_id)
+        failures = self.airflow.task_results(run_ids, dag_id, key=FAILURE_XCOM_KEY)
         summaries = []
         for run_id in run_ids:
             run = runs.get(run_id, {})
@@ -190,6 +201,7 @@ class LocalStack:
             tests = (results.get((run_id, "dbt_test")) or {}).get("tests")
             start, end = run.get("start_date"), run.get("end_date")
             summary = MonthSummary(
+                service=service,
                 month=ingest.get("month") or _run_month(run),
                 state=run.get("state", "unknown"),
                 rows_in_file=ingest.get("rows_in_file"),
@@ -201,26 +213,33 @@ class LocalStack:
             if failed := failed_tasks.get(run_id):
                 summary.failed_task = failed["task_id"]
                 left = failures.get((run_id, failed["task_id"])) or {}
+                log = self.airflow.task_log_path(
+                    run_id, failed["task_id"], failed["try_number"], dag_id
+                )
                 summary.failure = left.get("error") or (
                     "failed without leaving an error (killed, out of memory or timed out?): "
-                    f"see its log, "
-                    f"{self.airflow.task_log_path(run_id, failed['task_id'], failed['try_number'])}"
+                    f"see its log, {log}"
                 )
             summaries.append(summary)
         return sorted(summaries, key=lambda s: s.month)
 
     def failed_months(self) -> list[MonthSummary]:
-        """The months whose latest run failed, with the task that failed and why."""
-        latest = {_run_month(run): run for run in self.airflow.dag_runs()}
-        failed = [run["run_id"] for run in latest.values() if run["state"] == "failed"]
-        return self.month_summaries(failed) if failed else []
+        """Every service's months whose latest run failed, with the task that failed and why."""
+        found = []
+        for service in TRIP_SERVICES:
+            latest = {
+                _run_month(run): run for run in self.airflow.dag_runs(service_dag_id(service))
+            }
+            failed = [run["run_id"] for run in latest.values() if run["state"] == "failed"]
+            found += self.month_summaries(failed, service) if failed else []
+        return found
 
     def wait(self, run_ids: list[str], echo, timeout_s: float = 3600) -> list[dict]:
         """Until every run is finished, echoing progress whenever it changes."""
         deadline = time.monotonic() + timeout_s
         last = None
         while True:
-            runs = [r for r in self.airflow.dag_runs() if r["run_id"] in set(run_ids)]
+            runs = [r for r in self.airflow.dag_runs(self.dag_id) if r["run_id"] in set(run_ids)]
             done = sum(r["state"] == "success" for r in runs)
             failed = sum(r["state"] == "failed" for r in runs)
             running = sum(r["state"] == "running" for r in runs)
@@ -250,7 +269,7 @@ class LocalStack:
 
     def warehouse(self) -> Warehouse:
         url = self.settings.given_warehouse_url() or self.airflow.postgres.connection().url()
-        return Warehouse(url, GREEN, self.settings.raw_schema)
+        return Warehouse(url, service_schema(self.settings.service), self.settings.raw_schema)
 
     def month_state(self, month: Month) -> MonthState | None:
         return next(

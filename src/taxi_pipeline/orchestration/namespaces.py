@@ -1,12 +1,13 @@
 """Namespaces: several copies of the pipeline side by side in one Airflow and one warehouse.
 
-A namespace gives its copy of the DAG its own id (``alice__taxi_pipeline``), tag (``ns:alice``),
-raw and dbt schemas (``alice_raw``, ``alice_analytics``), one-slot dbt pool (``dbt__alice``) and
-work dir, so that one person's runs never write, read or wait for another's. dbt still never runs
-twice at once against one schema: each namespace's dbt tasks queue on their own pool. With a
-connection ``azure_pg__alice`` (a login that owns only alice's schemas: ``taxi-pipeline
-namespace-logins``) the warehouse itself refuses alice's DAG any other namespace's tables;
-without it the copy uses the shared ``azure_pg`` and stays apart by convention only.
+A namespace gives its copy of the DAGs (one per TLC service) their own ids
+(``alice__taxi_pipeline``, ``alice__taxi_pipeline_yellow``), tag (``ns:alice``), raw and dbt
+schemas (``alice_raw``, ``alice_analytics``), one-slot dbt pool (``dbt__alice``) and work dir, so
+that one person's runs never write, read or wait for another's. dbt still never runs twice at once
+against one schema: each namespace's dbt tasks queue on their own pool. With a connection
+``azure_pg__alice`` (a login that owns only alice's schemas: ``taxi-pipeline namespace-logins``)
+the warehouse itself refuses alice's DAGs any other namespace's tables; without it the copy uses
+the shared ``azure_pg`` and stays apart by convention only.
 
 The list comes from the environment variable ``TAXI_NAMESPACES`` (``alice,bob``), read each time
 the DAG file is parsed; an Airflow Variable would cost a metadata database read on every parse.
@@ -29,7 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from taxi_pipeline.core.errors import InvalidParameter
-from taxi_pipeline.core.names import CONNECTION_ID, DAG_ID, DBT_POOL
+from taxi_pipeline.core.names import CONNECTION_ID, DBT_POOL, DEFAULT_SERVICE, service_dag_id
 
 NAMESPACES_ENV = "TAXI_NAMESPACES"
 DEFAULT_ENTRY = "default"
@@ -55,7 +56,12 @@ class Namespace:
 
     @property
     def dag_id(self) -> str:
-        return f"{self.name}__{DAG_ID}" if self.name else DAG_ID
+        return self.service_dag_id(DEFAULT_SERVICE)
+
+    def service_dag_id(self, service: str) -> str:
+        """This copy's DAG of ``service``: ``alice__taxi_pipeline_yellow``. Every service's DAG
+        of a namespace shares its schemas and its dbt pool (the marts are one set of tables)."""
+        return f"{self.name}__{service_dag_id(service)}" if self.name else service_dag_id(service)
 
     @property
     def tags(self) -> tuple[str, ...]:
@@ -128,7 +134,7 @@ def dbt_pools(namespaces: tuple[Namespace, ...]) -> dict[str, dict]:
     return {
         ns.dbt_pool: {
             "slots": 1,
-            "description": f"one dbt invocation at a time for {ns.dag_id}",
+            "description": f"one dbt invocation at a time for the DAGs of namespace {ns.name}",
             "include_deferred": False,
         }
         for ns in namespaces

@@ -45,6 +45,8 @@ from taxi_pipeline.core.names import (
     DEFAULT_SERVICE,
     DEFAULT_TLC_BASE_URL,
     FAILURE_XCOM_KEY,
+    TRIP_SERVICES,
+    service_dag_id,
 )
 from taxi_pipeline.core.settings import LockWait, Settings, setting
 from taxi_pipeline.orchestration.namespaces import namespace_named
@@ -65,10 +67,14 @@ def trigger_hint(dag_id: str = DAG_ID) -> str:
     hint = (
         f'trigger it with a month: airflow dags trigger {dag_id} --conf \'{{"month": "2024-01"}}\' '
     )
-    # The CLI runs only the un-namespaced pipeline.
-    if dag_id == DAG_ID:
+    # The CLI runs only the un-namespaced pipeline, any service.
+    cli_services = {service_dag_id(s): s for s in TRIP_SERVICES}
+    if dag_id in cli_services:
+        service = cli_services[dag_id]
+        option = "" if service == DEFAULT_SERVICE else f"--service {service} "
         hint += (
-            "(or taxi-pipeline run --month 2024-01, or the month field of the UI's trigger form)"
+            f"(or taxi-pipeline run {option}--month 2024-01, or the month field of the UI's "
+            f"trigger form)"
         )
     else:
         hint += "(or the month field of the UI's trigger form)"
@@ -103,12 +109,13 @@ def airflow_home() -> Path:
     return Path(os.environ.get("AIRFLOW_HOME") or Path("~/airflow").expanduser())
 
 
-def task_settings(namespace: str = "") -> Settings:
+def task_settings(namespace: str = "", service: str = DEFAULT_SERVICE) -> Settings:
+    """The settings of a task of the ``service`` DAG of ``namespace`` (both fixed by the DAG)."""
     ns = namespace_named(namespace)
     base_dir = Path(config_value("work_dir", str(airflow_home() / "taxi_pipeline")))
     work_dir = ns.work_dir(base_dir)
     return Settings(
-        service=config_value("service", DEFAULT_SERVICE),
+        service=service,
         tlc_base_url=config_value("tlc_base_url", DEFAULT_TLC_BASE_URL),
         state_dir=work_dir,
         work_dir=work_dir,
@@ -207,13 +214,13 @@ def leaves_its_failure(body: Callable[_P, _R]) -> Callable[_P, _R]:
 
 
 @leaves_its_failure
-def ingest_taxi_month(namespace: str = "") -> dict[str, Any]:
+def ingest_taxi_month(namespace: str = "", service: str = DEFAULT_SERVICE) -> dict[str, Any]:
     """Load the run's month; wait (rescheduled, holding no worker slot) until TLC publishes it."""
     from taxi_pipeline.core.pipeline import LoadedMonth, ingest_month
 
     context = get_current_context()
     month = month_for_run(context)
-    settings = task_settings(namespace)
+    settings = task_settings(namespace, service)
     grace_days = _int_setting(
         "publication_grace_days",
         DEFAULT_GRACE_DAYS,
@@ -267,8 +274,8 @@ def wait_or_fail(
     raise MonthNotAvailable(
         f"{settings.service} {month} was not published by {deadline} ({grace_days} days after "
         f"the month ended): {exc.url} answers HTTP {exc.status}. TLC has had time to publish it, "
-        f"so check the month, the service (Variable taxi_service) and the TLC base URL (Variable "
-        f"taxi_tlc_base_url); if TLC is merely late, raise the Variable "
+        f"so check the month and the TLC base URL (Variable taxi_tlc_base_url); if TLC is "
+        f"merely late, raise the Variable "
         f"taxi_publication_grace_days and clear this task.",
         url=exc.url,
         status=exc.status,

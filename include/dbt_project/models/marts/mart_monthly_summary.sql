@@ -1,11 +1,11 @@
-{#- Replaced month by month like fct_trips, from the same month of fct_trips. -#}
+{#- Replaced by (service, month) like fct_trips, from the same service and month of fct_trips. -#}
 {{
     config(
         materialized='incremental',
         incremental_strategy='delete+insert',
-        unique_key='source_month',
+        unique_key=['service', 'source_month'],
         on_schema_change='fail',
-        pre_hook="{{ delete_run_months() }}",
+        pre_hook="{{ delete_run_scope() }}",
         post_hook=[vacuum_after_replacement()]
     )
 }}
@@ -13,13 +13,14 @@
 with trips as (
 
     select * from {{ ref('fct_trips') }}
-    where {{ run_month_predicate() }}
+    where {{ run_scope_predicate() }}
 
 ),
 
 summary as (
 
     select
+        service,
         source_month,
         pickup_month,
         pickup_borough,
@@ -30,7 +31,7 @@ summary as (
         count(*) filter (where is_out_of_month_pickup) as out_of_month_trips
 
     from trips
-    group by source_month, pickup_month, pickup_borough
+    group by service, source_month, pickup_month, pickup_borough
 
 )
 

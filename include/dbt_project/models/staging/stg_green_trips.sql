@@ -1,8 +1,10 @@
 {#-
-    Not filtered on var('source_month'), although the marts read one month at a time: a view's
-    definition outlives the run, so a filter here would leave stg_trips showing whichever month
-    ran last. PostgreSQL pushes the marts' month predicate through this view down to the
-    source_month partitions of raw.green_trips, so one month costs the same either way.
+    Green trips renamed and typed into the columns every service's staging model shares, in the
+    same order (fct_trips stacks them with UNION ALL): a column green taxis do not have is a typed
+    null. Not filtered on the run's months: a view's definition outlives the run, so a filter here
+    would leave the view showing whichever month ran last. PostgreSQL pushes the marts' predicate
+    through this view down to the source_month partitions of the raw table, so one month costs the
+    same either way.
 -#}
 
 with source as (
@@ -14,9 +16,10 @@ with source as (
 renamed as (
 
     select
+        'green'::text as service,
         -- source_row is the row's position in its monthly file, so the id is stable across
         -- reloads of an unchanged file.
-        to_char(source_month, 'YYYY-MM') || '/' || source_row::text as trip_id,
+        'green/' || to_char(source_month, 'YYYY-MM') || '/' || source_row::text as trip_id,
         source_month,
         source_row,
 
@@ -43,34 +46,12 @@ renamed as (
         ehail_fee::numeric as ehail_fee,
         improvement_surcharge::numeric as improvement_surcharge,
         congestion_surcharge::numeric as congestion_surcharge,
+        null::numeric as airport_fee,
         cbd_congestion_fee::numeric as cbd_congestion_fee,
         total_amount::numeric as total_amount
 
     from source
 
-),
-
-flagged as (
-
-    select
-        *,
-        date_trunc('month', pickup_at)::date as pickup_month,
-        -- TLC files contain trips from earlier months (even years earlier); they stay in the month
-        -- of the file they came from and are flagged rather than moved.
-        date_trunc('month', pickup_at)::date is distinct from source_month
-            as is_out_of_month_pickup,
-        -- least() skips nulls, so one absent fee does not hide another negative one.
-        coalesce(
-            least(
-                fare_amount, extra, mta_tax, tip_amount, tolls_amount, ehail_fee,
-                improvement_surcharge, congestion_surcharge, cbd_congestion_fee, total_amount
-            ) < 0,
-            false
-        ) as has_negative_amount,
-        coalesce(trip_distance_miles = 0, false) as is_zero_distance
-
-    from renamed
-
 )
 
-select * from flagged
+select * from renamed
