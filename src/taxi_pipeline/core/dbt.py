@@ -183,6 +183,11 @@ def dbt_environment(
     return env
 
 
+def target_dir(work_dir: Path, target_schema: str) -> Path:
+    """dbt's target dir (artifacts, partial-parse state) for one target schema."""
+    return work_dir / "dbt" / target_schema / "target"
+
+
 def run_dbt(
     command: str,
     warehouse_url: str,
@@ -197,7 +202,8 @@ def run_dbt(
     full_refresh: bool = False,
     echo: Callable[[str], None] | None = None,
 ) -> DbtResult:
-    """Run ``dbt <command>`` (build, run, test, seed) over ``months`` (None: every month).
+    """Run ``dbt <command>`` (build, run, test, seed, docs generate) over ``months`` (None:
+    every month).
 
     ``resource_types`` narrows a ``build`` (e.g. seeds and models but not tests): one invocation
     instead of several saves dbt's start-up. The target dir is one per target schema under
@@ -213,14 +219,14 @@ def run_dbt(
         "--profiles-dir",
         str(project),
         "--target-path",
-        str(run_dir / "target"),
+        str(target_dir(work_dir, target_schema)),
         "--log-path",
         str(run_dir / "logs"),
         # Its lines reach the caller through the recorder below, not stdout.
         "--log-level",
         "none",
     ]
-    argv = [command, *common]
+    argv = [*command.split(), *common]
     for name in select:
         argv += ["--select", name]
     for resource_type in resource_types:

@@ -52,7 +52,11 @@ class Namespace:
 
     @property
     def dag_id(self) -> str:
-        return f"{self.name}__{DAG_ID}" if self.name else DAG_ID
+        return self.prefixed(DAG_ID)
+
+    def prefixed(self, dag_id: str) -> str:
+        """This namespace's copy of the DAG ``dag_id``; the default keeps the plain id."""
+        return f"{self.name}__{dag_id}" if self.name else dag_id
 
     @property
     def tags(self) -> tuple[str, ...]:
