@@ -58,3 +58,8 @@ def test_a_month_not_built_fails_saying_how_to_build_it(summary_url, tmp_path):
     with pytest.raises(InvalidParameter, match=r"no rows for 2023-06: load and build the month"):
         export_monthly_summary(summary_url, "analytics", Month(2023, 6), tmp_path)
     assert not list(tmp_path.iterdir())
+
+
+def test_a_schema_dbt_never_built_fails_the_same_way(warehouse_url, tmp_path):
+    with pytest.raises(InvalidParameter, match=r"no rows for 2024-01 \(the table does not exist"):
+        export_monthly_summary(warehouse_url, "analytics", JAN, tmp_path)

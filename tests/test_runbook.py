@@ -259,6 +259,19 @@ def trigger_import_error(ctx) -> str:
     return _import_errors_text(DagBag(dag_folder=str(folder)).import_errors)
 
 
+def trigger_nothing_to_export(ctx) -> str:
+    from taxi_pipeline.core.exports import export_monthly_summary
+    from taxi_pipeline.orchestration import exports
+
+    unbuilt = _error_text(lambda: export_monthly_summary(ctx.url, "analytics", JAN, ctx.tmp_path))
+    # A run triggered by hand: its context has no triggering asset events.
+    manual = {"triggering_asset_events": {}}
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(exports, "get_current_context", lambda: manual)
+        by_hand = _error_text(exports.export_monthly_summary)
+    return f"{unbuilt}\n{by_hand}"
+
+
 TRIGGERS = {
     1: trigger_not_published_yet,
     2: trigger_not_published_by,
@@ -276,6 +289,7 @@ TRIGGERS = {
     14: trigger_import_error,
     15: trigger_tls_failed,
     16: trigger_dbt_still_running,
+    17: trigger_nothing_to_export,
 }
 
 

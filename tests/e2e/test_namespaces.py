@@ -18,7 +18,9 @@ import pytest
 from psycopg import sql
 
 from taxi_pipeline.core.months import Month, month_range
+from taxi_pipeline.core.names import DAG_ID, SUMMARY_EXPORT_DAG_ID
 from taxi_pipeline.local.airflow import LocalAirflow
+from taxi_pipeline.orchestration.namespaces import Namespace
 from tests.e2e.conftest import REPO_DAGS, started_airflow
 from tests.support.sample_months import rows_in_sample
 from tests.support.timings import TIMINGS
@@ -122,7 +124,12 @@ def test_one_dag_per_namespace_and_no_plain_one(ns_airflow):
             ).fetchall()
         )
     assert {pools.get(f"dbt__{ns}") for ns in BACKFILLS} == {1}, pools
-    assert tags == {(DAG_IDS[ns], f"ns:{ns}") for ns in BACKFILLS}
+    # The namespace's copy of the example asset consumer is tagged with it too.
+    assert tags == {
+        (Namespace(ns).prefixed(dag_id), f"ns:{ns}")
+        for ns in BACKFILLS
+        for dag_id in (DAG_ID, SUMMARY_EXPORT_DAG_ID)
+    }
 
 
 def test_both_backfills_succeed(backfills):

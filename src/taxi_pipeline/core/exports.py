@@ -11,6 +11,7 @@ import dataclasses
 import os
 from pathlib import Path
 
+import psycopg
 from psycopg import sql
 
 from taxi_pipeline.core import sqlfile
@@ -44,14 +45,18 @@ def export_monthly_summary(
         "monthly_summary",
         schema=sql.Identifier(validate_identifier(dbt_schema, "dbt schema")),
     )
+    missing = ""
     with WarehouseConnection.from_url(warehouse_url).connect() as conn, conn.cursor() as cur:
-        cur.execute(query, (month.first_day,))
-        header = [column.name for column in cur.description]
-        rows = cur.fetchall()
+        try:
+            cur.execute(query, (month.first_day,))
+            header = [column.name for column in cur.description]
+            rows = cur.fetchall()
+        except psycopg.errors.UndefinedTable:
+            missing, rows = " (the table does not exist: dbt has not built this schema)", []
     if not rows:
         raise InvalidParameter(
-            f"{dbt_schema}.mart_monthly_summary has no rows for {month}: load and build the "
-            f"month first (taxi-pipeline ingest --month {month}, or a run of the DAG)"
+            f"{dbt_schema}.mart_monthly_summary has no rows for {month}{missing}: load and "
+            f"build the month first (taxi-pipeline ingest --month {month}, or a run of the DAG)"
         )
     dest_dir.mkdir(parents=True, exist_ok=True)
     path = dest_dir / summary_file_name(month)

@@ -15,6 +15,7 @@ from typing import Any
 from airflow.sdk import get_current_context
 
 from taxi_pipeline.core.errors import InvalidParameter
+from taxi_pipeline.core.months import Month
 from taxi_pipeline.orchestration.assets import MonthEvent, triggering_months
 from taxi_pipeline.orchestration.namespaces import namespace_named
 from taxi_pipeline.orchestration.tasks import task_settings, trigger_hint, warehouse_url
@@ -37,7 +38,7 @@ def export_monthly_summary(namespace: str = "") -> dict[str, Any]:
         )
     # One file per month holds every service's rows: a month announced for two services is
     # exported once.
-    by_month: dict[tuple[str, Any], list[MonthEvent]] = {}
+    by_month: dict[tuple[str, Month], list[MonthEvent]] = {}
     for event in announced:
         by_month.setdefault((event.schema, event.month), []).append(event)
     dest_dir = Path(task_settings(namespace).work_dir) / "exports"
