@@ -127,8 +127,9 @@ def cmd_docs(args: argparse.Namespace) -> int:
             f"--month 2024-01)",
             flush=True,
         )
-    print(f"serving the dbt docs at {server_url(server)} (Ctrl-C stops)", flush=True)
+    # A Ctrl-C from the moment the URL shows is a normal stop.
     with server, contextlib.suppress(KeyboardInterrupt):
+        print(f"serving the dbt docs at {server_url(server)} (Ctrl-C stops)", flush=True)
         server.serve_forever()
     print("stopped serving the dbt docs")
     return EXIT_OK

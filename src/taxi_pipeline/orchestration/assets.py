@@ -7,6 +7,9 @@ scheduled on them (``schedule=[MonthAssets(Namespace()).monthly_summary]``):
 - ``taxi_pipeline/fct_trips`` and ``taxi_pipeline/mart_monthly_summary`` when ``dbt_test`` has
   passed for the month the run built.
 
+A run whose load of a month was superseded by a newer load before its tests ran still publishes
+(its extra names its own load); the consumer takes the latest load of each month it is told about.
+
 One asset covers every TLC service: which service and month an event is about, and where its rows
 are, is in the event's extra (``MonthEvent``). A namespace's assets carry its DAG id as the
 prefix (``alice__taxi_pipeline/fct_trips``), as its schemas are its own.
