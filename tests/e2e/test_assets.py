@@ -1,8 +1,9 @@
 """Data-aware scheduling through the real scheduler: a month of taxi_pipeline publishes its asset
 events, and the example consumer (taxi_monthly_summary_export) runs once for that month.
 
-The consumer stays paused for the rest of the session (Airflow queues no runs for a paused DAG),
-so the other modules' loads start no exports; this module unpauses it around one load.
+The consumer is deployed here, as a user would add it: its file put in the dags folder, parsed,
+unpaused; then one month is loaded. It is paused and removed again afterwards, so that the other
+modules' loads start no exports.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from taxi_pipeline.core.names import DAG_ID, DEFAULT_SERVICE, SUMMARY_EXPORT_DAG
 from taxi_pipeline.local.airflow_metadata import TERMINAL_RUN_STATES
 from taxi_pipeline.orchestration.assets import MonthAssets
 from taxi_pipeline.orchestration.namespaces import Namespace
+from tests.e2e.conftest import DEPLOYED_LATER, REPO_DAGS
 from tests.support import airflow_runs
 from tests.support.sample_months import rows_in_sample
 from tests.support.timings import TIMINGS
@@ -27,27 +29,45 @@ from tests.support.timings import TIMINGS
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
 MONTH = Month(2023, 1)
+(CONSUMER_FILE,) = (REPO_DAGS / name for name in DEPLOYED_LATER)
 ASSETS = MonthAssets(Namespace())
 RUN_TIMEOUT_S = 420
 
 
 @pytest.fixture(scope="module")
-def one_month(airflow):
-    """Load MONTH once with the consumer unpaused; returns the producer's run and the consumer's
+def consumer(airflow, dags_folder):
+    """The consumer DAG deployed into the session's Airflow, parsed and unpaused."""
+    deployed = dags_folder / CONSUMER_FILE.name
+    deployed.symlink_to(CONSUMER_FILE)
+    try:
+        _wait_for_dag(airflow, SUMMARY_EXPORT_DAG_ID)
+        airflow.unpause(SUMMARY_EXPORT_DAG_ID)
+        yield SUMMARY_EXPORT_DAG_ID
+    finally:
+        airflow.airflow_cli("dags", "pause", SUMMARY_EXPORT_DAG_ID, check=False)
+        deployed.unlink()
+
+
+def _wait_for_dag(airflow, dag_id: str, timeout_s: float = 120.0) -> None:
+    deadline = time.monotonic() + timeout_s
+    while not (dag := airflow.dags().get(dag_id)) or dag["is_stale"]:
+        errors = airflow.import_errors()
+        assert not errors, errors
+        assert time.monotonic() < deadline, f"{dag_id} not parsed after {timeout_s}s"
+        time.sleep(1.0)
+
+
+@pytest.fixture(scope="module")
+def one_month(airflow, consumer):
+    """Load MONTH once with the consumer deployed; returns the producer's run and the consumer's
     runs, read once the consumer has finished."""
     with airflow.metadata() as conn:
         (last_event,) = conn.execute("select coalesce(max(id), 0) from asset_event").fetchone()
-    airflow.unpause(SUMMARY_EXPORT_DAG_ID)
-    try:
-        started = time.monotonic()
-        run_id = airflow.trigger(MONTH)
-        (run,) = airflow_runs.wait_for_runs(airflow, [run_id], timeout_s=RUN_TIMEOUT_S)
-        consumer_runs = _wait_for_consumer(airflow)
-        TIMINGS["one month -> its asset-triggered export done"] = (
-            f"{time.monotonic() - started:.1f}s"
-        )
-    finally:
-        airflow.airflow_cli("dags", "pause", SUMMARY_EXPORT_DAG_ID)
+    started = time.monotonic()
+    run_id = airflow.trigger(MONTH)
+    (run,) = airflow_runs.wait_for_runs(airflow, [run_id], timeout_s=RUN_TIMEOUT_S)
+    consumer_runs = _wait_for_consumer(airflow)
+    TIMINGS["one month -> its asset-triggered export done"] = f"{time.monotonic() - started:.1f}s"
     return {"run": run, "consumer_runs": consumer_runs, "after_event": last_event}
 
 
