@@ -16,6 +16,7 @@ from airflow.sdk import CronDataIntervalTimetable, Param, dag, task
 
 from taxi_pipeline.core.names import DEFAULT_SERVICE, TRIP_SERVICES
 from taxi_pipeline.orchestration import tasks
+from taxi_pipeline.orchestration.assets import MonthAssets
 from taxi_pipeline.orchestration.namespaces import Namespace, configured_namespaces
 
 # Found next to the dags folder, so it works wherever the project is deployed (this repository,
@@ -112,7 +113,12 @@ def build_dag(namespace: Namespace, service: str):
         doc_md=dag_doc(namespace, service),
     )
     def taxi_pipeline():
-        @task(execution_timeout=timedelta(hours=1))
+        # Each month publishes asset events (the service and month in their extra) for what it
+        # produced: the raw table once loaded, the marts once tested. Names:
+        # taxi_pipeline.orchestration.assets.
+        assets = MonthAssets(namespace)
+
+        @task(execution_timeout=timedelta(hours=1), outlets=[assets.raw_trips])
         def ingest_taxi_month(namespace: str, service: str):
             """Download the run's month from TLC and swap it into the raw table."""
             return tasks.ingest_taxi_month(namespace=namespace, service=service)
@@ -124,7 +130,7 @@ def build_dag(namespace: Namespace, service: str):
             """Build the seeds and models for the month just loaded (and any other waiting)."""
             return tasks.dbt_run(loaded, dbt_project_dir=dbt_project_dir, namespace=namespace)
 
-        @task(pool=namespace.dbt_pool, execution_timeout=timedelta(hours=1))
+        @task(pool=namespace.dbt_pool, execution_timeout=timedelta(hours=1), outlets=assets.marts)
         def dbt_test(built: dict, dbt_project_dir: str, namespace: str):
             """Test that month; a failing test fails this run, naming the test."""
             return tasks.dbt_test(built, dbt_project_dir=dbt_project_dir, namespace=namespace)

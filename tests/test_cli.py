@@ -129,3 +129,33 @@ def test_copy_streams_out_of_range_is_a_usage_error(streams):
     assert result.returncode == 2
     assert f"must be a whole number from 1 to 16, got '{streams}'" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_docs_help_says_what_it_builds_where_and_how_to_stop_it():
+    result = cli("docs", "--help")
+    assert result.returncode == 0
+    text = " ".join(result.stdout.split())
+    for phrase in ("dbt docs generate", "catalog", "127.0.0.1", "--port", "8580", "Ctrl-C"):
+        assert phrase in text, phrase
+    assert "lineage graph" in text
+
+
+def test_docs_on_a_taken_port_fails_at_once_naming_the_port(tmp_path):
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = cli(
+            "docs",
+            "--port",
+            str(port),
+            "--warehouse-url",
+            "postgresql://nobody@127.0.0.1:9/x",
+            "--state-dir",
+            str(tmp_path),
+        )
+    assert result.returncode == 2
+    assert f"port {port} on 127.0.0.1 is taken: choose another with --port" in result.stderr
+    assert "generating" not in result.stdout

@@ -42,6 +42,8 @@ DAGS_FOLDER = PROJECT / "dags"
 DAG_ID = "taxi_pipeline"
 # One DAG per TLC service; green keeps the classic name.
 SERVICE_DAGS = {"green": DAG_ID, "yellow": f"{DAG_ID}_yellow"}
+# The example consumer of the pipeline's assets.
+EXPORT_DAG_ID = "taxi_monthly_summary_export"
 NAMESPACES_ENV = "TAXI_NAMESPACES"
 TASKS = ["ingest_taxi_month", "dbt_run", "dbt_test"]
 DBT_TASKS = ["dbt_run", "dbt_test"]
@@ -181,6 +183,24 @@ def test_month_param_is_validated(dag):
             params.validate()
 
 
+def test_each_month_publishes_its_raw_table_once_loaded_and_its_marts_once_tested(dag):
+    outlets = {task.task_id: [asset.name for asset in task.outlets] for task in dag.tasks}
+    assert outlets == {
+        "ingest_taxi_month": [f"{DAG_ID}/raw_trips"],
+        "dbt_run": [],
+        "dbt_test": [f"{DAG_ID}/fct_trips", f"{DAG_ID}/mart_monthly_summary"],
+    }
+
+
+def test_the_example_consumer_runs_on_the_monthly_summary_asset(dagbag):
+    export = dagbag.dags[EXPORT_DAG_ID]
+    (asset,) = export.timetable.asset_condition.objects
+    assert asset.name == f"{DAG_ID}/mart_monthly_summary"
+    assert export.task_ids == ["export_monthly_summary"]
+    assert export.catchup is False
+    assert export.doc_md and asset.name in export.doc_md
+
+
 def test_no_secrets_or_host_paths_in_dag_files():
     for path in DAGS_FOLDER.rglob("*.py"):
         text = path.read_text()
@@ -225,7 +245,9 @@ def test_each_namespace_gets_its_own_dag_tag_and_dbt_pool():
         bag = load_dagbag(DAGS_FOLDER)
     assert not bag.import_errors, bag.import_errors
     assert sorted(bag.dags) == sorted(
-        f"{ns}{dag_id}" for ns in ("", "alice__", "bob__") for dag_id in SERVICE_DAGS.values()
+        f"{prefix}{dag_id}"
+        for prefix in ("", "alice__", "bob__")
+        for dag_id in (*SERVICE_DAGS.values(), EXPORT_DAG_ID)
     )
     plain = bag.dags[DAG_ID]
     assert not [tag for tag in plain.tags if tag.startswith("ns:")]
@@ -234,6 +256,10 @@ def test_each_namespace_gets_its_own_dag_tag_and_dbt_pool():
         assert f"ns:{ns}" in dag.tags and {"taxi", "dbt"} <= set(dag.tags)
         assert sorted(dag.task_ids) == sorted(TASKS)
         assert f"`{ns}_raw`" in dag.doc_md and f"`dbt__{ns}`" in dag.doc_md
+        # Its consumer waits for its own marts, not another namespace's.
+        (asset,) = bag.dags[f"{ns}__{EXPORT_DAG_ID}"].timetable.asset_condition.objects
+        assert asset.name == f"{ns}__{DAG_ID}/mart_monthly_summary"
+        assert {a.name for a in dag.get_task("dbt_test").outlets} >= {asset.name}
         # Everything else is the same pipeline: schedule, catchup, retries, params.
         assert dag.timetable.expression == plain.timetable.expression
         assert (dag.catchup, dag.max_active_runs) == (plain.catchup, plain.max_active_runs)
@@ -262,8 +288,11 @@ def test_a_bad_namespace_is_an_import_error_that_says_why(value, message):
     with namespaces_env(value):
         bag = load_dagbag(DAGS_FOLDER)
     assert not bag.dags
-    (error,) = bag.import_errors.values()
-    assert message in error and NAMESPACES_ENV in error
+    # Every DAG file reads the list: each reports it.
+    errors = bag.import_errors
+    assert set(errors) == {str(path) for path in DAGS_FOLDER.glob("*.py")}, errors
+    for error in errors.values():
+        assert message in error and NAMESPACES_ENV in error
 
 
 def test_the_configured_namespaces_all_load():
@@ -271,7 +300,9 @@ def test_the_configured_namespaces_all_load():
     from taxi_pipeline.orchestration.namespaces import configured_namespaces
 
     expected = sorted(
-        ns.service_dag_id(service) for ns in configured_namespaces() for service in SERVICE_DAGS
+        ns.prefixed(dag_id)
+        for ns in configured_namespaces()
+        for dag_id in (*SERVICE_DAGS.values(), EXPORT_DAG_ID)
     )
     bag = load_dagbag(DAGS_FOLDER)
     assert not bag.import_errors, bag.import_errors

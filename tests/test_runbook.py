@@ -275,6 +275,19 @@ def trigger_marts_out_of_sync(ctx) -> str:
     return _error_text(lambda: transform_month(ctx.settings, JAN, ctx.url, echo=lambda line: None))
 
 
+def trigger_nothing_to_export(ctx) -> str:
+    from taxi_pipeline.core.exports import export_monthly_summary
+    from taxi_pipeline.orchestration import exports
+
+    unbuilt = _error_text(lambda: export_monthly_summary(ctx.url, "analytics", JAN, ctx.tmp_path))
+    # A run triggered by hand: its context has no triggering asset events.
+    manual = {"triggering_asset_events": {}}
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(exports, "get_current_context", lambda: manual)
+        by_hand = _error_text(exports.export_monthly_summary)
+    return f"{unbuilt}\n{by_hand}"
+
+
 TRIGGERS = {
     1: trigger_not_published_yet,
     2: trigger_not_published_by,
@@ -296,6 +309,7 @@ TRIGGERS = {
     18: trigger_login_refused,
     19: trigger_warehouse_full,
     20: trigger_marts_out_of_sync,
+    21: trigger_nothing_to_export,
 }
 
 

@@ -24,11 +24,13 @@ from psycopg import sql
 from taxi_pipeline.core.connection import WarehouseConnection
 from taxi_pipeline.core.errors import WarehousePermissionDenied
 from taxi_pipeline.core.months import Month, month_range
+from taxi_pipeline.core.names import DAG_ID, SUMMARY_EXPORT_DAG_ID
 from taxi_pipeline.core.pipeline import ingest_month, transform_month
 from taxi_pipeline.core.schema import GREEN
 from taxi_pipeline.core.settings import Settings
 from taxi_pipeline.core.warehouse import Warehouse
 from taxi_pipeline.local.airflow import LocalAirflow
+from taxi_pipeline.orchestration.namespaces import Namespace
 from tests.e2e.conftest import REPO_DAGS, started_airflow
 from tests.support.cli import run_cli
 from tests.support.sample_months import rows_in_sample
@@ -156,9 +158,11 @@ def test_one_dag_per_namespace_and_no_plain_one(ns_airflow):
             ).fetchall()
         )
     assert {pools.get(f"dbt__{ns}") for ns in BACKFILLS} == {1}, pools
-    # Each namespace has one DAG per TLC service.
+    # Each namespace has one DAG per TLC service, and its copy of the example asset consumer.
     assert tags == {
-        (f"{DAG_IDS[ns]}{suffix}", f"ns:{ns}") for ns in BACKFILLS for suffix in ("", "_yellow")
+        (Namespace(ns).prefixed(dag_id), f"ns:{ns}")
+        for ns in BACKFILLS
+        for dag_id in (DAG_ID, f"{DAG_ID}_yellow", SUMMARY_EXPORT_DAG_ID)
     }
 
 

@@ -9,10 +9,7 @@ It needs no other test: without a successful backfill run yet, it backfills one 
 
 from __future__ import annotations
 
-import os
 import re
-import time
-from pathlib import Path
 from urllib.parse import quote, urlsplit, urlunsplit
 
 import pytest
@@ -20,32 +17,15 @@ import pytest
 from taxi_pipeline.core.months import Month
 from taxi_pipeline.core.names import DAG_ID
 from taxi_pipeline.local.airflow import LocalAirflow
+from tests.support.browser import UI_TIMEOUT_MS, chromium_page, shoot
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
 sync_api = pytest.importorskip("playwright.sync_api")
 expect = sync_api.expect
 
-REPO = Path(__file__).resolve().parents[2]
-SCREENSHOTS = REPO / "docs" / "img"
-CHROMIUM = Path(os.environ.get("TAXI_E2E_CHROMIUM", "/usr/bin/chromium"))
-CHROMIUM_ARGS = [
-    "--headless=new",
-    # We may run as root, where Chromium refuses its sandbox.
-    "--no-sandbox",
-    "--disable-gpu",
-    # Offline machines: nothing may phone home or wait on the network.
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-VIEWPORT = {"width": 1400, "height": 900}
 ADMIN_USER = "admin"
 FALLBACK_MONTH = Month(2024, 1)
-# Two cores shared with a scheduler, workers and possibly other test runs: the SPA is slow.
-UI_TIMEOUT_MS = 60_000
 RUN_TIMEOUT_S = 420
 
 
@@ -72,34 +52,8 @@ def backfilled(airflow) -> list[dict]:
 
 @pytest.fixture
 def page(tmp_path):
-    if not CHROMIUM.exists():
-        pytest.skip(f"no Chromium at {CHROMIUM} (set TAXI_E2E_CHROMIUM)")
-    with sync_api.sync_playwright() as playwright:
-        # A persistent context is the only way to hand Chromium a user-data dir of our own.
-        context = playwright.chromium.launch_persistent_context(
-            str(tmp_path / "chromium-profile"),
-            executable_path=str(CHROMIUM),
-            headless=True,
-            args=CHROMIUM_ARGS,
-            viewport=VIEWPORT,
-            # The UI shows times in the browser's zone unless told otherwise.
-            timezone_id="UTC",
-            locale="en-US",
-        )
-        try:
-            context.set_default_timeout(UI_TIMEOUT_MS)
-            context.set_default_navigation_timeout(UI_TIMEOUT_MS)
-            page = context.pages[0] if context.pages else context.new_page()
-            yield page
-        finally:
-            context.close()
-
-
-def shoot(page, name: str) -> None:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    # Spinners and fade-ins settle within a moment once the asserted content is there.
-    time.sleep(1.0)
-    page.screenshot(path=str(SCREENSHOTS / name))
+    with chromium_page(tmp_path / "chromium-profile") as page:
+        yield page
 
 
 def log_in(page, api_url: str, password: str) -> None:

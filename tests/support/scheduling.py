@@ -13,6 +13,7 @@ from xdist.scheduler import LoadScopeScheduling
 SESSION_AIRFLOW_MODULES = frozenset(
     {
         "tests/e2e/test_airflow_runs.py",
+        "tests/e2e/test_assets.py",
         "tests/e2e/test_batches.py",
         "tests/e2e/test_cli_stack.py",
         "tests/e2e/test_faults_airflow.py",

@@ -134,6 +134,40 @@ def cmd_mirror(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_docs(args: argparse.Namespace) -> int:
+    from taxi_pipeline.core.dbt_docs import generate_docs, site_dir
+    from taxi_pipeline.local.docs_server import docs_server, server_url
+    from taxi_pipeline.local.postgres import resolve_warehouse_url
+
+    settings = settings_from(args)
+    url = resolve_warehouse_url(settings)
+    # Bound before dbt runs, so that a taken port fails at once rather than after the seconds
+    # dbt takes.
+    server = docs_server(site_dir(settings.work_dir, settings.dbt_schema), args.port)
+    print(f"generating the dbt docs site against {settings.dbt_schema} ...", flush=True)
+    site = generate_docs(
+        url,
+        settings.work_dir,
+        dbt_schema=settings.dbt_schema,
+        raw_schema=settings.raw_schema,
+        echo=print if args.verbose else None,
+    )
+    print(f"{len(site.models)} models documented in {site.folder}", flush=True)
+    if site.unbuilt_models:
+        print(
+            f"not built in the warehouse yet, so without columns and statistics: "
+            f"{', '.join(site.unbuilt_models)} (load a month first: taxi-pipeline ingest "
+            f"--month 2024-01)",
+            flush=True,
+        )
+    # A Ctrl-C from the moment the URL shows is a normal stop.
+    with server, contextlib.suppress(KeyboardInterrupt):
+        print(f"serving the dbt docs at {server_url(server)} (Ctrl-C stops)", flush=True)
+        server.serve_forever()
+    print("stopped serving the dbt docs")
+    return EXIT_OK
+
+
 def _stack(args: argparse.Namespace):
     from taxi_pipeline.local.stack import LocalStack
 

@@ -10,6 +10,7 @@ from taxi_pipeline.cli.commands import (
     EXIT_USAGE,
     cmd_backfill,
     cmd_demo,
+    cmd_docs,
     cmd_down,
     cmd_ingest,
     cmd_mirror,
@@ -24,6 +25,7 @@ from taxi_pipeline.core.errors import InvalidParameter
 from taxi_pipeline.core.months import Month
 from taxi_pipeline.core.names import CONNECTION_ENV, DEFAULT_SERVICE, DEFAULT_STATE_DIR
 from taxi_pipeline.core.schema import SERVICES
+from taxi_pipeline.local.docs_server import DEFAULT_PORT as DOCS_PORT
 
 _SETTINGS_HELP = f"""
 settings (flag, else environment variable, else default):
@@ -193,6 +195,29 @@ def build_parser() -> argparse.ArgumentParser:
     )
     demo.add_argument("--use-tlc", action="store_true", help="fetch from TLC, not the samples")
     demo.set_defaults(handler=cmd_demo)
+
+    docs = sub.add_parser(
+        "docs",
+        help="generate the dbt docs site against the warehouse and serve it on 127.0.0.1",
+        description=(
+            "Run `dbt docs generate` against the warehouse (the catalog reads the built tables' "
+            "columns and statistics from PostgreSQL), copy the site to WORK_DIR/docs/DBT_SCHEMA "
+            "and serve it at http://127.0.0.1:PORT/ (this machine only) until Ctrl-C: models "
+            "with their tests and column descriptions, sources, and the lineage graph (the "
+            "button at the bottom right). Models not built yet are listed without columns: "
+            "load a month first (ingest, or demo)."
+        ),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog=_SETTINGS_HELP,
+    )
+    docs.add_argument(
+        "--port",
+        type=int,
+        default=DOCS_PORT,
+        help=f"port on 127.0.0.1 (default: {DOCS_PORT}; 0 picks a free one)",
+    )
+    _add_settings(docs)
+    docs.set_defaults(handler=cmd_docs)
 
     mirror = sub.add_parser(
         "mirror",

@@ -205,6 +205,11 @@ def dbt_environment(
     return env
 
 
+def target_dir(work_dir: Path, target_schema: str) -> Path:
+    """dbt's target dir (artifacts, partial-parse state) for one target schema."""
+    return work_dir / "dbt" / target_schema / "target"
+
+
 def run_dbt(
     command: str,
     warehouse_url: str,
@@ -221,8 +226,8 @@ def run_dbt(
     echo: Callable[[str], None] | None = None,
     lock_wait: LockWait | None = None,
 ) -> DbtResult:
-    """Run ``dbt <command>`` (build, run, test, seed) over ``months`` of ``service`` (None: every
-    month, every service).
+    """Run ``dbt <command>`` (build, run, test, seed, docs generate) over ``months`` of
+    ``service`` (None: every month, every service).
 
     ``resource_types`` narrows a ``build`` (e.g. seeds and models but not tests): one invocation
     instead of several saves dbt's start-up. The target dir is one per target schema under
@@ -238,14 +243,14 @@ def run_dbt(
         "--profiles-dir",
         str(project),
         "--target-path",
-        str(run_dir / "target"),
+        str(target_dir(work_dir, target_schema)),
         "--log-path",
         str(run_dir / "logs"),
         # Its lines reach the caller through the recorder below, not stdout.
         "--log-level",
         "none",
     ]
-    argv = [command, *common]
+    argv = [*command.split(), *common]
     for name in select:
         argv += ["--select", name]
     for resource_type in resource_types:

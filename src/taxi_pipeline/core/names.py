@@ -11,6 +11,8 @@ import re
 from taxi_pipeline.core.errors import InvalidParameter
 
 DAG_ID = "taxi_pipeline"
+# The example consumer of the pipeline's assets (orchestration/assets.py names them).
+SUMMARY_EXPORT_DAG_ID = "taxi_monthly_summary_export"
 DBT_POOL = "dbt"
 DBT_POOL_DESCRIPTION = "one dbt invocation at a time against a schema"
 CONNECTION_ID = "azure_pg"

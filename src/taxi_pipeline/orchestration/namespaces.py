@@ -61,7 +61,11 @@ class Namespace:
     def service_dag_id(self, service: str) -> str:
         """This copy's DAG of ``service``: ``alice__taxi_pipeline_yellow``. Every service's DAG
         of a namespace shares its schemas and its dbt pool (the marts are one set of tables)."""
-        return f"{self.name}__{service_dag_id(service)}" if self.name else service_dag_id(service)
+        return self.prefixed(service_dag_id(service))
+
+    def prefixed(self, dag_id: str) -> str:
+        """This namespace's copy of the DAG ``dag_id``; the default keeps the plain id."""
+        return f"{self.name}__{dag_id}" if self.name else dag_id
 
     @property
     def tags(self) -> tuple[str, ...]:

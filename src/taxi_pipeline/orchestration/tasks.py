@@ -49,6 +49,7 @@ from taxi_pipeline.core.names import (
     service_dag_id,
 )
 from taxi_pipeline.core.settings import LockWait, Settings, setting
+from taxi_pipeline.orchestration.assets import publish_month
 from taxi_pipeline.orchestration.namespaces import namespace_named
 
 # The DAG file imports this module every time the dag-processor parses it: the data path
@@ -232,6 +233,7 @@ def ingest_taxi_month(namespace: str = "", service: str = DEFAULT_SERVICE) -> di
     except MonthNotAvailable as exc:
         wait_or_fail(exc, settings, month, grace_days)
     loaded = LoadedMonth(month, settings.service, settings.raw_schema, result.load_id)
+    publish_month(context, loaded, schema=loaded.raw_schema)
     return {
         **loaded.as_xcom(),
         "rows_in_file": result.rows_in_file,
@@ -329,6 +331,7 @@ def dbt_test(upstream: dict[str, Any], dbt_project_dir: str, namespace: str = ""
     tested = month_tests(target, month, echo=_log_dbt, own_load_id=loaded.load_id)
     if tested.superseded_by is None:
         log.info("dbt tests for %s: %s", month, tested.summary)
+    publish_month(get_current_context(), loaded, schema=target.dbt_schema)
     return {
         "month": str(month),
         "tests": dict(tested.statuses),
