@@ -10,7 +10,8 @@ import sys
 import psycopg
 import pytest
 
-from taxi_pipeline.core.dbt import dbt_environment, find_project_dir, run_dbt_checked
+from taxi_pipeline.core.dbt import dbt_environment, find_project_dir
+from taxi_pipeline.core.dbt_failures import run_dbt_checked
 from taxi_pipeline.core.dbt_results import DbtResult
 from taxi_pipeline.core.errors import DbtFailed, WarehouseAuthFailed, WarehouseUnavailable
 from taxi_pipeline.core.months import Month

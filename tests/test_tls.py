@@ -8,7 +8,7 @@ from urllib.parse import quote
 import psycopg
 import pytest
 
-from taxi_pipeline.core.dbt import run_dbt_checked
+from taxi_pipeline.core.dbt_failures import run_dbt_checked
 from taxi_pipeline.core.errors import WarehouseTlsFailed
 from taxi_pipeline.core.months import Month
 from taxi_pipeline.core.pipeline import ingest_month

@@ -226,7 +226,8 @@ def facts_match_raw(url: str) -> bool:
     """fct_trips holds exactly one fact per raw row, with the raw row's id."""
     query = "select md5(string_agg(id, ',' order by id)) from ({}) ids"
     raw_ids = (
-        "select to_char(source_month, 'YYYY-MM') || '/' || source_row as id from raw.green_trips"
+        "select 'green/' || to_char(source_month, 'YYYY-MM') || '/' || source_row as id "
+        "from raw.green_trips"
     )
     fact_ids = "select trip_id as id from analytics.fct_trips"
     with psycopg.connect(url) as conn:

@@ -36,7 +36,7 @@ from pathlib import Path
 from airflow.sdk import Connection, CronDataIntervalTimetable, Param, dag, task
 
 from taxi_pipeline.core.months import Month
-from taxi_pipeline.core.schema import GREEN
+from taxi_pipeline.core.schema import GREEN, SERVICES
 
 DAG_ID = "taxi_classic"
 CONNECTION_ID = "azure_pg"
@@ -58,15 +58,20 @@ def month_of_run(month_param: str | None, data_interval_start: datetime | None) 
 
 
 def raw_tables_ddl() -> str:
-    """The raw trips table (the project's raw columns) and the load log the dbt tests read."""
-    columns = ",\n    ".join(f"{name} {pg_type}" for name, pg_type in GREEN.column_definitions())
-    return f"""
-create schema if not exists {RAW_SCHEMA};
-create table if not exists {RAW_SCHEMA}.{GREEN.raw_table} (
+    """The raw trips tables (the project's raw columns; every service's, as the project's staging
+    models read them all) and the load log the dbt tests read."""
+    tables = ""
+    for schema in SERVICES.values():
+        definitions = schema.column_definitions()
+        columns = ",\n    ".join(f"{name} {pg_type}" for name, pg_type in definitions)
+        tables += f"""
+create table if not exists {RAW_SCHEMA}.{schema.raw_table} (
     {columns},
     source_month date not null,
     source_row bigint not null
-);
+);"""
+    return f"""
+create schema if not exists {RAW_SCHEMA};{tables}
 create table if not exists {RAW_SCHEMA}.load_log (
     load_id bigint generated always as identity primary key,
     service text not null,

@@ -290,3 +290,13 @@ def permission_refused(error: Exception, connection: WarehouseConnection) -> Pip
         f"connection belongs to this namespace; after building its schemas under another login, "
         f"run `taxi-pipeline namespace-logins` again to hand them to it."
     )
+
+
+def bulk_load_error(error: Exception, connection: WarehouseConnection) -> PipelineError:
+    """What the ADBC driver's COPY failure stands for: a lost server or a full disk as
+    ``classify_connection_error`` says, anything else as a failed bulk load."""
+    message = first_line(str(error))
+    lowered = message.lower()
+    if any(marker in lowered for marker in ("connection", "terminating", *DISK_FULL_MARKERS)):
+        return classify_connection_error(error, connection)
+    return PipelineError(f"bulk load into PostgreSQL at {connection.where} failed: {message}")

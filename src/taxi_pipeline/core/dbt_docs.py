@@ -14,7 +14,8 @@ import shutil
 from collections.abc import Callable
 from pathlib import Path
 
-from taxi_pipeline.core.dbt import run_dbt_checked, target_dir
+from taxi_pipeline.core.dbt import target_dir
+from taxi_pipeline.core.dbt_failures import run_dbt_checked
 from taxi_pipeline.core.names import DEFAULT_RAW_SCHEMA
 
 SITE_FILES = ("index.html", "manifest.json", "catalog.json")

@@ -181,3 +181,27 @@ def node_outcomes(execution) -> list[NodeOutcome]:
             )
         )
     return outcomes
+
+
+@dataclass
+class Invocations:
+    """The dbt invocations one task started (none when another batch had done the work)."""
+
+    months: tuple[Month, ...] = ()
+    timings: DbtTimings | None = None
+    # Seconds each seed, model and test took, summed over the invocations.
+    node_seconds: Counter = field(default_factory=Counter)
+
+    def add(self, result: DbtResult) -> None:
+        self.months = tuple(sorted(set(self.months) | set(result.months or ())))
+        self.timings = result.timings if self.timings is None else self.timings + result.timings
+        self.node_seconds.update(result.node_seconds)
+
+    def as_dict(self) -> dict:
+        figures = (self.timings or DbtTimings()).as_dict()
+        return {
+            "invoked": self.timings is not None,
+            "months": [str(month) for month in self.months],
+            **figures,
+            "node_seconds": {name: round(s, 3) for name, s in self.node_seconds.items()},
+        }

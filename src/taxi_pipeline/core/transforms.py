@@ -35,14 +35,9 @@ from taxi_pipeline.core.connection import (
     classify_connection_error,
     permission_refused,
 )
-from taxi_pipeline.core.dbt import (
-    find_project_dir,
-    months_text,
-    project_digest,
-    raise_for,
-    run_dbt_waiting,
-)
-from taxi_pipeline.core.dbt_results import DbtResult, DbtTimings, tests_summary
+from taxi_pipeline.core.dbt import find_project_dir, months_text, project_digest
+from taxi_pipeline.core.dbt_failures import raise_for, run_dbt_waiting
+from taxi_pipeline.core.dbt_results import DbtResult, Invocations, tests_summary
 from taxi_pipeline.core.errors import DbtFailed, DbtStillRunning
 from taxi_pipeline.core.months import Month
 from taxi_pipeline.core.names import DEFAULT_SERVICE
@@ -100,30 +95,6 @@ class DbtTarget:
             lock_wait=self.lock_wait,
             **options,
         )
-
-
-@dataclass
-class Invocations:
-    """The dbt invocations one task started (none when another batch had done the work)."""
-
-    months: tuple[Month, ...] = ()
-    timings: DbtTimings | None = None
-    # Seconds each seed, model and test took, summed over the invocations.
-    node_seconds: Counter = field(default_factory=Counter)
-
-    def add(self, result: DbtResult) -> None:
-        self.months = tuple(sorted(set(self.months) | set(result.months or ())))
-        self.timings = result.timings if self.timings is None else self.timings + result.timings
-        self.node_seconds.update(result.node_seconds)
-
-    def as_dict(self) -> dict:
-        figures = (self.timings or DbtTimings()).as_dict()
-        return {
-            "invoked": self.timings is not None,
-            "months": [str(month) for month in self.months],
-            **figures,
-            "node_seconds": {name: round(s, 3) for name, s in self.node_seconds.items()},
-        }
 
 
 @dataclass

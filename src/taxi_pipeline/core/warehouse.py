@@ -35,11 +35,11 @@ from psycopg import sql
 
 from taxi_pipeline.core import sqlfile
 from taxi_pipeline.core.connection import (
-    DISK_FULL_MARKERS,
     WarehouseConnection,
+    bulk_load_error,
     classify_connection_error,
 )
-from taxi_pipeline.core.errors import PipelineError, first_line
+from taxi_pipeline.core.errors import PipelineError
 from taxi_pipeline.core.locks import (
     LockWaitExpired,
     bound_lock_waits,
@@ -283,7 +283,7 @@ class Warehouse:
                     raise stream.error from None
                 if isinstance(exc, adbc_driver_manager.OperationalError):
                     raise classify_connection_error(exc, self.connection) from exc
-                raise _adbc_error(exc, self.connection) from exc
+                raise bulk_load_error(exc, self.connection) from exc
             raise
         if stream.error is not None:
             raise stream.error
@@ -394,11 +394,3 @@ def _split_statements(script: str) -> list[str]:
     """The statements of a small DDL script (no semicolons inside literals), comments dropped."""
     code = "\n".join(line for line in script.splitlines() if not line.lstrip().startswith("--"))
     return [part.strip() for part in code.split(";") if part.strip()]
-
-
-def _adbc_error(exc: Exception, connection: WarehouseConnection) -> PipelineError:
-    message = first_line(str(exc))
-    lowered = message.lower()
-    if any(marker in lowered for marker in ("connection", "terminating", *DISK_FULL_MARKERS)):
-        return classify_connection_error(exc, connection)
-    return PipelineError(f"bulk load into PostgreSQL at {connection.where} failed: {message}")

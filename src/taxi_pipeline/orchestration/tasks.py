@@ -16,13 +16,11 @@ a schema change or a failing dbt test fail on the first try.
 
 from __future__ import annotations
 
-import functools
 import logging
 import os
-from collections.abc import Callable
 from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NoReturn, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Any, NoReturn
 from urllib.parse import quote
 
 from airflow.sdk import Connection, RetryDecision, RetryPolicy, Variable, get_current_context
@@ -34,7 +32,6 @@ from taxi_pipeline.core.errors import (
     InvalidParameter,
     MonthNotAvailable,
     PipelineError,
-    error_summary,
 )
 from taxi_pipeline.core.months import Month, month_of_run, publication_deadline
 from taxi_pipeline.core.names import (
@@ -44,12 +41,12 @@ from taxi_pipeline.core.names import (
     DEFAULT_RAW_SCHEMA,
     DEFAULT_SERVICE,
     DEFAULT_TLC_BASE_URL,
-    FAILURE_XCOM_KEY,
     TRIP_SERVICES,
     service_dag_id,
 )
 from taxi_pipeline.core.settings import LockWait, Settings, setting
 from taxi_pipeline.orchestration.assets import publish_month
+from taxi_pipeline.orchestration.failures import leaves_its_failure
 from taxi_pipeline.orchestration.namespaces import namespace_named
 
 # The DAG file imports this module every time the dag-processor parses it: the data path
@@ -191,27 +188,6 @@ def month_for_run(context: Any) -> Month:
 
 
 # -- tasks -----------------------------------------------------------------------------------
-
-_P = ParamSpec("_P")
-_R = TypeVar("_R")
-
-
-def leaves_its_failure(body: Callable[_P, _R]) -> Callable[_P, _R]:
-    """A task body that, when it fails, leaves its error (one line, as the log says it) in the
-    XCom ``failure``, where ``taxi-pipeline`` shows it next to the month without the log."""
-
-    @functools.wraps(body)
-    def run(*args: _P.args, **kwargs: _P.kwargs) -> _R:
-        try:
-            return body(*args, **kwargs)
-        except AirflowRescheduleException:
-            raise
-        except Exception as exc:
-            error = {"error": error_summary(exc)}
-            get_current_context()["ti"].xcom_push(FAILURE_XCOM_KEY, error)
-            raise
-
-    return run
 
 
 @leaves_its_failure
