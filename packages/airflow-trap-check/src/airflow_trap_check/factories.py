@@ -13,7 +13,7 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-from airflow_trap_check import reach
+from airflow_trap_check import project, reach
 from airflow_trap_check.base import FileContext
 from airflow_trap_check.dags import AirflowModel
 from airflow_trap_check.rules import catchup, imports, schedules
@@ -31,7 +31,7 @@ def check(ctx: FileContext) -> None:
     if ctx.project_root is None:
         return
     src = ctx.src
-    imported = reach.imported_names(src)
+    imported = project.imported_names(src)
     if not imported:
         return
     folders = imports.module_folders(ctx)
@@ -41,8 +41,8 @@ def check(ctx: FileContext) -> None:
         where = imported.get(call.func.id)
         if where is None:
             continue
-        module_file = reach.module_file(where[0], folders, ctx.project_root)
-        found = reach.find_definition(module_file, where[1], folders)
+        module_file = project.module_file(where[0], folders, ctx.project_root)
+        found = project.find_definition(module_file, where[1], folders)
         if found is None or not isinstance(found[1], FUNCTION_TYPES):
             continue
         module, function = found
@@ -128,7 +128,7 @@ def _module_level(
 ) -> tuple[SourceFile, ast.expr] | None:
     """What ``name`` (``from m import name``) or ``name.attr`` (``import name``) is bound to at
     the top of the project module it comes from."""
-    where = reach.imported_names(src).get(name)
+    where = project.imported_names(src).get(name)
     if where is None:
         return None
     module, imported_attr = where
@@ -138,8 +138,8 @@ def _module_level(
         attr = imported_attr
     elif imported_attr is not None:
         module = f"{module}.{imported_attr}"
-    file = reach.module_file(module, [src.path.parent, *folders], ctx.project_root)
-    target = reach.parsed(file) if file is not None else None
+    file = project.module_file(module, [src.path.parent, *folders], ctx.project_root)
+    target = project.parsed(file) if file is not None else None
     if target is None:
         return None
     for statement in target.tree.body:

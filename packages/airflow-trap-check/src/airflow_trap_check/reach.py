@@ -13,11 +13,11 @@ from __future__ import annotations
 
 import ast
 import re
-import sys
 from collections.abc import Callable, Iterator
 from functools import cache
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
+from airflow_trap_check import project
 from airflow_trap_check.base import FileContext
 from airflow_trap_check.dags import AirflowModel, TaskDef
 from airflow_trap_check.model import Finding
@@ -35,10 +35,13 @@ MODULE_RULES: Rules = (
 )
 SCRIPT_RULES: Rules = (("TP005", credentials.check), ("TP008", paths.check))
 _RUNS_SCRIPT = re.compile(r"\bpython(?:3(?:\.\d+)?)?\s+(?:-u\s+)?(?P<path>[^\s;&|'\"]+\.py)\b")
+# A script's argparse option whose default is a literal secret, as the credential rule names it.
+_DEFAULTED_OPTION = re.compile(r"literal secret for `(--[\w-]+)`")
+# Where a task's command is written: BashOperator, and the container operators.
+_COMMAND_ARGUMENTS = ("bash_command", "command", "cmds", "arguments")
+_SKIPPED_FOLDERS = frozenset({".git", "node_modules", "venv", ".venv", "site-packages"})
 # A command written for the deployed image names the script under the image's Airflow home.
 _AIRFLOW_HOMES = ("/opt/airflow/", "/usr/local/airflow/")
-# Helpers importing helpers: deep enough for package __init__ re-exports, bounded for speed.
-MAX_IMPORT_DEPTH = 4
 
 _OWN_FINDINGS: dict[tuple[Path, Rules], list[Finding]] = {}
 _MODULE_IMPORTS: dict[Path, list[Path]] = {}
@@ -58,9 +61,9 @@ def check(ctx: FileContext, selected: set[str] | frozenset[str]) -> None:
 def clear_cache() -> None:
     _OWN_FINDINGS.clear()
     _MODULE_IMPORTS.clear()
-    _PARSED.clear()
     _HAZARDS.clear()
-    _module_in.cache_clear()
+    project.clear_cache()
+    _project_files.cache_clear()
 
 
 def _check_imports(ctx: FileContext, selected: set[str] | frozenset[str]) -> None:
@@ -92,38 +95,16 @@ def _project_modules(
     else:
         return
     for name in names:
-        file = module_file(name, folders, root)
+        file = project.module_file(name, folders, root)
         if file is not None:
             yield name, file
 
 
-def module_file(name: str, folders: list[Path], root: Path | None) -> Path | None:
-    top = name.split(".")[0]
-    if top in sys.stdlib_module_names or imports.is_installed_with_airflow(top):
-        return None  # most imports of a DAG file: no need to look on disk
-    for folder in folders:
-        found = _module_in(folder, name)
-        if found is not None and (root is None or root in found.parents):
-            return found
-    return None
-
-
-@cache
-def _module_in(folder: Path, name: str) -> Path | None:
-    parts = name.split(".")
-    if not imports.has_module(folder, parts[0]):
-        return None
-    base = folder.joinpath(*parts)
-    for candidate in (base.with_suffix(".py"), base / "__init__.py"):
-        if candidate.is_file():
-            return candidate.resolve()
-    return None
-
-
 def _reached_findings(
-    first: Path, ctx: FileContext, selected: set[str] | frozenset[str]
+    first: Path, ctx: FileContext, selected: set[str] | frozenset[str], rules: Rules = MODULE_RULES
 ) -> Iterator[tuple[Path, Finding]]:
-    """Findings in ``first`` and the project modules it imports, each with the file it is in."""
+    """Findings of ``rules`` in ``first`` and the project modules it imports, each with the
+    file it is in."""
     seen: set[Path] = set()
     queue = [(first, 0)]
     while queue:
@@ -131,10 +112,10 @@ def _reached_findings(
         if file in seen or file == ctx.src.path.resolve():
             continue
         seen.add(file)
-        for finding in _own_findings(file, ctx, MODULE_RULES):
+        for finding in _own_findings(file, ctx, rules):
             if finding.code in selected:
                 yield file, finding
-        if depth < MAX_IMPORT_DEPTH:
+        if depth < project.MAX_IMPORT_DEPTH:
             queue.extend((imported, depth + 1) for imported in _imports_of(file, ctx))
 
 
@@ -153,7 +134,7 @@ def _imports_of(file: Path, ctx: FileContext) -> list[Path]:
                         f"{statement.module}.{a.name}" if statement.module else a.name
                         for a in statement.names
                     ]
-                    found += [f for n in names if (f := module_file(n, [package], None))]
+                    found += [f for n in names if (f := project.module_file(n, [package], None))]
                 elif isinstance(statement, ast.Import | ast.ImportFrom):
                     found += [f for _, f in _project_modules(statement, folders, ctx.project_root)]
         _MODULE_IMPORTS[file] = found
@@ -171,9 +152,7 @@ def _tasks_using(ctx: FileContext, statement: ast.Import | ast.ImportFrom) -> li
     return users
 
 
-_PARSED: dict[Path, SourceFile | None] = {}
 _HAZARDS: dict[Path, import_time.Hazards] = {}
-Definition = tuple[SourceFile, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef]
 
 
 def _check_parse_time_calls(ctx: FileContext) -> None:
@@ -183,7 +162,7 @@ def _check_parse_time_calls(ctx: FileContext) -> None:
     level) runs the method's ``Variable.get`` on every parse, though it lives in a helper module.
     """
     src = ctx.src
-    imported = imported_names(src)
+    imported = project.imported_names(src)
     if not imported:
         return
     folders = imports.module_folders(ctx)
@@ -214,29 +193,6 @@ def _check_parse_time_calls(ctx: FileContext) -> None:
                 )
 
 
-def imported_names(src: SourceFile) -> dict[str, tuple[str, str | None]]:
-    """Names bound by the file's own imports: name -> (module, attribute or None)."""
-    names: dict[str, tuple[str, str | None]] = {}
-    for statement in src.tree.body:
-        if isinstance(statement, ast.Import):
-            for alias in statement.names:
-                if alias.asname:
-                    names[alias.asname] = (alias.name, None)
-                else:
-                    top = alias.name.split(".")[0]
-                    names.setdefault(top, (top, None))
-        elif isinstance(statement, ast.ImportFrom) and statement.module and statement.level == 0:
-            for alias in statement.names:
-                if alias.name != "*":
-                    names[alias.asname or alias.name] = (statement.module, alias.name)
-    return {
-        name: where
-        for name, where in names.items()
-        if where[0].split(".")[0] not in sys.stdlib_module_names
-        and not imports.is_installed_with_airflow(where[0].split(".")[0])
-    }
-
-
 def _called_definition(
     ctx: FileContext,
     call: ast.Call,
@@ -248,9 +204,9 @@ def _called_definition(
     root = ctx.project_root
     if isinstance(func, ast.Name) and func.id in imported:
         module, attr = imported[func.id]
-        found = find_definition(module_file(module, folders, root), attr, folders)
+        found = project.find_definition(project.module_file(module, folders, root), attr, folders)
         if found is not None and isinstance(found[1], ast.ClassDef):
-            init = class_method(found[1], "__init__")
+            init = project.class_method(found[1], "__init__")
             return (found[0], init, func.id) if init is not None else None
         return (*found, func.id) if found is not None else None
     if not (isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name)):
@@ -259,7 +215,9 @@ def _called_definition(
     if receiver in imported:
         module, attr = imported[receiver]
         dotted = f"{module}.{attr}" if attr else module
-        found = find_definition(module_file(dotted, folders, root), func.attr, folders)
+        found = project.find_definition(
+            project.module_file(dotted, folders, root), func.attr, folders
+        )
         return (*found, f"{receiver}.{func.attr}") if found is not None else None
     bindings = src.lookup(receiver, src.scope_of(call))
     if len(bindings) != 1 or bindings[0].kind != "assign":
@@ -270,74 +228,34 @@ def _called_definition(
     if made.func.id not in imported:
         return None
     module, attr = imported[made.func.id]
-    found = find_definition(module_file(module, folders, root), attr, folders)
+    found = project.find_definition(project.module_file(module, folders, root), attr, folders)
     if found is None or not isinstance(found[1], ast.ClassDef):
         return None
-    method = class_method(found[1], func.attr)
+    method = project.class_method(found[1], func.attr)
     if method is None:
         return None
     return found[0], method, f"{receiver}.{func.attr}"
 
 
-def class_method(cls: ast.ClassDef, name: str) -> ast.FunctionDef | ast.AsyncFunctionDef | None:
-    for statement in cls.body:
-        if isinstance(statement, ast.FunctionDef | ast.AsyncFunctionDef) and statement.name == name:
-            return statement
-    return None
-
-
-def parsed(file: Path) -> SourceFile | None:
-    """The project module ``file``, parsed once per check."""
-    if file not in _PARSED:
-        try:
-            _PARSED[file] = parse(file, file.read_bytes())[0]
-        except OSError:
-            _PARSED[file] = None
-    return _PARSED[file]
-
-
-def find_definition(
-    file: Path | None, name: str | None, folders: list[Path], depth: int = 0
-) -> Definition | None:
-    """The function or class ``name`` of a project module, through re-exports."""
-    if file is None or name is None or depth > MAX_IMPORT_DEPTH:
-        return None
-    module = parsed(file)
-    if module is None:
-        return None
-    for statement in module.tree.body:
-        if (
-            isinstance(statement, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef)
-            and statement.name == name
-        ):
-            return module, statement
-    for statement in module.tree.body:
-        if not isinstance(statement, ast.ImportFrom):
-            continue
-        for alias in statement.names:
-            if (alias.asname or alias.name) != name:
-                continue
-            if statement.level > 0:
-                package = file.parents[statement.level - 1]
-                source = (
-                    module_file(statement.module, [package], None) if statement.module else None
-                )
-            else:
-                source = module_file(statement.module or "", [file.parent, *folders], None)
-            return find_definition(source, alias.name, folders, depth + 1)
-    return None
-
-
 def _check_scripts(ctx: FileContext, selected: set[str] | frozenset[str]) -> None:
     for task in ctx.model.tasks:
-        command_node = task.kwargs.get("bash_command")
-        command = ctx.src.string(command_node) if command_node is not None else None
-        if not command:
-            continue
-        for match in _RUNS_SCRIPT.finditer(command):
-            script = _resolve_script(ctx, match.group("path"))
-            if script is not None:
-                _report_script(ctx, task, command_node, script, selected)
+        for argument in _COMMAND_ARGUMENTS:
+            command_node = task.kwargs.get(argument)
+            command = _command_text(ctx, command_node) if command_node is not None else None
+            if not command:
+                continue
+            for match in _RUNS_SCRIPT.finditer(command):
+                script = _resolve_script(ctx, match.group("path"))
+                if script is not None:
+                    _report_script(ctx, task, command_node, script, command, selected)
+
+
+def _command_text(ctx: FileContext, node: ast.expr) -> str | None:
+    """A command as one line: a string, or the list a container operator is given."""
+    if isinstance(node, ast.List | ast.Tuple):
+        parts = [ctx.src.string(item) for item in node.elts]
+        return " ".join(p for p in parts if p) or None
+    return ctx.src.string(node)
 
 
 def _resolve_script(ctx: FileContext, written: str) -> Path | None:
@@ -352,7 +270,29 @@ def _resolve_script(ctx: FileContext, written: str) -> Path | None:
         resolved = candidate.resolve()
         if resolved.is_file() and (resolved == root or root in resolved.parents):
             return resolved
+    if written.startswith("/"):
+        return _copied_into_image(root, PurePosixPath(written))
     return None
+
+
+def _copied_into_image(root: Path, written: PurePosixPath) -> Path | None:
+    """The project file a container runs as ``/app/extract.py``: the one file of the project
+    whose path ends the same way (its Dockerfile copies it there), if exactly one does."""
+    for depth in range(len(written.parts) - 1, 0, -1):
+        tail = PurePosixPath(*written.parts[-depth:])
+        found = [p for p in _project_files(root, written.name) if p.as_posix().endswith(f"/{tail}")]
+        if len(found) == 1:
+            return found[0].resolve()
+        if found:
+            return None
+    return None
+
+
+@cache
+def _project_files(root: Path, name: str) -> tuple[Path, ...]:
+    return tuple(
+        p for p in root.rglob(name) if p.is_file() and not (_SKIPPED_FOLDERS & set(p.parts))
+    )
 
 
 def _report_script(
@@ -360,16 +300,21 @@ def _report_script(
     task: TaskDef,
     anchor: ast.AST,
     script: Path,
+    command: str,
     selected: set[str] | frozenset[str],
 ) -> None:
     shown = shown_path(script, ctx)
-    for finding in _own_findings(script, ctx, SCRIPT_RULES):
-        if finding.code in selected:
-            ctx.report(
-                finding.code,
-                anchor,
-                f"task `{task.label}` runs {shown}, where line {finding.line}: {finding.message}",
-            )
+    for reached, finding in _reached_findings(script, ctx, selected, SCRIPT_RULES):
+        option = _DEFAULTED_OPTION.search(finding.message)
+        if option and re.search(rf"(^|\s){re.escape(option.group(1))}(=|\s|$)", command):
+            continue  # the command passes the option, so the script's literal default is unused
+        where = "" if reached == script else f", which imports {shown_path(reached, ctx)}"
+        ctx.report(
+            finding.code,
+            anchor,
+            f"task `{task.label}` runs {shown}{where}, where line {finding.line}: "
+            f"{finding.message}",
+        )
 
 
 def _own_findings(file: Path, ctx: FileContext, rules: Rules) -> list[Finding]:

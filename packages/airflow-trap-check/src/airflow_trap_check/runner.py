@@ -64,8 +64,9 @@ class Options:
     runbook_name: str | None = None
     config: Path | None = None
     isolated: bool = False
-    # judge start dates as of this day instead of today: a file is read as it stood when it was
-    # committed (what unpausing it then would have scheduled)
+    # judge start dates as of the end of this day instead of now: a file is read as it stood
+    # when it was committed (what unpausing it then would have scheduled); a 5-minute DAG
+    # started that morning and committed that afternoon has already missed dozens of runs
     reference_date: date | None = None
 
 
@@ -90,7 +91,7 @@ def check_paths(targets: Iterable[Path | str], options: Options | None = None) -
     explicit = load_config(options.config) if options.config else None
     configs: dict[Path, Config] = {}
     reference_time = (
-        datetime.combine(options.reference_date, datetime.min.time())
+        datetime.combine(options.reference_date, datetime.max.time())
         if options.reference_date is not None
         else utc_now()
     )

@@ -11,14 +11,14 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-from airflow_trap_check import reach, sql
+from airflow_trap_check import project, reach, sql
 from airflow_trap_check.base import FileContext
 from airflow_trap_check.dags import AirflowModel, TaskDef, Unit
 from airflow_trap_check.model import Finding
-from airflow_trap_check.rules import imports, loads, writes
+from airflow_trap_check.rules import imports, loads, refreshes, writes
 from airflow_trap_check.source import SourceFile
 
-Definition = reach.Definition
+Definition = project.Definition
 
 
 def check(ctx: FileContext) -> None:
@@ -34,7 +34,7 @@ def _check_task_code(ctx: FileContext) -> None:
     """Loads done by project code a task runs: a custom operator's ``execute`` or an imported
     python callable, judged like a task of the DAG file and reported at the task."""
     src = ctx.src
-    imported = reach.imported_names(src)
+    imported = project.imported_names(src)
     if not imported:
         return
     folders = imports.module_folders(ctx)
@@ -49,20 +49,25 @@ def _check_task_code(ctx: FileContext) -> None:
         what = ""
         if isinstance(func, ast.Name) and func.id in imported:
             module, attr = imported[func.id]
-            found = reach.find_definition(reach.module_file(module, folders, root), attr, folders)
+            found = project.find_definition(
+                project.module_file(module, folders, root), attr, folders
+            )
             if found is not None and isinstance(found[1], ast.ClassDef):
-                execute = reach.class_method(found[1], "execute")
+                execute = project.class_method(found[1], "execute")
                 found = (found[0], execute) if execute is not None else None
                 what = f"`{func.id}.execute()`"
             else:
                 found = None
         callable_ = task.kwargs.get("python_callable")
-        if found is None and isinstance(callable_, ast.Name) and callable_.id in imported:
-            module, attr = imported[callable_.id]
-            found = reach.find_definition(reach.module_file(module, folders, root), attr, folders)
+        target = project.imported_target(callable_, imported) if callable_ is not None else None
+        if found is None and target is not None:
+            module, attr, written = target
+            found = project.find_definition(
+                project.module_file(module, folders, root), attr, folders
+            )
             if found is not None and isinstance(found[1], ast.ClassDef):
                 found = None
-            what = f"`{callable_.id}()`"
+            what = f"`{written}()`"
         if found is None or _task_guards_its_load(ctx, task):
             continue
         module_src, definition = found
@@ -105,12 +110,12 @@ def _report_helper_loads(
     folders: list[Path],
     only_tasks: bool,
 ) -> None:
-    func = call.func
-    if not (isinstance(func, ast.Name) and func.id in imported):
+    target = project.imported_target(call.func, imported)
+    if target is None:
         return
-    module, attr = imported[func.id]
-    found = reach.find_definition(
-        reach.module_file(module, folders, ctx.project_root), attr, folders
+    module, attr, written = target
+    found = project.find_definition(
+        project.module_file(module, folders, ctx.project_root), attr, folders
     )
     if found is None or isinstance(found[1], ast.ClassDef):
         return
@@ -130,10 +135,10 @@ def _report_helper_loads(
             ctx.report(
                 finding.code,
                 call,
-                f"task `{label}` calls `{func.id}()` ({shown}), where line {finding.line}: "
+                f"task `{label}` calls `{written}()` ({shown}), where line {finding.line}: "
                 f"{finding.message}",
             )
-        if depth < reach.MAX_IMPORT_DEPTH:
+        if depth < project.MAX_IMPORT_DEPTH:
             queue.extend((d, depth + 1) for d in _helpers_called(module_src, definition, folders))
 
 
@@ -151,7 +156,7 @@ def _helpers_called(
 ) -> list[Definition]:
     """Project functions that ``definition`` (and the functions of its module it calls) call
     by a name imported from another project module."""
-    imported = reach.imported_names(module)
+    imported = project.imported_names(module)
     if not imported:
         return []
     model = AirflowModel(module)
@@ -159,12 +164,12 @@ def _helpers_called(
     found: list[Definition] = []
     for root in model.closure([definition]):
         for call in module.walk(root):
-            if isinstance(call, ast.Call) and isinstance(call.func, ast.Name):
-                where = imported.get(call.func.id)
-                if where is None:
-                    continue
-                definition_found = reach.find_definition(
-                    reach.module_file(where[0], module_folders, None), where[1], module_folders
+            target = (
+                project.imported_target(call.func, imported) if isinstance(call, ast.Call) else None
+            )
+            if target is not None:
+                definition_found = project.find_definition(
+                    project.module_file(target[0], module_folders, None), target[1], module_folders
                 )
                 if definition_found is not None and not isinstance(
                     definition_found[1], ast.ClassDef
@@ -185,7 +190,9 @@ def _task_guards_its_load(ctx: FileContext, task: TaskDef) -> bool:
     return False
 
 
-_LOAD_FINDINGS: dict[tuple[Path, int, str, tuple[tuple[str, str], ...]], list[Finding]] = {}
+_LOAD_FINDINGS: dict[
+    tuple[Path, int, str, tuple[tuple[str, str], ...], refreshes.Refreshes], list[Finding]
+] = {}
 
 
 def _load_findings(
@@ -195,7 +202,8 @@ def _load_findings(
     arguments: dict[str, str],
     ctx: FileContext,
 ) -> list[Finding]:
-    key = (module.path, id(definition), label, tuple(sorted(arguments.items())))
+    refreshed = refreshes.of_dag_file(ctx)
+    key = (module.path, id(definition), label, tuple(sorted(arguments.items())), refreshed)
     if key not in _LOAD_FINDINGS:
         model = AirflowModel(module)
         inner = FileContext(
@@ -207,6 +215,6 @@ def _load_findings(
             ctx.reference_time,
         )
         unit = Unit(None, model.closure([definition]), label, module, arguments)
-        loads.check_unit(inner, unit)
+        loads.check_unit(inner, unit, refreshed)
         _LOAD_FINDINGS[key] = inner.findings
     return _LOAD_FINDINGS[key]

@@ -67,17 +67,24 @@ _DB_MODULES = (
     "teradatasql",
     "databricks.sql",
 )
-_CLIENTS = {
+# Made without connecting: building one at import costs nothing, using it does.
+_LAZY_CLIENTS = {
     "sqlalchemy.create_engine": "a database engine",
-    "pymongo.MongoClient": "a MongoDB client",
     "redis.Redis": "a Redis client",
     "redis.StrictRedis": "a Redis client",
-    "clickhouse_driver.Client": "a ClickHouse client",
-    "cassandra.cluster.Cluster": "a Cassandra client",
     "elasticsearch.Elasticsearch": "an Elasticsearch client",
+    "minio.Minio": "an S3 client",
+    "requests.Session": "an HTTP session",
+    "requests.session": "an HTTP session",
+    "httpx.Client": "an HTTP session",
+}
+_CLIENTS = {
+    # boto3 resolves credentials when the client is made, from the instance metadata service
     "boto3.client": "an AWS client",
     "boto3.resource": "an AWS client",
-    "minio.Minio": "an S3 client",
+    "pymongo.MongoClient": "a MongoDB client",
+    "clickhouse_driver.Client": "a ClickHouse client",
+    "cassandra.cluster.Cluster": "a Cassandra client",
     "pandas.read_sql": "a database query",
     "pandas.read_sql_query": "a database query",
     "pandas.read_sql_table": "a database query",
@@ -239,15 +246,13 @@ def _opens_something(src: SourceFile, call: ast.Call) -> bool:
         last.endswith("Hook")
         or last in {"connect", "cursor", "get_conn", "get_sqlalchemy_engine", "Client", "Session"}
         or last in {"client", "resource", "session"}
+        or name in _LAZY_CLIENTS
         or (name in _CLIENTS and not name.startswith("pandas."))
     )
 
 
 def _constructor(src: SourceFile, call: ast.Call) -> str | None:
-    name = src.call_name(call)
-    if name in {"requests.Session", "requests.session", "httpx.Client"}:
-        return "an HTTP session"
-    return None
+    return _LAZY_CLIENTS.get(src.call_name(call))
 
 
 def _hazard(src: SourceFile, call: ast.Call, clients: dict[str, str]) -> str | None:

@@ -24,6 +24,7 @@ from functools import cache
 from pathlib import Path
 
 from airflow_trap_check.base import FileContext
+from airflow_trap_check.syspath import SysPathEntry, project_sys_path, sys_path_entry
 
 # Where Airflow installations put their own home; a path under them exists on every worker.
 _AIRFLOW_HOMES = ("/opt/airflow", "/usr/local/airflow", "/home/airflow")
@@ -120,14 +121,15 @@ _REQUIREMENT_NAME = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)")
 
 def check(ctx: FileContext) -> None:
     src = ctx.src
-    host_paths: list[tuple[ast.AST, str]] = []
+    entries: list[SysPathEntry] = []
     for statement in _module_statements(src.tree.body):
-        inserted = _host_path_inserted(statement)
-        if inserted is not None:
-            host_paths.append((statement, inserted))
+        entry = sys_path_entry(src, statement, ctx.project_root)
+        if entry is not None:
+            if not (entry.is_host_path and entry.written.startswith(_AIRFLOW_HOMES)):
+                entries.append(entry)
             continue
         for module, node in _imported_modules(statement):
-            problem = _unresolvable(ctx, module, host_paths)
+            problem = _unresolvable(ctx, module, entries)
             if problem:
                 ctx.report("TP007", node, f"`{module}` {problem}, so the DAG fails to import")
 
@@ -147,22 +149,6 @@ def _module_statements(body: list[ast.stmt]):
             yield statement
 
 
-def _host_path_inserted(statement: ast.stmt) -> str | None:
-    if not (isinstance(statement, ast.Expr) and isinstance(statement.value, ast.Call)):
-        return None
-    call = statement.value
-    name = ast.unparse(call.func)
-    if name not in {"sys.path.insert", "sys.path.append"} or not call.args:
-        return None
-    value = call.args[-1]
-    if not (isinstance(value, ast.Constant) and isinstance(value.value, str)):
-        return None
-    path = value.value
-    if not (path.startswith("/") or re.match(r"^[A-Za-z]:[\\/]", path)):
-        return None
-    return None if path.startswith(_AIRFLOW_HOMES) else path
-
-
 def _imported_modules(statement: ast.stmt) -> list[tuple[str, ast.AST]]:
     if isinstance(statement, ast.Import):
         return [(alias.name, statement) for alias in statement.names]
@@ -171,9 +157,7 @@ def _imported_modules(statement: ast.stmt) -> list[tuple[str, ast.AST]]:
     return []
 
 
-def _unresolvable(
-    ctx: FileContext, module: str, host_paths: list[tuple[ast.AST, str]]
-) -> str | None:
+def _unresolvable(ctx: FileContext, module: str, entries: list[SysPathEntry]) -> str | None:
     if module == "airflow.dags" or module.startswith("airflow.dags."):
         return "is no module: the dags folder is on sys.path itself, import from it directly"
     top = module.split(".")[0]
@@ -181,9 +165,12 @@ def _unresolvable(
         return None
     if _in_project(ctx, top):
         return None
-    if host_paths:
-        _, path = host_paths[-1]
-        return f"is found only through sys.path entry {path!r}, a path of one machine"
+    if entries:
+        last = entries[-1]
+        if last.is_host_path:
+            return f"is found only through sys.path entry {last.written!r}, a path of one machine"
+        if not last.folders:
+            return None  # an entry relative to a working directory this file cannot know
     declared = _declared(ctx.project_root) if ctx.project_root else None
     if declared is None or _distribution(top) in declared:
         return None
@@ -201,7 +188,8 @@ def module_folders(ctx: FileContext) -> list[Path]:
     them (Airflow puts the plugins folder on sys.path, and it sits next to the dags folder in an
     Airflow home), and the project's usual source folders.
     """
-    return list(_module_folders(ctx.src.path.parent, ctx.project_root))
+    folders = list(_module_folders(ctx.src.path.parent, ctx.project_root))
+    return folders + [f for f in project_sys_path(ctx.src, ctx.project_root) if f not in folders]
 
 
 @cache

@@ -24,13 +24,20 @@ import re
 from airflow_trap_check import sql
 from airflow_trap_check.base import FileContext
 from airflow_trap_check.dags import Unit
+from airflow_trap_check.rules import refreshes
 from airflow_trap_check.rules.writes import SqlText, Write, api_writes, sql_texts
 from airflow_trap_check.source import FUNCTION_TYPES, SourceFile
 
 _STAGING = re.compile(
     r"(^|_)(stg|stage|staging|tmp|temp|temporary|scratch|landing|incoming)(_|$|\d)"
 )
-_LOG_TABLE = re.compile(r"(^|_)(log|logs|audit|audit_log|etl_runs|job_runs|run_log|load_history)$")
+# Rows about the pipeline rather than its data: one more per try is the record, not a duplicate.
+_LOG_TABLE = re.compile(
+    r"(^|_|\.)(log|logs|audit|audit_log|etl_runs|job_runs|run_log|load_history|pipeline_runs|"
+    r"run_history|table_stats|quality_checks|check_results|metrics|alerts)$"
+    r"|^(monitoring|audit|logging|logs|meta|metadata|observability)\.",
+    re.IGNORECASE,
+)
 _PERIOD = re.compile(
     r"\b(data_interval_start|data_interval_end|logical_date|execution_date|next_ds|prev_ds|"
     r"ds_nodash|ds|month|months|year_month|yearmonth|yyyymm|yyyy_mm|period|run_date|"
@@ -63,11 +70,13 @@ _FILTER_METHODS = frozenset(
 
 
 def check(ctx: FileContext) -> None:
+    refreshed = refreshes.of_dag_file(ctx)
     for unit in ctx.model.units:
-        check_unit(ctx, unit)
+        check_unit(ctx, unit, refreshed if unit.task is not None else refreshes.NONE)
 
 
-def check_unit(ctx: FileContext, unit: Unit) -> None:
+def check_unit(ctx: FileContext, unit: Unit, refreshed: refreshes.Refreshes) -> None:
+    """``refreshed``: what other tasks of the unit's DAG wipe before it may load them whole."""
     src = ctx.src
     texts = sql_texts(ctx, unit)
     writes: list[Write] = []
@@ -99,6 +108,7 @@ def check_unit(ctx: FileContext, unit: Unit) -> None:
         if statement.kind in {"append", "merge", "select", "upsert"}:
             sources |= sql.source_tables(statement.text)
     unit_text = unit.text
+    period_scoped = bool(_PERIOD.search(_COLUMN_FORMAT.sub("", unit_text)))
     existence_checked = _existence_checked(unit, parsed) | _watermarked(src, unit, parsed)
 
     reported: set[int] = set()
@@ -138,6 +148,8 @@ def check_unit(ctx: FileContext, unit: Unit) -> None:
             continue
         if _LOG_TABLE.search(write.table or ""):
             continue
+        if refreshed.covers(write.table) and not period_scoped:
+            continue
         ctx.report(
             "TP003",
             write.node,
@@ -145,7 +157,7 @@ def check_unit(ctx: FileContext, unit: Unit) -> None:
             "first removes what an earlier try of the same run wrote: a retry or backfill loads "
             "the rows twice",
         )
-    if _PERIOD.search(_COLUMN_FORMAT.sub("", unit_text)):
+    if period_scoped:
         for write in writes:
             if write.kind != "replace" or _exempt(write.table, sources):
                 continue

@@ -11,7 +11,7 @@ import ast
 from dataclasses import dataclass
 from pathlib import Path
 
-from airflow_trap_check import sql
+from airflow_trap_check import project, sql
 from airflow_trap_check.base import (
     FileContext,
     in_output,
@@ -127,6 +127,8 @@ def _sql_text(ctx: FileContext, node: ast.AST) -> tuple[int, str] | None:
         return None
     root = src.string_root(node)
     text = src.string(root)
+    if not text and root is node:
+        text = project.imported_string(ctx, node)
     if not text:
         return None
     stripped = text.strip()

@@ -1,0 +1,166 @@
+"""Where the names a file imports from its own project are defined.
+
+``from crypto_etl import load`` then ``python_callable=load.main``, ``db_util.insert_to_table()``
+on a module found through ``sys.path``, ``sql=CREATE_TABLE`` kept in ``sql/queries.py``: each
+is looked up in the project's module folders, parsed once per check.
+"""
+
+from __future__ import annotations
+
+import ast
+import sys
+from functools import cache
+from pathlib import Path
+
+from airflow_trap_check.base import FileContext
+from airflow_trap_check.parsing import parse
+from airflow_trap_check.rules import imports
+from airflow_trap_check.source import SourceFile
+
+# Helpers importing helpers: deep enough for package __init__ re-exports, bounded for speed.
+MAX_IMPORT_DEPTH = 4
+
+Definition = tuple[SourceFile, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef]
+_PARSED: dict[Path, SourceFile | None] = {}
+
+
+def clear_cache() -> None:
+    _PARSED.clear()
+    _module_in.cache_clear()
+
+
+def module_file(name: str, folders: list[Path], root: Path | None) -> Path | None:
+    top = name.split(".")[0]
+    if top in sys.stdlib_module_names or imports.is_installed_with_airflow(top):
+        return None  # most imports of a DAG file: no need to look on disk
+    for folder in folders:
+        found = _module_in(folder, name)
+        if found is not None and (root is None or root in found.parents):
+            return found
+    return None
+
+
+@cache
+def _module_in(folder: Path, name: str) -> Path | None:
+    parts = name.split(".")
+    if not imports.has_module(folder, parts[0]):
+        return None
+    base = folder.joinpath(*parts)
+    for candidate in (base.with_suffix(".py"), base / "__init__.py"):
+        if candidate.is_file():
+            return candidate.resolve()
+    return None
+
+
+def imported_names(src: SourceFile) -> dict[str, tuple[str, str | None]]:
+    """Names bound by the file's own imports: name -> (module, attribute or None)."""
+    names: dict[str, tuple[str, str | None]] = {}
+    for statement in src.tree.body:
+        if isinstance(statement, ast.Import):
+            for alias in statement.names:
+                if alias.asname:
+                    names[alias.asname] = (alias.name, None)
+                else:
+                    top = alias.name.split(".")[0]
+                    names.setdefault(top, (top, None))
+        elif isinstance(statement, ast.ImportFrom) and statement.module and statement.level == 0:
+            for alias in statement.names:
+                if alias.name != "*":
+                    names[alias.asname or alias.name] = (statement.module, alias.name)
+    return {
+        name: where
+        for name, where in names.items()
+        if where[0].split(".")[0] not in sys.stdlib_module_names
+        and not imports.is_installed_with_airflow(where[0].split(".")[0])
+    }
+
+
+def imported_target(
+    func: ast.AST, imported: dict[str, tuple[str, str | None]]
+) -> tuple[str, str, str] | None:
+    """(module, name, as written) of a function a call reaches through the file's imports:
+    ``load()`` imported by name, or ``db_util.load()`` on an imported module."""
+    if isinstance(func, ast.Name) and func.id in imported:
+        module, attr = imported[func.id]
+        return (module, attr, func.id) if attr is not None else None
+    if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name):
+        where = imported.get(func.value.id)
+        if where is not None:
+            module, attr = where
+            dotted = f"{module}.{attr}" if attr else module
+            return dotted, func.attr, f"{func.value.id}.{func.attr}"
+    return None
+
+
+def imported_string(ctx: FileContext, node: ast.AST) -> str | None:
+    """The text of a string constant the file imports from a project module (SQL kept in
+    ``sql/queries.py`` and used as ``sql=CREATE_TABLE``)."""
+    if ctx.project_root is None or not isinstance(node, ast.Name | ast.Attribute):
+        return None
+    target = imported_target(node, imported_names(ctx.src))
+    if target is None:
+        return None
+    module, name, _ = target
+    folders = imports.module_folders(ctx)
+    file = module_file(module, folders, ctx.project_root)
+    source = parsed(file) if file is not None else None
+    if source is None:
+        return None
+    for statement in source.tree.body:
+        if (
+            isinstance(statement, ast.Assign)
+            and len(statement.targets) == 1
+            and isinstance(statement.targets[0], ast.Name)
+            and statement.targets[0].id == name
+        ):
+            return source.string(statement.value)
+    return None
+
+
+def class_method(cls: ast.ClassDef, name: str) -> ast.FunctionDef | ast.AsyncFunctionDef | None:
+    for statement in cls.body:
+        if isinstance(statement, ast.FunctionDef | ast.AsyncFunctionDef) and statement.name == name:
+            return statement
+    return None
+
+
+def parsed(file: Path) -> SourceFile | None:
+    """The project module ``file``, parsed once per check."""
+    if file not in _PARSED:
+        try:
+            _PARSED[file] = parse(file, file.read_bytes())[0]
+        except OSError:
+            _PARSED[file] = None
+    return _PARSED[file]
+
+
+def find_definition(
+    file: Path | None, name: str | None, folders: list[Path], depth: int = 0
+) -> Definition | None:
+    """The function or class ``name`` of a project module, through re-exports."""
+    if file is None or name is None or depth > MAX_IMPORT_DEPTH:
+        return None
+    module = parsed(file)
+    if module is None:
+        return None
+    for statement in module.tree.body:
+        if (
+            isinstance(statement, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef)
+            and statement.name == name
+        ):
+            return module, statement
+    for statement in module.tree.body:
+        if not isinstance(statement, ast.ImportFrom):
+            continue
+        for alias in statement.names:
+            if (alias.asname or alias.name) != name:
+                continue
+            if statement.level > 0:
+                package = file.parents[statement.level - 1]
+                source = (
+                    module_file(statement.module, [package], None) if statement.module else None
+                )
+            else:
+                source = module_file(statement.module or "", [file.parent, *folders], None)
+            return find_definition(source, alias.name, folders, depth + 1)
+    return None

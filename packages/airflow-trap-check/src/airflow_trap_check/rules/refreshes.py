@@ -1,0 +1,71 @@
+"""Tables one task of a DAG empties so that another task can load them whole.
+
+``drop_table >> load_customers`` (a task that drops or truncates, then one that appends the
+whole source) is a full refresh split over two tasks: a rerun drops the table again, so the
+append cannot double anything. It only holds for a load of the whole source; a load of one
+period after an upstream wipe is the other half of TP003 (the table loses every other month).
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from dataclasses import dataclass
+
+from airflow_trap_check import sql
+from airflow_trap_check.base import FileContext
+from airflow_trap_check.rules.writes import api_writes, sql_texts
+
+# A helper whose SQL lives where it cannot be read (a file path built at run time), known by name.
+_WIPING_HELPER = re.compile(r"(^|_)(drop|truncate|recreate|reset|clear)(_\w*)?_?tables?(_|$)")
+
+
+@dataclass(frozen=True)
+class Refreshes:
+    tables: frozenset[str]
+    # a task wipes tables this file cannot name (a helper such as `drop_tables()`)
+    unnamed: bool
+
+    def covers(self, table: str | None) -> bool:
+        if table is not None and any(sql.same_table(table, t) for t in self.tables):
+            return True
+        return self.unnamed or (table is None and bool(self.tables))
+
+
+NONE = Refreshes(frozenset(), False)
+
+
+def of_dag_file(ctx: FileContext) -> Refreshes:
+    """What the file's tasks wipe, each task on its own (an append in the same task is judged
+    there, with its period)."""
+    memo = ctx.src.rule_memo.setdefault("refreshes", {})
+    if "dag" in memo:
+        return memo["dag"]
+    tables: set[str] = set()
+    unnamed = False
+    for unit in ctx.model.units:
+        if unit.task is None:
+            continue
+        kinds = [s for item in sql_texts(ctx, unit) for s in sql.statements(item.text)]
+        if any(s.kind == "append" for s in kinds):
+            continue  # a task that wipes and loads is a load of its own, not a refresh for others
+        for statement in kinds:
+            if statement.kind == "replace":
+                if statement.table:
+                    tables.add(statement.table)
+                else:
+                    unnamed = True
+        for write in api_writes(ctx.src, unit):
+            if write.kind == "replace" and not write.loads and write.table:
+                tables.add(write.table)
+        unnamed = unnamed or any(_calls_wiping_helper(node) for node in unit.walk())
+    memo["dag"] = found = Refreshes(frozenset(tables), unnamed) if tables or unnamed else NONE
+    return found
+
+
+def _calls_wiping_helper(node: ast.AST) -> bool:
+    if not isinstance(node, ast.Call):
+        return False
+    func = node.func
+    name = func.id if isinstance(func, ast.Name) else getattr(func, "attr", "")
+    return bool(_WIPING_HELPER.search(name.lower()))
