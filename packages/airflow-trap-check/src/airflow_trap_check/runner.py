@@ -22,6 +22,7 @@ from airflow_trap_check.rules import (
     clock,
     concurrency,
     credentials,
+    database_clock,
     import_time,
     imports,
     loads,
@@ -34,6 +35,7 @@ from airflow_trap_check.rules import (
 # Each rule module with the codes it can produce.
 RULE_MODULES: tuple[tuple[tuple[str, ...], Callable[[FileContext], None]], ...] = (
     (("TP001",), clock.check),
+    (("TP001",), database_clock.check),
     (("TP002",), catchup.check),
     (("TP002",), factories.check),
     (("TP003", "TP004"), loads.check),
@@ -222,6 +224,7 @@ def _clear_caches() -> None:
     writes.SQL_FILES.cache.clear()
     imports.clear_cache()
     reach.clear_cache()
+    clock.clear_cache()
     task_code.clear_cache()
     factories.clear_cache()
 

@@ -10,8 +10,12 @@ is fine, and so is the difference of two clock readings (a duration).
 from __future__ import annotations
 
 import ast
+from pathlib import Path
 
+from airflow_trap_check import project
 from airflow_trap_check.base import FileContext
+from airflow_trap_check.dags import AirflowModel
+from airflow_trap_check.rules import imports
 from airflow_trap_check.rules.clock_sinks import SinkSearch
 from airflow_trap_check.rules.clock_terms import (
     BOUNDARY_KEY,
@@ -25,6 +29,10 @@ from airflow_trap_check.rules.clock_terms import (
 )
 from airflow_trap_check.source import FUNCTION_TYPES, Scope, dotted, iter_scope
 
+# Project modules a clock value is handed to: helpers calling helpers, bounded for speed.
+_HELPER_DEPTH = 3
+_HELPER_FLOWS: dict[Path, _ClockFlow] = {}
+
 
 def check(ctx: FileContext) -> None:
     src = ctx.src
@@ -33,9 +41,15 @@ def check(ctx: FileContext) -> None:
     _ClockFlow(ctx).run()
 
 
+def clear_cache() -> None:
+    _HELPER_FLOWS.clear()
+
+
 class _ClockFlow(SinkSearch):
-    def __init__(self, ctx: FileContext):
+    def __init__(self, ctx: FileContext, depth: int = 0):
         self.ctx = ctx
+        self.depth = depth
+        self._imported = project.imported_names(ctx.src) if ctx.project_root else {}
         self.src = ctx.src
         self.scopes: list[Scope] = [self.src.tree]
         self.scopes.extend(n for n in self.src.nodes if isinstance(n, FUNCTION_TYPES))
@@ -49,6 +63,11 @@ class _ClockFlow(SinkSearch):
         self.dag_calls |= {id(d.anchor) for d in ctx.model.dags if d.anchor is not None}
 
     def run(self) -> None:
+        self.solve()
+        self.report()
+
+    def solve(self) -> None:
+        """Taints and sinks to a fixed point: what each function's parameters reach, too."""
         for _ in range(4):
             before = (
                 {k: dict(v) for k, v in self.param_sinks.items()},
@@ -60,6 +79,8 @@ class _ClockFlow(SinkSearch):
                 self._find_sinks(scope)
             if before == (self.param_sinks, self.returns):
                 break
+
+    def report(self) -> None:
         for source, (_line, sink) in sorted(self.found.items(), key=lambda kv: kv[0].lineno):
             text = self.src.segment(source)
             if len(text) > 40:
@@ -70,6 +91,42 @@ class _ClockFlow(SinkSearch):
                 f"`{text}` reads the wall clock and reaches {sink}: a retry or backfill "
                 "would process the current period instead of the run's own",
             )
+
+    def project_sinks(self, call: ast.Call) -> tuple[str, str, ast.AST, dict[str, str]] | None:
+        """For a call of a function imported from the project: its name as written, its file,
+        its definition and which of its parameters reach a sink there (``storage.save(df,
+        day)`` putting ``day`` into SQL)."""
+        if self.depth >= _HELPER_DEPTH or not self._imported:
+            return None
+        target = project.imported_target(call.func, self._imported)
+        if target is None:
+            return None
+        module, name, written = target
+        folders = imports.module_folders(self.ctx)
+        found = project.find_definition(
+            project.module_file(module, folders, self.ctx.project_root), name, folders
+        )
+        if found is None or isinstance(found[1], ast.ClassDef):
+            return None
+        helper, definition = found
+        flow = _HELPER_FLOWS.get(helper.path)
+        if flow is None:
+            inner = FileContext(
+                helper,
+                AirflowModel(helper),
+                helper.path.name,
+                self.ctx.runbook_name,
+                self.ctx.project_root,
+                self.ctx.reference_time,
+            )
+            flow = _HELPER_FLOWS[helper.path] = _ClockFlow(inner, self.depth + 1)
+            flow.solve()
+        sinks = flow.param_sinks.get(id(definition))
+        if not sinks:
+            return None
+        assert self.ctx.project_root is not None
+        shown = helper.path.relative_to(self.ctx.project_root).as_posix()
+        return written, shown, definition, sinks
 
     # -- taint ---------------------------------------------------------------------------
 

@@ -206,6 +206,28 @@ class SinkSearch:
             return
         if name.startswith(DATE_FACTORIES) or is_output_call(src, call):
             return
+        helper = self.project_sinks(call)
+        if helper is not None:
+            written, shown, definition, sinks = helper
+            # `execute_query("INSERT ... VALUES (%s, ...)", (..., now))`: the clock only fills a
+            # column of the row, as when the statement is executed here
+            inserts_row = any(
+                INSERT_VALUES.search(src.string(arg) or "")
+                for arg in [*call.args, *(kw.value for kw in call.keywords)]
+            )
+            for param, where in sinks.items():
+                if inserts_row and where.startswith("the parameters of"):
+                    continue
+                arg = argument(call, definition, param)
+                taint = self.taint(arg, scope) if arg is not None else EMPTY
+                if taint:
+                    self._hit(
+                        taint,
+                        call,
+                        f"`{written}()` ({shown}), which puts its `{param}` into {where}, called",
+                        scope,
+                    )
+            return
         if method in EXECUTE_METHODS:
             self._execute_sink(call, scope, label)
             return
