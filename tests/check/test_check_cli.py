@@ -119,6 +119,28 @@ def test_reference_date_judges_the_start_date_as_of_that_day(tmp_path, capsys):
     assert code == 1 and "about 5 runs at once" in out
 
 
+FIVE_MINUTE_DAG = textwrap.dedent(
+    """\
+    from datetime import datetime
+
+    from airflow import DAG
+
+    with DAG("ticker", start_date=datetime(2024, 5, 31, 0, 48), schedule_interval="*/5 * * * *"):
+        pass
+    """
+)
+
+
+def test_a_reference_date_counts_the_runs_missed_by_the_end_of_that_day(tmp_path, capsys):
+    root = project(tmp_path, {"dags/ticker.py": FIVE_MINUTE_DAG})
+    dags = str(root / "dags")
+    # an Airflow 2 DAG (catchup on) written the day it starts: by that evening it has missed
+    # a whole day of 5-minute runs (start dates are read to the day)
+    code, out, _ = run(["--reference-date", "2024-05-31", "--select", "TP002", dags], capsys)
+    assert code == 1 and "about 287 runs at once" in out
+    assert run(["--reference-date", "2024-05-30", "--select", "TP002", dags], capsys)[0] == 0
+
+
 def test_help_exits_0(capsys):
     code, out, _ = run(["--help"], capsys)
     assert code == 0

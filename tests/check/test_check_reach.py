@@ -55,3 +55,34 @@ def test_a_dag_built_by_a_factory_module_is_judged_with_the_arguments_it_is_give
     assert finding.code == "TP002"
     assert "builds a DAG in dags/common/factory.py (line 12)" in finding.message
     assert "catchup=True with start_date 2019-01-01 and a monthly schedule" in finding.message
+
+
+PORTFOLIO = PROJECTS / "portfolio_etl" / "airflow" / "dags"
+
+
+def messages(dag: Path, code: str) -> list[str]:
+    return [f.message for f in check_paths([dag]).findings if f.code == code]
+
+
+def test_helpers_on_a_relative_sys_path_entry_are_found_and_read() -> None:
+    (secret,) = messages(PORTFOLIO / "exchange_rates.py", "TP005")
+    assert "imported `db_util` (used by task `load_rates`) reaches pgsql/db_util.py" in secret
+    (append,) = messages(PORTFOLIO / "exchange_rates.py", "TP003")
+    assert "task `load_rates` runs `db_util.load_rates()` (pgsql/db_util.py)" in append
+
+
+def test_the_script_a_container_runs_is_the_project_file_its_image_copies() -> None:
+    (secret,) = messages(PORTFOLIO / "container_etl.py", "TP005")
+    assert "task `extract` runs scripts_etl/extract.py, which imports scripts_etl/load.py" in secret
+    assert "`DB_PASSWORD`" in secret  # not the --password default the other task overrides
+
+
+def test_a_clock_value_handed_to_a_helper_is_followed_into_its_sql() -> None:
+    (clock,) = messages(PORTFOLIO / "daily_report.py", "TP001")
+    assert "reaches `storage.save_report()` (reporting/storage.py)" in clock
+    assert "puts its `day` into the SQL on line 8" in clock
+
+
+def test_the_database_clock_choosing_the_rows_an_insert_moves_is_named() -> None:
+    (clock,) = messages(PORTFOLIO / "warehouse_moves.py", "TP001")
+    assert "the database's clock (`NOW()`) picks the rows this INSERT moves" in clock

@@ -73,7 +73,10 @@ def _check_task_code(ctx: FileContext) -> None:
         module_src, definition = found
         arguments = ctx.model.task_arguments(task)
         shown = reach.shown_path(module_src.path, ctx)
-        for finding in _load_findings(module_src, definition, task.label, arguments, ctx):
+        caller_period = loads.names_a_period(ctx.src.segment(task.node))
+        for finding in _load_findings(
+            module_src, definition, task.label, arguments, ctx, caller_period
+        ):
             ctx.report(
                 finding.code,
                 task.node,
@@ -93,13 +96,14 @@ def _check_helper_calls(
     for unit in ctx.model.units:
         if unit.task is None or _task_guards_its_load(ctx, unit.task):
             continue
+        period = loads.names_a_period(unit.text)
         for call in unit.walk():
             if isinstance(call, ast.Call):
-                _report_helper_loads(ctx, call, unit.task.label, imported, folders, False)
+                _report_helper_loads(ctx, call, unit.task.label, imported, folders, False, period)
     for call in ctx.src.nodes:
         if isinstance(call, ast.Call) and id(call) not in task_nodes:
             name = call.func.id if isinstance(call.func, ast.Name) else ""
-            _report_helper_loads(ctx, call, name, imported, folders, True)
+            _report_helper_loads(ctx, call, name, imported, folders, True, False)
 
 
 def _report_helper_loads(
@@ -109,6 +113,7 @@ def _report_helper_loads(
     imported: dict[str, tuple[str, str | None]],
     folders: list[Path],
     only_tasks: bool,
+    caller_period: bool,
 ) -> None:
     target = project.imported_target(call.func, imported)
     if target is None:
@@ -131,7 +136,7 @@ def _report_helper_loads(
         shown = reach.shown_path(found[0].path, ctx)
         if module_src is not found[0]:
             shown += f", which calls into {reach.shown_path(module_src.path, ctx)}"
-        for finding in _load_findings(module_src, definition, label, {}, ctx):
+        for finding in _load_findings(module_src, definition, label, {}, ctx, caller_period):
             ctx.report(
                 finding.code,
                 call,
@@ -191,7 +196,7 @@ def _task_guards_its_load(ctx: FileContext, task: TaskDef) -> bool:
 
 
 _LOAD_FINDINGS: dict[
-    tuple[Path, int, str, tuple[tuple[str, str], ...], refreshes.Refreshes], list[Finding]
+    tuple[Path, int, str, tuple[tuple[str, str], ...], refreshes.Refreshes, bool], list[Finding]
 ] = {}
 
 
@@ -201,9 +206,11 @@ def _load_findings(
     label: str,
     arguments: dict[str, str],
     ctx: FileContext,
+    caller_period: bool,
 ) -> list[Finding]:
     refreshed = refreshes.of_dag_file(ctx)
-    key = (module.path, id(definition), label, tuple(sorted(arguments.items())), refreshed)
+    arguments_key = tuple(sorted(arguments.items()))
+    key = (module.path, id(definition), label, arguments_key, refreshed, caller_period)
     if key not in _LOAD_FINDINGS:
         model = AirflowModel(module)
         inner = FileContext(
@@ -215,6 +222,6 @@ def _load_findings(
             ctx.reference_time,
         )
         unit = Unit(None, model.closure([definition]), label, module, arguments)
-        loads.check_unit(inner, unit, refreshed)
+        loads.check_unit(inner, unit, refreshed, caller_period)
         _LOAD_FINDINGS[key] = inner.findings
     return _LOAD_FINDINGS[key]

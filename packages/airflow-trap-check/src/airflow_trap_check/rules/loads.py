@@ -35,7 +35,7 @@ _STAGING = re.compile(
 _LOG_TABLE = re.compile(
     r"(^|_|\.)(log|logs|audit|audit_log|etl_runs|job_runs|run_log|load_history|pipeline_runs|"
     r"run_history|table_stats|quality_checks|check_results|metrics|alerts)$"
-    r"|^(monitoring|audit|logging|logs|meta|metadata|observability)\.",
+    r"|(^|_|\.)audit_\w+$|^(monitoring|audit|logging|logs|meta|metadata|observability)\.",
     re.IGNORECASE,
 )
 _PERIOD = re.compile(
@@ -75,8 +75,16 @@ def check(ctx: FileContext) -> None:
         check_unit(ctx, unit, refreshed if unit.task is not None else refreshes.NONE)
 
 
-def check_unit(ctx: FileContext, unit: Unit, refreshed: refreshes.Refreshes) -> None:
-    """``refreshed``: what other tasks of the unit's DAG wipe before it may load them whole."""
+def names_a_period(code: str) -> bool:
+    """The code is parameterised by the run's period (``ds``, ``month``, ``%Y-%m``...)."""
+    return bool(_PERIOD.search(_COLUMN_FORMAT.sub("", code)))
+
+
+def check_unit(
+    ctx: FileContext, unit: Unit, refreshed: refreshes.Refreshes, caller_period: bool = False
+) -> None:
+    """``refreshed``: what other tasks of the unit's DAG wipe before it may load them whole;
+    ``caller_period``: the task calling into ``unit`` (a helper) names the run's period."""
     src = ctx.src
     texts = sql_texts(ctx, unit)
     writes: list[Write] = []
@@ -108,7 +116,7 @@ def check_unit(ctx: FileContext, unit: Unit, refreshed: refreshes.Refreshes) -> 
         if statement.kind in {"append", "merge", "select", "upsert"}:
             sources |= sql.source_tables(statement.text)
     unit_text = unit.text
-    period_scoped = bool(_PERIOD.search(_COLUMN_FORMAT.sub("", unit_text)))
+    period_scoped = caller_period or names_a_period(unit_text)
     existence_checked = _existence_checked(unit, parsed) | _watermarked(src, unit, parsed)
 
     reported: set[int] = set()

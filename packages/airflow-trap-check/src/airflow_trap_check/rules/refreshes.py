@@ -58,14 +58,17 @@ def of_dag_file(ctx: FileContext) -> Refreshes:
         for write in api_writes(ctx.src, unit):
             if write.kind == "replace" and not write.loads and write.table:
                 tables.add(write.table)
-        unnamed = unnamed or any(_calls_wiping_helper(node) for node in unit.walk())
+        unnamed = unnamed or any(_names_wiping_helper(node) for node in unit.walk())
     memo["dag"] = found = Refreshes(frozenset(tables), unnamed) if tables or unnamed else NONE
     return found
 
 
-def _calls_wiping_helper(node: ast.AST) -> bool:
-    if not isinstance(node, ast.Call):
+def _names_wiping_helper(node: ast.AST) -> bool:
+    """``drop_tables()`` called, or handed to the operator as ``db.drop_tables``."""
+    if isinstance(node, ast.Name):
+        name = node.id
+    elif isinstance(node, ast.Attribute):
+        name = node.attr
+    else:
         return False
-    func = node.func
-    name = func.id if isinstance(func, ast.Name) else getattr(func, "attr", "")
     return bool(_WIPING_HELPER.search(name.lower()))
