@@ -16,6 +16,19 @@ _LOG_METHODS = frozenset(
 )
 
 
+# Where the Airflow images keep their home: a path under one exists on every worker, and a
+# project laid out as that home holds the same path relative to one of its folders.
+AIRFLOW_HOMES = ("/opt/airflow/", "/usr/local/airflow/")
+
+
+def in_airflow_home(path: str) -> str | None:
+    """The part of ``path`` below an Airflow image's home, or None when it is elsewhere."""
+    for home in AIRFLOW_HOMES:
+        if path.startswith(home):
+            return path[len(home) :]
+    return None
+
+
 def utc_now() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 

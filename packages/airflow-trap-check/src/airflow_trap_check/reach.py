@@ -18,7 +18,7 @@ from functools import cache
 from pathlib import Path, PurePosixPath
 
 from airflow_trap_check import project
-from airflow_trap_check.base import FileContext
+from airflow_trap_check.base import FileContext, in_airflow_home
 from airflow_trap_check.dags import AirflowModel, TaskDef
 from airflow_trap_check.model import Finding
 from airflow_trap_check.parsing import parse
@@ -40,8 +40,6 @@ _DEFAULTED_OPTION = re.compile(r"literal secret for `(--[\w-]+)`")
 # Where a task's command is written: BashOperator, and the container operators.
 _COMMAND_ARGUMENTS = ("bash_command", "command", "cmds", "arguments")
 _SKIPPED_FOLDERS = frozenset({".git", "node_modules", "venv", ".venv", "site-packages"})
-# A command written for the deployed image names the script under the image's Airflow home.
-_AIRFLOW_HOMES = ("/opt/airflow/", "/usr/local/airflow/")
 
 _OWN_FINDINGS: dict[tuple[Path, Rules], list[Finding]] = {}
 _MODULE_IMPORTS: dict[Path, list[Path]] = {}
@@ -261,10 +259,8 @@ def _command_text(ctx: FileContext, node: ast.expr) -> str | None:
 def _resolve_script(ctx: FileContext, written: str) -> Path | None:
     root = ctx.project_root
     assert root is not None
-    relative = written
-    for home in _AIRFLOW_HOMES:
-        if written.startswith(home):
-            relative = written[len(home) :]
+    # a command written for the deployed image names the script under the image's Airflow home
+    relative = in_airflow_home(written) or written
     candidates = [ctx.src.path.parent / relative, root / relative]
     for candidate in candidates:
         resolved = candidate.resolve()

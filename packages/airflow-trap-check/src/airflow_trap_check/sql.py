@@ -7,7 +7,8 @@ from dataclasses import dataclass
 
 _COMMENTS = re.compile(r"--[^\n]*|/\*.*?\*/", re.DOTALL)
 _SPACE = re.compile(r"\s+")
-_NAME = r"(?P<table>[\w.\"`\[\]{}$@'-]+)"
+# a name, which may hold Jinja with spaces inside its braces (`trips_{{ ds_nodash }}`)
+_NAME = r"(?P<table>(?:\{\{[^{}]*\}\}|[\w.\"`\[\]{}$@'-])+)"
 
 # A WHERE clause bound to the run: a driver placeholder, an f-string/format hole, or Jinja.
 PLACEHOLDER = re.compile(
@@ -76,8 +77,11 @@ def statements(text: str) -> list[Statement]:
                 kind = "upsert"
             if kind == "append" and body.startswith("copy into") and table and table[0] in "@'":
                 kind = "other"  # unloading to a stage, not loading a table
-            if kind == "replace" and per_period(match.groupdict().get("table")):
+            raw_table = match.groupdict().get("table")
+            if kind == "replace" and per_period(raw_table):
                 kind = "partition"  # dropping or truncating the run's own table
+                # named as templated, so that it guards that table only, not every other one
+                table = raw_table.strip("\"`[]'()").lower().rsplit(".", 1)[-1]  # type: ignore[union-attr]
             if kind == "delete":
                 if not where:
                     kind = "replace"

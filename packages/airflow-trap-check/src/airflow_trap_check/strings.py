@@ -75,6 +75,8 @@ class StringReading:
                     inner = None
                     if isinstance(value.value, ast.Name):
                         inner = self._simple_string(value.value, depth + 1, seen)
+                        if inner is None:
+                            inner = self._narrowed(value.value)
                     parts.append(inner if inner is not None else "{" + _label(value.value) + "}")
             return "".join(parts)
         if isinstance(node, ast.BinOp):
@@ -133,6 +135,25 @@ class StringReading:
                             and stmt.targets[0].id == node.attr
                         ):
                             return self.string(stmt.value, depth + 1, seen)
+        return None
+
+    def _narrowed(self, name: ast.Name) -> str | None:
+        """The literal an enclosing ``if verb == "run":`` pins the name to, in its body."""
+        child: ast.AST = name
+        for ancestor in self.ancestors(name):  # type: ignore[attr-defined]
+            if isinstance(ancestor, ast.If) and any(child is s for s in ancestor.body):
+                test = ancestor.test
+                if (
+                    isinstance(test, ast.Compare)
+                    and isinstance(test.left, ast.Name)
+                    and test.left.id == name.id
+                    and len(test.ops) == 1
+                    and isinstance(test.ops[0], ast.Eq)
+                    and isinstance(test.comparators[0], ast.Constant)
+                    and isinstance(test.comparators[0].value, str)
+                ):
+                    return test.comparators[0].value
+            child = ancestor
         return None
 
     def string_root(self, node: ast.AST) -> ast.AST:

@@ -168,7 +168,8 @@ def check(ctx: FileContext) -> None:
     for node in src.nodes:
         for key, value in _named_values(node):
             literal = _literal(value)
-            if literal is not None and is_secret_name(key) and _looks_like_value(literal):
+            fallback = isinstance(node, ast.Call)
+            if literal is not None and is_secret_name(key) and _looks_like_value(literal, fallback):
                 report(
                     value,
                     f"literal secret for `{key}`: anyone who can read the DAG file or "
@@ -264,13 +265,15 @@ def _literal(node: ast.AST) -> str | None:
     return None
 
 
-def _looks_like_value(text: str) -> bool:
+def _looks_like_value(text: str, fallback: bool = False) -> bool:
+    """``fallback``: the default of a lookup of a secret (``Variable.get("SECRET_KEY",
+    "secret-key")``), which is a value by construction, never where one lives."""
     value = text.strip()
     if len(value) < 3 or _PLACEHOLDER.match(value) or _TEMPLATED.search(value):
         return False
     if value.count(" ") >= 2:
         return False  # prose, such as a form label: "Password for the package index"
-    if _RESOURCE_NAME.fullmatch(value) and any(w in value for w in _NAME_WORDS):
+    if not fallback and _RESOURCE_NAME.fullmatch(value) and any(w in value for w in _NAME_WORDS):
         return False  # "airflow-gke-secrets", "prod/db-password": where a secret lives
     if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", value):
         lowered = value.lower()

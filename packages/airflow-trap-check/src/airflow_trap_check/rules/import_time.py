@@ -78,6 +78,10 @@ _LAZY_CLIENTS = {
     "requests.session": "an HTTP session",
     "httpx.Client": "an HTTP session",
 }
+# What an HTTP session sends; the rest (mount, headers.update) only configures it.
+_HTTP_REQUESTS = frozenset(
+    {"get", "post", "put", "patch", "delete", "head", "options", "request", "send", "stream"}
+)
 _CLIENTS = {
     # boto3 resolves credentials when the client is made, from the instance metadata service
     "boto3.client": "an AWS client",
@@ -217,12 +221,11 @@ def _module_clients(src: SourceFile) -> dict[str, str]:
     """Module-level names bound to hooks, connections and clients, so their methods count too."""
     clients: dict[str, str] = {}
     for node in _runtime_nodes(src, src.tree.body):
-        if (
-            isinstance(node, ast.Assign)
-            and isinstance(node.value, ast.Call)
-            and _opens_something(src, node.value)
-        ):
-            what = _hazard(src, node.value, clients) or _constructor(src, node.value)
+        if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call):
+            made = _returned_client(src, node.value)
+            if made is None or not _opens_something(src, made):
+                continue
+            what = _hazard(src, made, clients) or _constructor(src, made)
             if what:
                 for target in node.targets:
                     if isinstance(target, ast.Name):
@@ -236,6 +239,20 @@ def _module_clients(src: SourceFile) -> dict[str, str]:
                     if what:
                         clients[item.optional_vars.id] = what
     return clients
+
+
+def _returned_client(src: SourceFile, call: ast.Call) -> ast.Call | None:
+    """The call that makes what ``call`` returns: itself, or the ``return create_engine(...)``
+    of a function of this file such as ``get_db_engine()``."""
+    for function in src.local_functions(call):
+        for node in ast.walk(function):
+            if (
+                isinstance(node, ast.Return)
+                and isinstance(node.value, ast.Call)
+                and _opens_something(src, node.value)
+            ):
+                return node.value
+    return call
 
 
 def _opens_something(src: SourceFile, call: ast.Call) -> bool:
@@ -273,7 +290,8 @@ def _hazard(src: SourceFile, call: ast.Call, clients: dict[str, str]) -> str | N
         if (
             isinstance(func.value, ast.Name)
             and func.value.id in clients
-            and func.attr not in {"close", "commit", "rollback", "dispose"}
+            and func.attr not in {"close", "commit", "rollback", "dispose", "mount"}
+            and (clients[func.value.id] != "an HTTP session" or func.attr in _HTTP_REQUESTS)
         ):
             return f"`{func.value.id}.{func.attr}()` on {clients[func.value.id]}"
         if isinstance(func.value, ast.Call):

@@ -23,11 +23,9 @@ import tomllib
 from functools import cache
 from pathlib import Path
 
-from airflow_trap_check.base import FileContext
+from airflow_trap_check.base import FileContext, in_airflow_home
 from airflow_trap_check.syspath import SysPathEntry, project_sys_path, sys_path_entry
 
-# Where Airflow installations put their own home; a path under them exists on every worker.
-_AIRFLOW_HOMES = ("/opt/airflow", "/usr/local/airflow", "/home/airflow")
 # Top-level modules the apache/airflow and Astro images install besides Airflow itself.
 _AIRFLOW_IMAGE_MODULES = frozenset(
     {
@@ -116,6 +114,13 @@ _DISTRIBUTION_OF = {
     "snowflake": "snowflake-connector-python",
     "MySQLdb": "mysqlclient",
 }
+# Names nobody installs from an index: a project's own helpers (`helper_utils`, `etl_helpers`),
+# so their absence from the project is a failed import even when no requirements are declared.
+_PROJECT_MODULE_NAME = re.compile(
+    r"^(helpers?|utils?|utilities|common|functions|custom_\w+)$"
+    r"|_(helpers?|utils?|functions|funcs|tasks|operators|callables)$"
+    r"|^(helpers?|utils?)_\w+$"
+)
 _REQUIREMENT_NAME = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)")
 
 
@@ -125,13 +130,19 @@ def check(ctx: FileContext) -> None:
     for statement in _module_statements(src.tree.body):
         entry = sys_path_entry(src, statement, ctx.project_root)
         if entry is not None:
-            if not (entry.is_host_path and entry.written.startswith(_AIRFLOW_HOMES)):
+            if not (entry.is_host_path and _on_every_worker(entry.written or "")):
                 entries.append(entry)
             continue
         for module, node in _imported_modules(statement):
             problem = _unresolvable(ctx, module, entries)
             if problem:
                 ctx.report("TP007", node, f"`{module}` {problem}, so the DAG fails to import")
+
+
+def _on_every_worker(path: str) -> bool:
+    """Under the image's Airflow home, or its user's home (``/home/airflow``)."""
+    folder = path.rstrip("/") + "/"
+    return in_airflow_home(folder) is not None or folder.startswith("/home/airflow/")
 
 
 def _module_statements(body: list[ast.stmt]):
@@ -172,7 +183,10 @@ def _unresolvable(ctx: FileContext, module: str, entries: list[SysPathEntry]) ->
         if not last.folders:
             return None  # an entry relative to a working directory this file cannot know
     declared = _declared(ctx.project_root) if ctx.project_root else None
-    if declared is None or _distribution(top) in declared:
+    installed = declared is not None and _distribution(top) in declared
+    if ctx.project_root is not None and _PROJECT_MODULE_NAME.search(top) and not installed:
+        return "is named like a module of the project, but no such module is in it"
+    if declared is None or installed:
         return None
     return "is neither in the project nor a declared requirement (requirements.txt, pyproject)"
 

@@ -156,6 +156,8 @@ def check_unit(
             continue
         if _LOG_TABLE.search(write.table or ""):
             continue
+        if refreshed.clears_the_run(write.table):
+            continue
         if refreshed.covers(write.table) and not period_scoped:
             continue
         ctx.report(

@@ -1,5 +1,8 @@
 """Tables one task of a DAG empties so that another task can load them whole.
 
+``delete_run_rows >> insert_run_rows`` is the same guard split over two tasks when the delete
+is scoped to the run: every try of the DAG run deletes before it inserts.
+
 ``drop_table >> load_customers`` (a task that drops or truncates, then one that appends the
 whole source) is a full refresh split over two tasks: a rerun drops the table again, so the
 append cannot double anything. It only holds for a load of the whole source; a load of one
@@ -25,6 +28,12 @@ class Refreshes:
     tables: frozenset[str]
     # a task wipes tables this file cannot name (a helper such as `drop_tables()`)
     unnamed: bool
+    # tables a task clears of the run's own rows (`DELETE ... WHERE dt = '{{ ds }}'`), so that
+    # the next task's insert starts from nothing on every try
+    scoped: frozenset[str] = frozenset()
+
+    def clears_the_run(self, table: str | None) -> bool:
+        return table is not None and any(sql.same_table(table, t) for t in self.scoped)
 
     def covers(self, table: str | None) -> bool:
         if table is not None and any(sql.same_table(table, t) for t in self.tables):
@@ -42,6 +51,7 @@ def of_dag_file(ctx: FileContext) -> Refreshes:
     if "dag" in memo:
         return memo["dag"]
     tables: set[str] = set()
+    scoped: set[str] = set()
     unnamed = False
     for unit in ctx.model.units:
         if unit.task is None:
@@ -50,16 +60,16 @@ def of_dag_file(ctx: FileContext) -> Refreshes:
         if any(s.kind == "append" for s in kinds):
             continue  # a task that wipes and loads is a load of its own, not a refresh for others
         for statement in kinds:
-            if statement.kind == "replace":
-                if statement.table:
-                    tables.add(statement.table)
-                else:
-                    unnamed = True
+            if statement.kind == "replace" and statement.table:
+                tables.add(statement.table)
+            elif statement.kind == "scoped_delete" and statement.table:
+                scoped.add(statement.table)
         for write in api_writes(ctx.src, unit):
             if write.kind == "replace" and not write.loads and write.table:
                 tables.add(write.table)
         unnamed = unnamed or any(_names_wiping_helper(node) for node in unit.walk())
-    memo["dag"] = found = Refreshes(frozenset(tables), unnamed) if tables or unnamed else NONE
+    found = Refreshes(frozenset(tables), unnamed, frozenset(scoped))
+    memo["dag"] = found = found if tables or unnamed or scoped else NONE
     return found
 
 

@@ -37,6 +37,8 @@ _DATE_CONSTRUCTORS = frozenset(
         "airflow.utils.timezone.datetime",
         "airflow.sdk.timezone.datetime",
         "airflow.timezone.datetime",
+        # Airflow 1 and 2 re-export the standard library's classes from airflow.utils.dates
+        "airflow.utils.dates.datetime",
         "pandas.Timestamp",
     }
 )
@@ -70,6 +72,7 @@ _NOW = frozenset(
 _DURATIONS = frozenset(
     {
         "datetime.timedelta",
+        "airflow.utils.dates.timedelta",
         "pendulum.duration",
         "pendulum.Duration",
         "dateutil.relativedelta.relativedelta",

@@ -14,6 +14,7 @@ from pathlib import Path
 from airflow_trap_check import project, sql
 from airflow_trap_check.base import (
     FileContext,
+    in_airflow_home,
     in_output,
     is_docstring,
     is_pattern,
@@ -147,11 +148,29 @@ def _sql_bases(ctx: FileContext) -> list[Path]:
         for value in values:
             text = ctx.src.string(value) if value is not None else None
             if text and "{" not in text:
-                bases.append(Path(text) if Path(text).is_absolute() else here / text)
+                bases.extend(_search_folders(ctx, text))
     if ctx.project_root is not None:
         root = ctx.project_root
         bases.extend([root, root / "sql", root / "include" / "sql", root / "dags" / "sql"])
     return bases
+
+
+def _search_folders(ctx: FileContext, written: str) -> list[Path]:
+    """Where a ``template_searchpath`` entry lands: an absolute path as it is; one under the
+    image's Airflow home, or a relative one (against the scheduler's working directory, its
+    Airflow home), in the folder of the project that is that home: the project root or a
+    folder between it and the DAG."""
+    root = ctx.project_root
+    here = ctx.src.path.parent.resolve()
+    folders = [here, *here.parents]
+    if root is not None:
+        folders = [f for f in folders if f == root or root in f.parents]
+    relative = in_airflow_home(written)
+    if relative is not None:
+        return [Path(written), *(folder / relative for folder in folders)]
+    if Path(written).is_absolute():
+        return [Path(written)]
+    return [folder / written for folder in folders]
 
 
 def api_writes(src: SourceFile, unit: Unit) -> list[Write]:

@@ -1,0 +1,1 @@
+INSERT INTO taxi.trips SELECT gen_random_uuid(), * FROM taxi.trips_staging;
