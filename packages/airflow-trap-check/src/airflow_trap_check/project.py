@@ -54,6 +54,13 @@ def _module_in(folder: Path, name: str) -> Path | None:
 
 def imported_names(src: SourceFile) -> dict[str, tuple[str, str | None]]:
     """Names bound by the file's own imports: name -> (module, attribute or None)."""
+    memo = src.rule_memo.setdefault("imported_names", {})
+    if "names" not in memo:
+        memo["names"] = _imported_names(src)
+    return memo["names"]
+
+
+def _imported_names(src: SourceFile) -> dict[str, tuple[str, str | None]]:
     names: dict[str, tuple[str, str | None]] = {}
     for statement in src.tree.body:
         if isinstance(statement, ast.Import):
