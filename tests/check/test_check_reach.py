@@ -86,3 +86,14 @@ def test_a_clock_value_handed_to_a_helper_is_followed_into_its_sql() -> None:
 def test_the_database_clock_choosing_the_rows_an_insert_moves_is_named() -> None:
     (clock,) = messages(PORTFOLIO / "warehouse_moves.py", "TP001")
     assert "the database's clock (`NOW()`) picks the rows this INSERT moves" in clock
+
+
+def test_shell_scripts_a_task_runs_are_read_for_dbt_and_secrets() -> None:
+    dag = PROJECTS / "shell_scripts" / "dags" / "nightly.py"
+    (dbt,) = messages(dag, "TP006")
+    assert "task `transform` (`dbt run` in scripts/transform.sh)" in dbt
+    (secret,) = messages(dag, "TP005")
+    assert (
+        "task `export` runs scripts/export.sh, where line 3: literal secret for `PGPASSWORD`"
+        in (secret)
+    )

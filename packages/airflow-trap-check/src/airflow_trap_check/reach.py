@@ -35,6 +35,11 @@ MODULE_RULES: Rules = (
 )
 SCRIPT_RULES: Rules = (("TP005", credentials.check), ("TP008", paths.check))
 _RUNS_SCRIPT = re.compile(r"\bpython(?:3(?:\.\d+)?)?\s+(?:-u\s+)?(?P<path>[^\s;&|'\"]+\.py)\b")
+# `bash scripts/x.sh`, `sh -e x.sh`, or a script as the command itself (`./x.sh`, `scripts/x.sh`)
+RUNS_SHELL_SCRIPT = re.compile(
+    r"(?:\b(?:bash|sh|zsh|source)\s+(?:-\w+\s+)*|(?:^|[;&|(])\s*|\s(?=\.{0,2}/))"
+    r"(?P<path>[^\s;&|'\"()]+\.sh)\b"
+)
 # A script's argparse option whose default is a literal secret, as the credential rule names it.
 _DEFAULTED_OPTION = re.compile(r"literal secret for `(--[\w-]+)`")
 # Where a task's command is written: BashOperator, and the container operators.
@@ -243,9 +248,34 @@ def _check_scripts(ctx: FileContext, selected: set[str] | frozenset[str]) -> Non
             if not command:
                 continue
             for match in _RUNS_SCRIPT.finditer(command):
-                script = _resolve_script(ctx, match.group("path"))
+                script = resolve_script(ctx, match.group("path"))
                 if script is not None:
                     _report_script(ctx, task, command_node, script, command, selected)
+            if "TP005" not in selected:
+                continue
+            for script in shell_scripts(ctx, command):
+                for line, message in credentials.shell_secrets(_read(script)):
+                    ctx.report(
+                        "TP005",
+                        command_node,
+                        f"task `{task.label}` runs {shown_path(script, ctx)}, where line {line}: "
+                        f"{message}",
+                    )
+
+
+def shell_scripts(ctx: FileContext, command: str) -> list[Path]:
+    """The project's shell scripts a command runs (``bash scripts/run_dbt.sh``)."""
+    if ctx.project_root is None:
+        return []
+    found = (resolve_script(ctx, m.group("path")) for m in RUNS_SHELL_SCRIPT.finditer(command))
+    return [script for script in found if script is not None]
+
+
+def _read(file: Path) -> str:
+    try:
+        return file.read_text(errors="replace")
+    except OSError:
+        return ""
 
 
 def _command_text(ctx: FileContext, node: ast.expr) -> str | None:
@@ -256,7 +286,7 @@ def _command_text(ctx: FileContext, node: ast.expr) -> str | None:
     return ctx.src.string(node)
 
 
-def _resolve_script(ctx: FileContext, written: str) -> Path | None:
+def resolve_script(ctx: FileContext, written: str) -> Path | None:
     root = ctx.project_root
     assert root is not None
     # a command written for the deployed image names the script under the image's Airflow home

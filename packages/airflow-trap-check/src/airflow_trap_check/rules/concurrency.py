@@ -22,6 +22,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from airflow_trap_check import reach
 from airflow_trap_check.base import FileContext, in_output, is_docstring
 from airflow_trap_check.dags import DagDef, TaskDef
 
@@ -154,6 +155,22 @@ def _runs_dbt(ctx: FileContext, task: TaskDef) -> str | None:
                 text = src.string(node)
                 if text and DBT_COMMAND.search(text):
                     return f"`{DBT_COMMAND.search(text).group(0).strip()[:40]}`"  # type: ignore[union-attr]
+                if text:
+                    in_script = _dbt_in_shell_script(ctx, text)
+                    if in_script:
+                        return in_script
+    return None
+
+
+def _dbt_in_shell_script(ctx: FileContext, command: str) -> str | None:
+    """``bash scripts/transform.sh`` whose script runs ``dbt run``."""
+    for script in reach.shell_scripts(ctx, command):
+        try:
+            found = DBT_COMMAND.search(script.read_text(errors="replace"))
+        except OSError:
+            continue
+        if found:
+            return f"`{found.group(0).strip()[:40]}` in {reach.shown_path(script, ctx)}"
     return None
 
 

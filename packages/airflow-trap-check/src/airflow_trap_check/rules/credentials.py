@@ -290,6 +290,32 @@ def _looks_like_value(text: str, fallback: bool = False) -> bool:
     return "://" not in value
 
 
+_EXPOSED = "anyone who can read the script or its history has it"
+_SHELL_ASSIGNMENT = re.compile(r"^\s*(?:export\s+)?(?P<name>[A-Za-z_]\w*)=(?P<value>\S+)")
+
+
+def shell_secrets(text: str) -> list[tuple[int, str]]:
+    """Literal secrets in a shell script a task runs: ``export PGPASSWORD=hunter2``, a
+    credentialed URI, ``--password secret``. Each as (line, message)."""
+    found = []
+    for number, line in enumerate(text.splitlines(), 1):
+        if line.lstrip().startswith("#"):
+            continue
+        assignment = _SHELL_ASSIGNMENT.match(line)
+        if assignment:
+            value = assignment.group("value").strip("'\"")
+            if is_secret_name(assignment.group("name")) and _looks_like_value(value):
+                name = assignment.group("name")
+                found.append(
+                    (number, f"literal secret for `{name}`: anyone who can read it has it")
+                )
+                continue
+        message = _value_secret(line)
+        if message:
+            found.append((number, message.replace("the DAG file", "the script")))
+    return found
+
+
 def _value_secret(text: str) -> str | None:
     match = _URI.search(text)
     if match and _looks_like_value(match.group("pw")) and not _TEMPLATED.search(match.group("pw")):
