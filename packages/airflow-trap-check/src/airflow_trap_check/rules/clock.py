@@ -36,9 +36,39 @@ _HELPER_FLOWS: dict[Path, _ClockFlow] = {}
 
 def check(ctx: FileContext) -> None:
     src = ctx.src
-    if not any(isinstance(n, ast.Call) and is_clock(src, n) for n in src.nodes):
-        return
-    _ClockFlow(ctx).run()
+    if any(isinstance(n, ast.Call) and is_clock(src, n) for n in src.nodes):
+        _ClockFlow(ctx).run()
+    if ctx.project_root is not None and project.imported_names(src):
+        _check_helper_clocks(ctx)
+
+
+def _check_helper_clocks(ctx: FileContext) -> None:
+    """A project function the DAG calls that reads the clock itself and lets it decide the
+    data: ``helpers.fetch_current_cases()`` naming its file by ``datetime.now()``."""
+    flow = _ClockFlow(ctx)
+    for call in ctx.src.nodes:
+        if not isinstance(call, ast.Call):
+            continue
+        helper = flow.helper(call)
+        if helper is None:
+            continue
+        written, shown, definition, inner = helper
+        end = getattr(definition, "end_lineno", definition.lineno)  # type: ignore[attr-defined]
+        inside = [
+            (source, hit)
+            for source, hit in inner.found.items()
+            if definition.lineno <= source.lineno <= end  # type: ignore[attr-defined]
+        ]
+        if not inside:
+            continue
+        source, (_, sink) = min(inside, key=lambda item: item[0].lineno)
+        ctx.report(
+            "TP001",
+            call,
+            f"`{written}()` ({shown}) reads the wall clock on line {source.lineno} "
+            f"(`{inner.src.segment(source)[:40]}`) and it reaches {sink}: a retry or backfill "
+            "would process the current period instead of the run's own",
+        )
 
 
 def clear_cache() -> None:
@@ -96,6 +126,16 @@ class _ClockFlow(SinkSearch):
         """For a call of a function imported from the project: its name as written, its file,
         its definition and which of its parameters reach a sink there (``storage.save(df,
         day)`` putting ``day`` into SQL)."""
+        helper = self.helper(call)
+        if helper is None:
+            return None
+        written, shown, definition, flow = helper
+        sinks = flow.param_sinks.get(id(definition))
+        return (written, shown, definition, sinks) if sinks else None
+
+    def helper(self, call: ast.Call) -> tuple[str, str, ast.AST, _ClockFlow] | None:
+        """The project function ``call`` runs, as written, its file, its definition and the
+        solved flow of its module."""
         if self.depth >= _HELPER_DEPTH or not self._imported:
             return None
         target = project.imported_target(call.func, self._imported)
@@ -121,12 +161,9 @@ class _ClockFlow(SinkSearch):
             )
             flow = _HELPER_FLOWS[helper.path] = _ClockFlow(inner, self.depth + 1)
             flow.solve()
-        sinks = flow.param_sinks.get(id(definition))
-        if not sinks:
-            return None
         assert self.ctx.project_root is not None
         shown = helper.path.relative_to(self.ctx.project_root).as_posix()
-        return written, shown, definition, sinks
+        return written, shown, definition, flow
 
     # -- taint ---------------------------------------------------------------------------
 
