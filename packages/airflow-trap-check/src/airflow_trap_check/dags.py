@@ -175,6 +175,10 @@ class AirflowModel:
             elif "task" in parts and _is_airflowish(name, "task"):
                 operator = ".".join(parts[parts.index("task") :])
                 self.tasks.append(TaskDef(func, operator, kwargs, self.closure([func])))
+            elif parts[-1] in _TASK_DECORATORS and _is_airflowish(name, parts[-1]):
+                # the older spellings of @task.branch and its kin
+                operator = "task." + parts[-1].removesuffix("_task")
+                self.tasks.append(TaskDef(func, operator, kwargs, self.closure([func])))
             elif "asset" in parts[-2:] and _is_airflowish(name, "asset"):
                 dag = DagDef(func, kwargs, func, {func.name}, anchor=deco)
                 self.dags.append(dag)
@@ -340,6 +344,11 @@ def _kwargs(src: SourceFile, call: ast.Call) -> dict[str, ast.expr]:
         if kw.arg is None:
             unpacked.update(src.dict_entries(kw.value) or {})
     return {**unpacked, **{kw.arg: kw.value for kw in call.keywords if kw.arg is not None}}
+
+
+_TASK_DECORATORS = frozenset(
+    {"branch_task", "short_circuit_task", "sensor_task", "virtualenv_task", "docker_task"}
+)
 
 
 def _is_airflowish(qualname: str, bare: str) -> bool:

@@ -101,19 +101,34 @@ def imported_target(
 
 def imported_string(ctx: FileContext, node: ast.AST) -> str | None:
     """The text of a string constant the file imports from a project module (SQL kept in
-    ``sql/queries.py`` and used as ``sql=CREATE_TABLE``)."""
+    ``sql/queries.py`` and used as ``sql=CREATE_TABLE``, or as ``Queries.CREATE_TABLE`` on a
+    class of it)."""
     if ctx.project_root is None or not isinstance(node, ast.Name | ast.Attribute):
         return None
-    target = imported_target(node, imported_names(ctx.src))
+    imported = imported_names(ctx.src)
+    target = imported_target(node, imported)
     if target is None:
         return None
     module, name, _ = target
     folders = imports.module_folders(ctx)
     file = module_file(module, folders, ctx.project_root)
     source = parsed(file) if file is not None else None
-    if source is None:
-        return None
-    for statement in source.tree.body:
+    if source is not None:
+        return _assigned_string(source, source.tree.body, name)
+    # `from etl.queries import Queries` then `Queries.CREATE_TABLE`: an attribute of a class
+    if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
+        owner = imported.get(node.value.id)
+        if owner is not None and owner[1] is not None:
+            found = find_definition(
+                module_file(owner[0], folders, ctx.project_root), owner[1], folders
+            )
+            if found is not None and isinstance(found[1], ast.ClassDef):
+                return _assigned_string(found[0], found[1].body, name)
+    return None
+
+
+def _assigned_string(source: SourceFile, body: list[ast.stmt], name: str) -> str | None:
+    for statement in body:
         if (
             isinstance(statement, ast.Assign)
             and len(statement.targets) == 1

@@ -18,6 +18,7 @@ from airflow_trap_check.dags import AirflowModel
 from airflow_trap_check.model import DEFAULT_CODES, RULES_BY_CODE, Finding, codes_matching
 from airflow_trap_check.parsing import parse
 from airflow_trap_check.rules import (
+    airflow3_imports,
     catchup,
     clock,
     concurrency,
@@ -44,6 +45,7 @@ RULE_MODULES: tuple[tuple[tuple[str, ...], Callable[[FileContext], None]], ...] 
     (("TP006",), concurrency.check),
     (("TP007",), import_time.check),
     (("TP007",), imports.check),
+    (("TP007",), airflow3_imports.check),
     (("TP008",), paths.check),
     (("TP009", "TP011"), retries.check),
     (("TP010",), runbook.check),
@@ -223,6 +225,7 @@ def _clear_caches() -> None:
     concurrency._PROJECT_POOLS.clear()
     writes.SQL_FILES.cache.clear()
     imports.clear_cache()
+    airflow3_imports.clear_cache()
     reach.clear_cache()
     clock.clear_cache()
     task_code.clear_cache()

@@ -41,6 +41,8 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ),
     ("append", re.compile(r"^copy\s+into\s+" + _NAME + r"\s+from")),
     ("append", re.compile(r"^copy\s+" + _NAME + r"\s*(\([^)]*\))?\s+from\b")),
+    # RDS/Aurora PostgreSQL's import of an S3 object into a table
+    ("append", re.compile(r"^select\s+aws_s3\.table_import_from_s3\s*\(\s*'(?P<table>[\w.\"]+)'")),
     ("select", re.compile(r"^(with\b.*?\)\s*)?select\b")),
 )
 _UPSERT_TAIL = re.compile(r"\bon\s+conflict\b|\bon\s+duplicate\s+key\b|\bwhere\s+not\s+exists\b")

@@ -7,7 +7,7 @@ import ast
 MAX_DEPTH = 8  # how far names, calls and nesting are followed
 
 # Methods of str that keep the text recognisable (SQL stays SQL after .strip() or .format()).
-_STR_METHODS = frozenset(
+STR_METHODS = frozenset(
     {
         "format",
         "format_map",
@@ -171,7 +171,7 @@ class StringReading:
                 continue
             if (
                 isinstance(parent, ast.Attribute)
-                and parent.attr in _STR_METHODS
+                and parent.attr in STR_METHODS
                 and isinstance(self.parents.get(parent), ast.Call)
             ):
                 node = self.parents[parent]
@@ -211,7 +211,7 @@ class StringReading:
     def _call_string(self, node: ast.Call, depth: int, seen: frozenset[str]) -> str | None:
         func = node.func
         name = self.qualname(func)
-        if isinstance(func, ast.Attribute) and func.attr in _STR_METHODS:
+        if isinstance(func, ast.Attribute) and func.attr in STR_METHODS:
             receiver = self.string(func.value, depth + 1, seen)
             if receiver is not None and func.attr == "format":
                 return self._fill_format(receiver, node, depth, seen)

@@ -36,28 +36,40 @@ _HELPER_FLOWS: dict[Path, _ClockFlow] = {}
 
 def check(ctx: FileContext) -> None:
     src = ctx.src
-    if any(isinstance(n, ast.Call) and is_clock(src, n) for n in src.nodes):
-        _ClockFlow(ctx).run()
-    if ctx.project_root is not None and project.imported_names(src):
-        _check_helper_clocks(ctx)
+    uses_helpers = ctx.project_root is not None and bool(project.imported_names(src))
+    reported: set[int] = set()
+    if uses_helpers or any(isinstance(n, ast.Call) and is_clock(src, n) for n in src.nodes):
+        flow = _ClockFlow(ctx)
+        flow.run()
+        reported = {id(source) for source in flow.found}
+    if uses_helpers:
+        _check_helper_clocks(ctx, reported)
 
 
-def _check_helper_clocks(ctx: FileContext) -> None:
+def _check_helper_clocks(ctx: FileContext, reported: set[int]) -> None:
     """A project function the DAG calls that reads the clock itself and lets it decide the
     data: ``helpers.fetch_current_cases()`` naming its file by ``datetime.now()``."""
     flow = _ClockFlow(ctx)
-    for call in ctx.src.nodes:
-        if not isinstance(call, ast.Call):
-            continue
-        helper = flow.helper(call)
+    # what runs a helper: a call, or a task handed it as its callable
+    runs = [(n, n.func) for n in ctx.src.nodes if isinstance(n, ast.Call) and id(n) not in reported]
+    runs += [
+        (callable_, callable_)
+        for task in ctx.model.tasks
+        if (callable_ := task.kwargs.get("python_callable")) is not None
+    ]
+    for call, func in runs:
+        helper = flow.helper_named(func)
         if helper is None:
             continue
         written, shown, definition, inner = helper
         end = getattr(definition, "end_lineno", definition.lineno)  # type: ignore[attr-defined]
+        # a helper naming a file by the day (an archive copy, a scratch file) is left alone:
+        # from a distance only the clock picking what is fetched or queried is clear enough
         inside = [
             (source, hit)
             for source, hit in inner.found.items()
             if definition.lineno <= source.lineno <= end  # type: ignore[attr-defined]
+            and not hit[1].startswith("the file path")
         ]
         if not inside:
             continue
@@ -134,11 +146,14 @@ class _ClockFlow(SinkSearch):
         return (written, shown, definition, sinks) if sinks else None
 
     def helper(self, call: ast.Call) -> tuple[str, str, ast.AST, _ClockFlow] | None:
-        """The project function ``call`` runs, as written, its file, its definition and the
-        solved flow of its module."""
+        return self.helper_named(call.func)
+
+    def helper_named(self, func: ast.AST) -> tuple[str, str, ast.AST, _ClockFlow] | None:
+        """The project function ``func`` names (``load``, ``etl.load``), as written, its file,
+        its definition and the solved flow of its module."""
         if self.depth >= _HELPER_DEPTH or not self._imported:
             return None
-        target = project.imported_target(call.func, self._imported)
+        target = project.imported_target(func, self._imported)
         if target is None:
             return None
         module, name, written = target
@@ -271,6 +286,10 @@ class _ClockFlow(SinkSearch):
                 if functions:
                     out |= self.call_taint(node, functions, scope)
                     continue
+                helper = self.helper(node) if self._imported else None
+                if helper is not None:
+                    out |= self._helper_return_taint(node, helper, scope)
+                    continue
                 stack.extend(self.src.kids(node))
             elif isinstance(node, ast.BinOp) and isinstance(node.op, ast.Sub):
                 left = self.taint(node.left, scope)
@@ -293,6 +312,23 @@ class _ClockFlow(SinkSearch):
                 continue
             else:
                 stack.extend(self.src.kids(node))
+        return frozenset(out)
+
+    def _helper_return_taint(
+        self, call: ast.Call, helper: tuple[str, str, ast.AST, _ClockFlow], scope: Scope
+    ) -> Taint:
+        """A project function returning the clock's date (``decide_month()`` built on
+        ``date.today()``) makes the call a clock reading here; one returning a parameter passes
+        its argument's taint through."""
+        _, _, definition, flow = helper
+        out: set[ast.Call | Param] = set()
+        for source in flow.returns.get(id(definition), EMPTY):
+            if not isinstance(source, Param):
+                out.add(call)
+            elif source.func is definition:
+                arg = argument(call, definition, source.name)
+                if arg is not None:
+                    out |= self.taint(arg, scope)
         return frozenset(out)
 
     def call_taint(self, call: ast.Call, functions: list, scope: Scope) -> Taint:

@@ -22,9 +22,10 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from airflow_trap_check import reach
+from airflow_trap_check import project, reach
 from airflow_trap_check.base import FileContext, in_output, is_docstring
 from airflow_trap_check.dags import DagDef, TaskDef
+from airflow_trap_check.rules import imports
 
 DBT_COMMAND = re.compile(
     r"(?<![\w-])dbt(?:\.exe)?\s+(?:-{1,2}[\w-]+(?:[= ][^\s-]\S*)?\s+)*?"
@@ -81,7 +82,7 @@ def check(ctx: FileContext) -> None:
         if not unsafe:
             continue
         first = unsafe[0]
-        runs = "unset (16 by default)" if limit is None else f"= {limit}"
+        runs = "unset (16 by default)" if limit is None else f"{limit}"
         ctx.report(
             "TP006",
             first.node,
@@ -135,6 +136,9 @@ def _runs_dbt(ctx: FileContext, task: TaskDef) -> str | None:
     last = task.operator.rsplit(".", 1)[-1]
     if last.startswith("Dbt") and not any(w in last for w in ("Cloud", "Test", "Docs")):
         return last
+    custom = _dbt_in_custom_operator(ctx, task)
+    if custom:
+        return custom
     roots: list[ast.AST] = list(task.code)
     if not task.is_taskflow:
         roots.extend(kw.value for kw in task.node.keywords if kw.arg not in _SKIPPED_KWARGS)  # type: ignore[attr-defined]
@@ -159,6 +163,31 @@ def _runs_dbt(ctx: FileContext, task: TaskDef) -> str | None:
                     in_script = _dbt_in_shell_script(ctx, text)
                     if in_script:
                         return in_script
+    return None
+
+
+def _dbt_in_custom_operator(ctx: FileContext, task: TaskDef) -> str | None:
+    """A project operator (``DBTRunOperator`` in plugins/) whose ``execute`` runs dbt."""
+    if task.is_taskflow or ctx.project_root is None:
+        return None
+    func = task.node.func  # type: ignore[attr-defined]
+    target = project.imported_target(func, project.imported_names(ctx.src))
+    if target is None:
+        return None
+    folders = imports.module_folders(ctx)
+    found = project.find_definition(
+        project.module_file(target[0], folders, ctx.project_root), target[1], folders
+    )
+    if found is None or not isinstance(found[1], ast.ClassDef):
+        return None
+    module, cls = found
+    execute = project.class_method(cls, "execute")
+    for node in ast.walk(execute) if execute is not None else ():
+        if isinstance(node, ast.Constant | ast.JoinedStr):
+            command = DBT_COMMAND.search(module.string(node) or "")
+            if command:
+                shown = reach.shown_path(module.path, ctx)
+                return f"`{command.group(0).strip()[:40]}` in `{cls.name}.execute()` ({shown})"
     return None
 
 

@@ -298,6 +298,8 @@ def _hazard(src: SourceFile, call: ast.Call, clients: dict[str, str]) -> str | N
             inner = _hazard(src, func.value, clients)
             if inner:
                 return inner
+    if last == "getOrCreate" and "SparkSession" in src.segment(call):
+        return "a Spark session (`SparkSession.builder...getOrCreate()`)"
     if last.endswith("Hook") and last[0].isupper():
         return f"the hook `{last}`"
     if (

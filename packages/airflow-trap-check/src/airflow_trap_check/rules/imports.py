@@ -89,6 +89,7 @@ _AIRFLOW_IMAGE_MODULES = frozenset(
         "cosmos",
         "dbt",
         "astronomer",
+        "astro",  # the Astro SDK, which Astro Runtime images ship
         "openlineage",
         "grpc",
         "protobuf",

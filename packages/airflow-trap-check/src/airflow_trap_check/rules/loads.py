@@ -75,9 +75,17 @@ def check(ctx: FileContext) -> None:
         check_unit(ctx, unit, refreshed if unit.task is not None else refreshes.NONE)
 
 
+# 'month' in quotes names a column of the data (withColumnRenamed('i94mon', 'month')), and
+# F.month() reads one, not the run's period; a quoted 'ds' is still the run's (context["ds"])
+_QUOTED_COLUMN = re.compile(
+    r"(['\"])(month|months|year|year_month|yearmonth|yyyymm|period)\1"
+    r"|\b(F|functions|dt)\.(month|year)\b"  # Spark's F.month(col), pandas' .dt.month
+)
+
+
 def names_a_period(code: str) -> bool:
     """The code is parameterised by the run's period (``ds``, ``month``, ``%Y-%m``...)."""
-    return bool(_PERIOD.search(_COLUMN_FORMAT.sub("", code)))
+    return bool(_PERIOD.search(_QUOTED_COLUMN.sub("", _COLUMN_FORMAT.sub("", code))))
 
 
 def check_unit(
@@ -101,6 +109,8 @@ def check_unit(
     for item, statement in parsed:
         if statement.kind == "append":
             verb = statement.text.split()[0].upper()
+            if verb == "SELECT":  # an import function: SELECT aws_s3.table_import_from_s3(...)
+                verb = statement.text.split()[1].split("(")[0] + "()"
             writes.append(Write(item.node, "append", statement.table, verb))
         elif statement.kind in {"upsert", "merge", "scoped_delete", "partition"}:
             writes.append(Write(item.node, "guard", statement.table, statement.kind))
@@ -156,7 +166,9 @@ def check_unit(
             continue
         if _LOG_TABLE.search(write.table or ""):
             continue
-        if refreshed.clears_the_run(write.table):
+        if refreshed.clears_the_run(write.table) or _duplicates_refused(src, write.node):
+            continue
+        if _inserted_only_when_absent(src, write, parsed):
             continue
         if refreshed.covers(write.table) and not period_scoped:
             continue
@@ -185,6 +197,39 @@ def check_unit(
                 f"{write.detail} replaces all of {_name(write.table)} although task `{unit.name}` "
                 "loads one period: each run wipes the other months",
             )
+
+
+_DUPLICATE_ERRORS = re.compile(r"IntegrityError|UniqueViolation|DuplicateKey|unique", re.I)
+
+
+def _duplicates_refused(src: SourceFile, node: ast.AST) -> bool:
+    """The insert sits in a ``try`` that swallows the unique key's refusal: rows already there
+    are skipped one by one, so a rerun adds nothing."""
+    for ancestor in src.ancestors(node):
+        if isinstance(ancestor, ast.Try):
+            for handler in ancestor.handlers:
+                if handler.type is not None and _DUPLICATE_ERRORS.search(ast.unparse(handler.type)):
+                    return True
+    return False
+
+
+def _inserted_only_when_absent(
+    src: SourceFile, write: Write, parsed: list[tuple[SqlText, sql.Statement]]
+) -> bool:
+    """``SELECT COUNT(*) FROM t WHERE key = %s``, then ``if count == 0:`` insert: each row is
+    looked up in the target first and inserted only when it is not there."""
+    if not any(isinstance(a, ast.If) for a in src.ancestors(write.node)):
+        return False
+    return any(
+        statement.kind == "select"
+        and sql.PLACEHOLDER.search(statement.where or "")
+        # a templated table name (`FROM {table}`) may be any table, this one included
+        and any(
+            sql.same_table(table, write.table)
+            for table in (sql.source_tables(statement.text) or {None})
+        )
+        for _, statement in parsed
+    )
 
 
 def _name(table: str | None) -> str:

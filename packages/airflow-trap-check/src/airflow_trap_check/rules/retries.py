@@ -35,6 +35,7 @@ def check(ctx: FileContext) -> None:
     _too_many(ctx)
     for task in ctx.model.tasks:
         _deterministic_failures_retried(ctx, task)
+    _cosmos_tests_retried(ctx)
     for unit in ctx.model.units:
         if unit.task is not None:
             _permanent_failures_retried(ctx, unit)
@@ -61,6 +62,36 @@ def _deterministic_failures_retried(ctx: FileContext, task: TaskDef) -> None:
         f"task `{task.label}` runs dbt test with retries={retries}: a failing test fails the same "
         "way on every try, so the retries only delay the alert",
     )
+
+
+def _cosmos_tests_retried(ctx: FileContext) -> None:
+    """A Cosmos ``DbtTaskGroup``/``DbtDag`` makes a ``dbt test`` task after each model (unless
+    its test behaviour is none), and those inherit the group's or the DAG's retries."""
+    src = ctx.src
+    for node in src.nodes:
+        if not isinstance(node, ast.Call):
+            continue
+        name = src.call_name(node)
+        if not name.endswith(("DbtTaskGroup", "DbtDag")) or "cosmos" not in name.lower():
+            continue
+        if "TestBehavior.NONE" in src.segment(node):
+            continue
+        kwargs = {kw.arg: kw.value for kw in node.keywords if kw.arg}
+        own = src.dict_entries(kwargs.get("default_args")) or {}
+        if name.endswith("DbtDag"):
+            setting = own.get("retries")  # a DAG of its own: only its default_args count
+        else:
+            dag = ctx.model.dag_of(node, kwargs.get("dag"))
+            setting = own.get("retries", ctx.model.default_args(dag).get("retries"))
+        retries = src.constant(setting)
+        if isinstance(retries, int) and not isinstance(retries, bool) and retries > 0:
+            ctx.report(
+                "TP009",
+                node,
+                f"the dbt test tasks this {name.rsplit('.', 1)[-1]} makes have retries={retries}:"
+                " a failing test fails the same way on every try, so the retries only delay the "
+                "alert",
+            )
 
 
 def _too_many(ctx: FileContext) -> None:

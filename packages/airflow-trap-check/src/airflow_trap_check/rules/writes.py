@@ -22,6 +22,7 @@ from airflow_trap_check.base import (
 )
 from airflow_trap_check.dags import Unit
 from airflow_trap_check.source import SourceFile
+from airflow_trap_check.strings import STR_METHODS
 
 _APPEND_METHODS = frozenset({"insert_rows", "insert_rows_json", "bulk_insert_rows"})
 _BIGQUERY_LOADS = frozenset(
@@ -122,13 +123,17 @@ def _sql_text(ctx: FileContext, node: ast.AST) -> tuple[int, str] | None:
         return None
     if isinstance(parent, ast.BinOp) and isinstance(parent.op, ast.Add | ast.Mod):
         return None
-    if isinstance(node, ast.Attribute) and isinstance(parent, ast.Attribute):
+    if (
+        isinstance(node, ast.Attribute)
+        and isinstance(parent, ast.Attribute)
+        and parent.attr not in STR_METHODS  # `Queries.LOAD.format(...)` is the query's text
+    ):
         return None
     if is_docstring(src, node) or in_output(src, node) or is_pattern(src, node):
         return None
     root = src.string_root(node)
     text = src.string(root)
-    if not text and root is node:
+    if not text:
         text = project.imported_string(ctx, node)
     if not text:
         return None
