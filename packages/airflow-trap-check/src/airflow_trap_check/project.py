@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 import sys
+from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
 
@@ -60,9 +61,23 @@ def imported_names(src: SourceFile) -> dict[str, tuple[str, str | None]]:
     return memo["names"]
 
 
+def module_imports(tree: ast.Module) -> Iterator[ast.Import | ast.ImportFrom]:
+    """The imports a module runs when it is imported, also those inside a module-level ``try``
+    (``try: from data_ingestion import main except ImportError: ...``) or ``if``."""
+    stack: list[ast.stmt] = list(reversed(tree.body))
+    while stack:
+        statement = stack.pop()
+        if isinstance(statement, ast.Import | ast.ImportFrom):
+            yield statement
+        elif isinstance(statement, ast.Try):
+            stack.extend(reversed(statement.body))
+        elif isinstance(statement, ast.If) and "__main__" not in ast.unparse(statement.test):
+            stack.extend(reversed([*statement.body, *statement.orelse]))
+
+
 def _imported_names(src: SourceFile) -> dict[str, tuple[str, str | None]]:
     names: dict[str, tuple[str, str | None]] = {}
-    for statement in src.tree.body:
+    for statement in module_imports(src.tree):
         if isinstance(statement, ast.Import):
             for alias in statement.names:
                 if alias.asname:

@@ -71,9 +71,7 @@ def clear_cache() -> None:
 
 def _check_imports(ctx: FileContext, selected: set[str] | frozenset[str]) -> None:
     folders = imports.module_folders(ctx)
-    for statement in ctx.src.tree.body:
-        if not isinstance(statement, ast.Import | ast.ImportFrom):
-            continue
+    for statement in project.module_imports(ctx.src.tree):
         for module, file in _project_modules(statement, folders, ctx.project_root):
             users = _tasks_using(ctx, statement)
             used = f" (used by task {', '.join(f'`{t}`' for t in users)})" if users else ""

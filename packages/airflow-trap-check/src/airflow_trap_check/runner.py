@@ -30,6 +30,7 @@ from airflow_trap_check.rules import (
     paths,
     retries,
     runbook,
+    start_date,
     writes,
 )
 
@@ -46,6 +47,7 @@ RULE_MODULES: tuple[tuple[tuple[str, ...], Callable[[FileContext], None]], ...] 
     (("TP007",), import_time.check),
     (("TP007",), imports.check),
     (("TP007",), airflow3_imports.check),
+    (("TP007",), start_date.check),
     (("TP008",), paths.check),
     (("TP009", "TP011"), retries.check),
     (("TP010",), runbook.check),

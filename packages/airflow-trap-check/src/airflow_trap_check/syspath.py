@@ -13,6 +13,7 @@ from __future__ import annotations
 import ast
 import re
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 from airflow_trap_check.source import SourceFile
@@ -23,6 +24,11 @@ _RESOLVE = frozenset({"os.path.abspath", "os.path.realpath", "os.path.normpath"}
 _JOIN = frozenset({"os.path.join"})
 _PATH_TYPES = frozenset({"pathlib.Path", "Path", "pathlib.PurePath"})
 _ABSOLUTE = re.compile(r"^(/|[A-Za-z]:[\\/]|~)")
+# `- ./include:/opt/airflow/include` (optionally `:ro`), `${AIRFLOW_PROJ_DIR:-.}/dags:/opt/...`
+_VOLUME = re.compile(
+    r"^\s*-\s*['\"]?(?:\$\{\w+:-(?P<base>[^}]*)\})?(?P<host>[.\w/-]*):(?P<container>/[\w./-]+)",
+    re.MULTILINE,
+)
 
 
 @dataclass(frozen=True)
@@ -33,7 +39,8 @@ class SysPathEntry:
 
     @property
     def is_host_path(self) -> bool:
-        return self.written is not None and bool(_ABSOLUTE.match(self.written))
+        """An absolute path that is no folder of the project mounted into the image."""
+        return self.written is not None and bool(_ABSOLUTE.match(self.written)) and not self.folders
 
 
 def sys_path_entry(src: SourceFile, statement: ast.stmt, root: Path | None) -> SysPathEntry | None:
@@ -47,7 +54,7 @@ def sys_path_entry(src: SourceFile, statement: ast.stmt, root: Path | None) -> S
     written = _literal(value)
     if isinstance(written, str):
         if _ABSOLUTE.match(written):
-            return SysPathEntry(statement, written, ())
+            return SysPathEntry(statement, written, _mounted_folders(written, root))
         return SysPathEntry(statement, written, _relative_folders(src, written, root))
     evaluated = _path_of(src, value, 0)
     folders = (evaluated.resolve(),) if evaluated is not None else ()
@@ -71,6 +78,37 @@ def _literal(node: ast.expr) -> object:
     if isinstance(node, ast.JoinedStr) and all(isinstance(v, ast.Constant) for v in node.values):
         return "".join(str(v.value) for v in node.values)  # type: ignore[attr-defined]
     return None
+
+
+def _mounted_folders(written: str, root: Path | None) -> tuple[Path, ...]:
+    """The project folder a container path is mounted from (``- ./:/opt/airflow/project`` in
+    the project's compose file), when one is."""
+    if root is None:
+        return ()
+    path = written.rstrip("/")
+    for container, host in compose_mounts(root).items():
+        if path == container or path.startswith(container + "/"):
+            folder = (host / path[len(container) :].lstrip("/")).resolve()
+            if folder.is_dir() and _inside(folder, root):
+                return (folder,)
+    return ()
+
+
+@cache
+def compose_mounts(root: Path) -> dict[str, Path]:
+    """Container path -> project folder, from the volumes of the project's compose files."""
+    mounts: dict[str, Path] = {}
+    for compose in [*root.glob("*compose*.y*ml"), *root.glob("*/*compose*.y*ml")]:
+        try:
+            text = compose.read_text(errors="replace")
+        except OSError:
+            continue
+        for match in _VOLUME.finditer(text):
+            host = (match.group("base") or "") + match.group("host")
+            folder = (compose.parent / host).resolve() if host.startswith(".") else None
+            if folder is not None and _inside(folder, root):
+                mounts.setdefault(match.group("container").rstrip("/"), folder)
+    return mounts
 
 
 def _relative_folders(src: SourceFile, written: str, root: Path | None) -> tuple[Path, ...]:

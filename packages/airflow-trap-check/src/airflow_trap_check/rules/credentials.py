@@ -281,7 +281,12 @@ def _looks_like_value(text: str, fallback: bool = False) -> bool:
         if value.isupper() and "_" in value:
             return False
         named = "_" in value or value != lowered  # db_password, dbPassword: names of things
-        if named and any(w in lowered for w in ("password", "secret", "token", "key", "conn")):
+        # ...except as the fallback of a lookup, where even "default_password" is the password
+        if (
+            named
+            and not fallback
+            and any(w in lowered for w in ("password", "secret", "token", "key", "conn"))
+        ):
             return False
     if value.startswith(("/", "./", "~/", "../")) or re.search(
         r"\.(pem|json|key|p12|pfx|txt|crt|cer|ya?ml|env)$", value, re.IGNORECASE

@@ -24,7 +24,12 @@ from functools import cache
 from pathlib import Path
 
 from airflow_trap_check.base import FileContext, in_airflow_home
-from airflow_trap_check.syspath import SysPathEntry, project_sys_path, sys_path_entry
+from airflow_trap_check.syspath import (
+    SysPathEntry,
+    compose_mounts,
+    project_sys_path,
+    sys_path_entry,
+)
 
 # Top-level modules the apache/airflow and Astro images install besides Airflow itself.
 _AIRFLOW_IMAGE_MODULES = frozenset(
@@ -266,6 +271,7 @@ def _declared(root: Path) -> frozenset[str] | None:
 
 
 def clear_cache() -> None:
+    compose_mounts.cache_clear()
     has_module.cache_clear()
     _module_folders.cache_clear()
     _declared.cache_clear()
