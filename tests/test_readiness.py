@@ -16,7 +16,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from taxi_pipeline.core.settings import Settings
-from taxi_pipeline.local.airflow_processes import COMPONENTS, process_start_time
+from taxi_pipeline.local.airflow_processes import COMPONENTS
 from taxi_pipeline.local.stack import LocalStack, StackError
 
 STALE_SINCE = "2026-12-01T20:00:00+00:00"
@@ -80,8 +80,7 @@ def stack_with(tmp_path, endpoint_port: int, processes: dict[str, subprocess.Pop
     airflow = stack.airflow
     airflow.run_dir.mkdir(parents=True)
     for name, process in processes.items():
-        saved = {"pid": process.pid, "started": process_start_time(process.pid), "log_offset": 0}
-        airflow.run_dir.joinpath(f"{name}.pid").write_text(json.dumps(saved))
+        airflow.write_pid_file(name, process.pid)
     return stack
 
 

@@ -75,15 +75,16 @@ def bound_lock_waits(conn: psycopg.Connection, wait: LockWait) -> None:
 
 def relation_lock_holders(conn: psycopg.Connection, schema: str, name: str) -> list[LockHolder]:
     """The other sessions holding a lock on ``schema.name`` or a partition below it."""
-    return _holders(conn.execute(_statement("relation_lock_holders"), (schema, name)).fetchall())
+    return _holders(conn, schemas=None, schema=schema, relation=name)
 
 
 def schema_lock_holders(conn: psycopg.Connection, schemas: Sequence[str]) -> list[LockHolder]:
     """The other sessions holding a lock on any relation in ``schemas``."""
-    return _holders(conn.execute(_statement("schema_lock_holders"), (list(schemas),)).fetchall())
+    return _holders(conn, schemas=list(schemas), schema=None, relation=None)
 
 
-def _holders(rows: list[tuple]) -> list[LockHolder]:
+def _holders(conn: psycopg.Connection, **filters: object) -> list[LockHolder]:
+    rows = conn.execute(_statement("lock_holders"), filters).fetchall()
     # One line per session: the first relation listed is the one nearest the top of the tree.
     by_pid: dict[int, LockHolder] = {}
     for row in rows:

@@ -22,3 +22,13 @@ def statements(filename: str) -> dict[str, str]:
 
 def statement(filename: str, name: str, **parts: sql.Composable) -> sql.Composed:
     return sql.SQL(statements(filename)[name]).format(**parts)
+
+
+def create_schema(schema: str) -> sql.Composed:
+    """Creates ``schema`` unless it exists, also under a login without CREATE on the database."""
+    return statement(
+        "schemas.sql",
+        "create_schema",
+        schema=sql.Identifier(schema),
+        schema_name=sql.Literal(schema),
+    )

@@ -316,6 +316,7 @@ def _bookkeeping(target: DbtTarget) -> Iterator[psycopg.Connection]:
                 log.info("waiting for another dbt invocation on schema %s", target.dbt_schema)
                 conn.execute(_statement("transform_lock", target), (target.dbt_schema,))
             _wait_for_stopped_statements(conn, target)
+            conn.execute(sqlfile.create_schema(target.dbt_schema))
             conn.execute(_statement("create_transform_log", target))
         except psycopg.OperationalError as exc:
             raise classify_connection_error(exc, target.connection) from exc
@@ -375,7 +376,6 @@ def _statement(name: str, target: DbtTarget) -> sql.Composed:
         "transforms.sql",
         name,
         schema=sql.Identifier(target.dbt_schema),
-        schema_name=sql.Literal(target.dbt_schema),
         raw=sql.Identifier(target.raw_schema),
     )
 

@@ -122,7 +122,6 @@ class Warehouse:
         service_schema = service_schema or self.service_schema
         parts: dict[str, sql.Composable] = {
             "schema": sql.Identifier(self.raw_schema),
-            "schema_name": sql.Literal(self.raw_schema),
             "table": sql.Identifier(service_schema.raw_table),
             "columns": sql.SQL(",\n    ").join(
                 sql.SQL("{} {}").format(sql.Identifier(name), sql.SQL(pg_type))
@@ -157,6 +156,7 @@ class Warehouse:
         with self.connect() as conn:
             # Parallel loads may all find the tables missing; serialise their creation.
             conn.execute("select pg_advisory_xact_lock(hashtext('taxi_pipeline.raw_ddl'))")
+            conn.execute(sqlfile.create_schema(self.raw_schema))
             # Every service's table, not only this one's: dbt's staging reads them all, and an
             # empty partitioned table costs nothing.
             for schema in SERVICES.values():

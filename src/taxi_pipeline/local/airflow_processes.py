@@ -177,12 +177,14 @@ class AirflowProcesses:
                 # Its own process group, so that down() also stops the workers it forks.
                 start_new_session=True,
             )
-        self._pid_file(component).write_text(
-            json.dumps(
-                {"pid": proc.pid, "started": process_start_time(proc.pid), "log_offset": log_offset}
-            )
-        )
+        self.write_pid_file(component, proc.pid, log_offset)
         return proc.pid
+
+    def write_pid_file(self, component: str, pid: int, log_offset: int = 0) -> None:
+        """Record ``pid`` as the component's process, with its start time (which tells it from a
+        later process given the same pid) and the size its log had when it started."""
+        saved = {"pid": pid, "started": process_start_time(pid), "log_offset": log_offset}
+        self._pid_file(component).write_text(json.dumps(saved))
 
     def _pid(self, component: str) -> int | None:
         """The component's pid if the process recorded at its start is still that process."""

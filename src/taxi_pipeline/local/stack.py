@@ -189,8 +189,24 @@ class LocalStack:
     def month_summaries(self, run_ids: list[str], service: str | None = None) -> list[MonthSummary]:
         """What each run of ``service``'s DAG (by default the stack's service) did, by month."""
         service = service or self.settings.service
+        return self._summaries(service, self.airflow.dag_runs(service_dag_id(service)), run_ids)
+
+    def failed_months(self) -> list[MonthSummary]:
+        """Every service's months whose latest run failed, with the task that failed and why."""
+        found = []
+        for service in TRIP_SERVICES:
+            runs = self.airflow.dag_runs(service_dag_id(service))
+            latest = {_run_month(run): run for run in runs}
+            failed = [run["run_id"] for run in latest.values() if run["state"] == "failed"]
+            found += self._summaries(service, runs, failed) if failed else []
+        return found
+
+    def _summaries(
+        self, service: str, dag_runs: list[dict], run_ids: list[str]
+    ) -> list[MonthSummary]:
+        """``month_summaries`` of ``run_ids``, given every run of the service's DAG."""
         dag_id = service_dag_id(service)
-        runs = {r["run_id"]: r for r in self.airflow.dag_runs(dag_id)}
+        runs = {r["run_id"]: r for r in dag_runs}
         results = self.airflow.task_results(run_ids, dag_id)
         failed_tasks = self.airflow.failed_tasks(run_ids, dag_id)
         failures = self.airflow.task_results(run_ids, dag_id, key=FAILURE_XCOM_KEY)
@@ -222,17 +238,6 @@ class LocalStack:
                 )
             summaries.append(summary)
         return sorted(summaries, key=lambda s: s.month)
-
-    def failed_months(self) -> list[MonthSummary]:
-        """Every service's months whose latest run failed, with the task that failed and why."""
-        found = []
-        for service in TRIP_SERVICES:
-            latest = {
-                _run_month(run): run for run in self.airflow.dag_runs(service_dag_id(service))
-            }
-            failed = [run["run_id"] for run in latest.values() if run["state"] == "failed"]
-            found += self.month_summaries(failed, service) if failed else []
-        return found
 
     def wait(self, run_ids: list[str], echo, timeout_s: float = 3600) -> list[dict]:
         """Until every run is finished, echoing progress whenever it changes."""

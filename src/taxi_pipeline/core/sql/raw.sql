@@ -2,13 +2,7 @@
 -- psycopg.sql (never spliced text); %s are bound parameters.
 
 -- name: create_raw
--- A namespace's own login owns its schemas but may not create schemas (CREATE on the
--- database), which "create schema if not exists" demands even when the schema exists.
-do $$ begin
-    if to_regnamespace({schema_name}) is null then
-        create schema {schema};
-    end if;
-end $$;
+-- After schemas.sql's create_schema.
 create table if not exists {schema}.load_log (
     load_id bigint generated always as identity primary key,
     service text not null,

@@ -3,14 +3,8 @@
 -- bound parameters.
 
 -- name: create_transform_log
--- Kept beside the marts it describes: dropping the dbt schema forgets both together.
--- A namespace's own login owns its schemas but may not create schemas (CREATE on the
--- database), which "create schema if not exists" demands even when the schema exists.
-do $$ begin
-    if to_regnamespace({schema_name}) is null then
-        create schema {schema};
-    end if;
-end $$;
+-- Kept beside the marts it describes: dropping the dbt schema forgets both together. After
+-- schemas.sql's create_schema.
 create table if not exists {schema}.month_transforms (
     service text not null,
     source_month date not null,
