@@ -15,6 +15,7 @@ Secrets are generated once and kept in 0600 files; none is printed here. The war
 from __future__ import annotations
 
 import json
+import re
 import secrets
 import subprocess
 import sys
@@ -31,7 +32,7 @@ from taxi_pipeline.local.airflow_metadata import AirflowMetadata
 from taxi_pipeline.local.airflow_processes import (
     CELERY_WORKER_PREFIX,
     AirflowProcesses,
-    stop_group,
+    stop_groups,
     tail,
 )
 from taxi_pipeline.local.airflow_status import AirflowStatus, LocalAirflowError
@@ -162,10 +163,13 @@ class LocalAirflow(AirflowConfig, AirflowProcesses, AirflowMetadata):
         for component in self.components:
             if not self._alive(component):
                 self._start(component)
+        # While the components start (the API server alone takes half a minute): no task is
+        # queued before they are up and the DAG is unpaused.
+        self.ensure_pools()
         return self.wait_healthy(timeout_s)
 
     def prepare(self) -> None:
-        """Secrets, metadata database and schema, the ``dbt`` pool; safe to repeat."""
+        """Secrets, metadata database and schema; safe to repeat."""
         self.home.mkdir(parents=True, exist_ok=True)
         self.run_dir.mkdir(parents=True, exist_ok=True)
         (self.home / "local.json").write_text(
@@ -194,8 +198,6 @@ class LocalAirflow(AirflowConfig, AirflowProcesses, AirflowMetadata):
                 self.admin_password_file, json.dumps({"admin": secrets.token_urlsafe(12)}) + "\n"
             )
         self.airflow_cli("db", "migrate", timeout_s=600)
-        self.airflow_cli("pools", "set", DBT_POOL, "1", DBT_POOL_DESCRIPTION)
-        self._ensure_namespace_pools()
 
     def down(self, timeout_s: float = 30.0, stop_postgres: bool = False) -> None:
         """Stop the components this state dir started (each with its process group)."""
@@ -205,12 +207,18 @@ class LocalAirflow(AirflowConfig, AirflowProcesses, AirflowMetadata):
             for p in self.run_dir.glob(f"{CELERY_WORKER_PREFIX}*.pid")
             if p.stem not in self.components
         )
-        for component in reversed((*self.components, *leftovers)):
+        running = {}
+        for component in (*self.components, *leftovers):
             pid = self._pid(component)
             if pid is not None:
-                stop_group(pid, timeout_s)
+                running[component] = pid
             else:
                 self.kill_leftovers(component)
+        # Together, but the API server last: a task still finishing reports to it.
+        api_server = [running.pop("api-server")] if "api-server" in running else []
+        stop_groups(list(running.values()), timeout_s)
+        stop_groups(api_server, timeout_s)
+        for component in (*self.components, *leftovers):
             self._pid_file(component).unlink(missing_ok=True)
         if stop_postgres:
             self.postgres.stop()
@@ -236,13 +244,19 @@ class LocalAirflow(AirflowConfig, AirflowProcesses, AirflowMetadata):
             )
         return result
 
-    def unpause(self, dag_id: str = DAG_ID) -> None:
-        """Backfills and triggered runs of a paused DAG stay queued forever: unpause first.
+    def unpause(self, *dag_ids: str) -> None:
+        """Backfills and triggered runs of a paused DAG stay queued forever: unpause first
+        (``dag_ids``, by default the project's DAG; several in one ``airflow`` command).
 
         With catchup off, unpausing also creates the run of the latest complete month.
         """
-        if self.dags().get(dag_id, {}).get("is_paused", True):
-            self.airflow_cli("dags", "unpause", dag_id)
+        dags = self.dags()
+        paused = [d for d in dag_ids or (DAG_ID,) if dags.get(d, {}).get("is_paused", True)]
+        if len(paused) == 1:
+            self.airflow_cli("dags", "unpause", paused[0])
+        elif paused:
+            pattern = f"^({'|'.join(re.escape(dag_id) for dag_id in paused)})$"
+            self.airflow_cli("dags", "unpause", "--treat-dag-id-as-regex", "--yes", pattern)
 
     def create_backfill(
         self,
@@ -302,15 +316,19 @@ class LocalAirflow(AirflowConfig, AirflowProcesses, AirflowMetadata):
         self.airflow_cli(*args)
         return run_id
 
-    def _ensure_namespace_pools(self) -> None:
-        """Each namespace in ``TAXI_NAMESPACES`` (see ``taxi_pipeline.orchestration.namespaces``)
-        runs dbt in a one-slot pool of its own; without its pool a dbt task would wait forever."""
+    def ensure_pools(self) -> None:
+        """The one-slot ``dbt`` pool, and the one of each namespace in ``TAXI_NAMESPACES`` (see
+        ``taxi_pipeline.orchestration.namespaces``): without its pool a dbt task would wait
+        forever. One ``airflow pools import`` for all of them; safe to repeat."""
         pools = dbt_pools(configured_namespaces(self.environment()))
-        pools.pop(DBT_POOL, None)
-        if pools:
-            path = self.home / "namespace_pools.json"
-            path.write_text(json.dumps(pools))
-            self.airflow_cli("pools", "import", str(path))
+        pools[DBT_POOL] = {
+            "slots": 1,
+            "description": DBT_POOL_DESCRIPTION,
+            "include_deferred": False,
+        }
+        path = self.home / "pools.json"
+        path.write_text(json.dumps(pools))
+        self.airflow_cli("pools", "import", str(path))
 
 
 def _month(value: Month | str) -> Month:

@@ -118,8 +118,15 @@ class AirflowMetadata:
             (backfill_id,),
         )
 
-    def wait_for_backfill(self, backfill_id: int, timeout_s: float = 600.0) -> list[dict]:
-        """Until the backfill is complete; returns its runs."""
+    def wait_for_backfill(
+        self, backfill_id: int, timeout_s: float = 600.0, *, marked_complete: bool = True
+    ) -> list[dict]:
+        """Until the backfill is complete; returns its runs.
+
+        The scheduler marks a backfill complete up to 30 s after its last run has finished, and
+        only then takes another backfill of the DAG; without ``marked_complete`` this returns
+        as soon as every run has finished.
+        """
         deadline = time.monotonic() + timeout_s
         while True:
             with self.metadata() as conn:
@@ -127,7 +134,8 @@ class AirflowMetadata:
                     "select completed_at is not null from backfill where id = %s", (backfill_id,)
                 ).fetchone()
             runs = self.backfill_runs(backfill_id)
-            if done and done[0] and all(r["state"] in TERMINAL_RUN_STATES for r in runs):
+            finished = bool(runs) and all(r["state"] in TERMINAL_RUN_STATES for r in runs)
+            if finished and (not marked_complete or (done and done[0])):
                 return runs
             if time.monotonic() > deadline:
                 states = ", ".join(f"{r['run_id']}={r['state']}" for r in runs)

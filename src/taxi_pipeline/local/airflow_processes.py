@@ -234,15 +234,24 @@ def process_start_time(pid: int) -> int | None:
 
 
 def stop_group(pid: int, timeout_s: float) -> None:
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(pid, signal.SIGTERM)
+    stop_groups([pid], timeout_s)
+
+
+def stop_groups(pids: list[int], timeout_s: float) -> None:
+    """SIGTERM each process group at once, then SIGKILL the ones still alive after ``timeout_s``:
+    the groups shut down side by side rather than one after the other."""
+    for pid in pids:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(pid, signal.SIGTERM)
     deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if not _group_alive(pid):
-            return
-        time.sleep(0.2)
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(pid, signal.SIGKILL)
+    alive = list(pids)
+    while alive and time.monotonic() < deadline:
+        alive = [pid for pid in alive if _group_alive(pid)]
+        if alive:
+            time.sleep(0.2)
+    for pid in alive:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(pid, signal.SIGKILL)
 
 
 def _group_alive(pgid: int) -> bool:

@@ -135,7 +135,9 @@ class LocalStack:
 
     # -- lifecycle -----------------------------------------------------------------------
 
-    def up(self, prefer_tlc: bool, echo) -> None:
+    def up(self, prefer_tlc: bool, echo, unpause: tuple[str, ...] = ()) -> None:
+        """Start the stack on TLC's files or the bundled ones; unpause the DAGs ``unpause``
+        (by default the project's)."""
         base_url = self.ensure_source(prefer_tlc, echo)
         self.airflow.extra_env["TAXI_TLC_BASE_URL"] = base_url
         echo(
@@ -144,7 +146,7 @@ class LocalStack:
         status = self.airflow.up()
         if status.import_errors:
             raise StackError(_import_errors_text(status.import_errors))
-        self.airflow.unpause()
+        self.airflow.unpause(*unpause)
         # What backfill, run and status check in a process of their own: up returns only once
         # they will find the stack ready.
         self.require_scheduler()
