@@ -29,6 +29,17 @@ def in_airflow_home(path: str) -> str | None:
     return None
 
 
+def inside_project(folder: Path, root: Path | None) -> bool:
+    """``folder`` is the project root or below it (anything is, when there is no project)."""
+    return root is None or folder == root or root in folder.parents
+
+
+def folders_up_to_root(folder: Path, root: Path | None) -> list[Path]:
+    """``folder`` (resolved) and the folders above it, up to and including the project root."""
+    here = folder.resolve()
+    return [f for f in (here, *here.parents) if inside_project(f, root)]
+
+
 def utc_now() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+from airflow_trap_check.base import folders_up_to_root, inside_project
 from airflow_trap_check.source import SourceFile
 
 _SYS_PATH_CALLS = frozenset({"sys.path.insert", "sys.path.append"})
@@ -58,7 +59,7 @@ def sys_path_entry(src: SourceFile, statement: ast.stmt, root: Path | None) -> S
         return SysPathEntry(statement, written, _relative_folders(src, written, root))
     evaluated = _path_of(src, value, 0)
     folders = (evaluated.resolve(),) if evaluated is not None else ()
-    return SysPathEntry(statement, None, tuple(f for f in folders if _inside(f, root)))
+    return SysPathEntry(statement, None, tuple(f for f in folders if inside_project(f, root)))
 
 
 def project_sys_path(src: SourceFile, root: Path | None) -> tuple[Path, ...]:
@@ -89,7 +90,7 @@ def _mounted_folders(written: str, root: Path | None) -> tuple[Path, ...]:
     for container, host in compose_mounts(root).items():
         if path == container or path.startswith(container + "/"):
             folder = (host / path[len(container) :].lstrip("/")).resolve()
-            if folder.is_dir() and _inside(folder, root):
+            if folder.is_dir() and inside_project(folder, root):
                 return (folder,)
     return ()
 
@@ -106,26 +107,18 @@ def compose_mounts(root: Path) -> dict[str, Path]:
         for match in _VOLUME.finditer(text):
             host = (match.group("base") or "") + match.group("host")
             folder = (compose.parent / host).resolve() if host.startswith(".") else None
-            if folder is not None and _inside(folder, root):
+            if folder is not None and inside_project(folder, root):
                 mounts.setdefault(match.group("container").rstrip("/"), folder)
     return mounts
 
 
 def _relative_folders(src: SourceFile, written: str, root: Path | None) -> tuple[Path, ...]:
-    here = src.path.parent.resolve()
-    starts = [here, *here.parents]
-    if root is not None:
-        starts = [f for f in starts if f == root or root in f.parents]
     found = []
-    for start in starts:
+    for start in folders_up_to_root(src.path.parent, root):
         candidate = (start / written).resolve()
-        if candidate.is_dir() and _inside(candidate, root) and candidate not in found:
+        if candidate.is_dir() and inside_project(candidate, root) and candidate not in found:
             found.append(candidate)
     return tuple(found)
-
-
-def _inside(folder: Path, root: Path | None) -> bool:
-    return root is None or folder == root or root in folder.parents
 
 
 def _path_of(src: SourceFile, node: ast.AST, depth: int) -> Path | None:

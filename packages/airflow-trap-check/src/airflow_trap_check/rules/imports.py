@@ -23,7 +23,7 @@ import tomllib
 from functools import cache
 from pathlib import Path
 
-from airflow_trap_check.base import FileContext, in_airflow_home
+from airflow_trap_check.base import FileContext, folders_up_to_root, in_airflow_home
 from airflow_trap_check.syspath import (
     SysPathEntry,
     compose_mounts,
@@ -214,11 +214,9 @@ def module_folders(ctx: FileContext) -> list[Path]:
 
 @cache
 def _module_folders(parent: Path, root: Path | None) -> tuple[Path, ...]:
-    here = parent.resolve()
-    folders = [here, *here.parents]
+    inside = folders_up_to_root(parent, root)
     if root is None:
-        return tuple(folders)
-    inside = [f for f in folders if f == root or root in f.parents]
+        return tuple(inside)
     return (
         *inside,
         *(f / "plugins" for f in inside if f != root),

@@ -14,6 +14,7 @@ from pathlib import Path
 from airflow_trap_check import project, sql
 from airflow_trap_check.base import (
     FileContext,
+    folders_up_to_root,
     in_airflow_home,
     in_output,
     is_docstring,
@@ -165,11 +166,7 @@ def _search_folders(ctx: FileContext, written: str) -> list[Path]:
     image's Airflow home, or a relative one (against the scheduler's working directory, its
     Airflow home), in the folder of the project that is that home: the project root or a
     folder between it and the DAG."""
-    root = ctx.project_root
-    here = ctx.src.path.parent.resolve()
-    folders = [here, *here.parents]
-    if root is not None:
-        folders = [f for f in folders if f == root or root in f.parents]
+    folders = folders_up_to_root(ctx.src.path.parent, ctx.project_root)
     relative = in_airflow_home(written)
     if relative is not None:
         return [Path(written), *(folder / relative for folder in folders)]
