@@ -41,8 +41,7 @@ def check(ctx: FileContext) -> None:
         where = imported.get(call.func.id)
         if where is None:
             continue
-        module_file = project.module_file(where[0], folders, ctx.project_root)
-        found = project.find_definition(module_file, where[1], folders)
+        found = project.definition_in(where[0], where[1], folders, ctx.project_root)
         if found is None or not isinstance(found[1], FUNCTION_TYPES):
             continue
         module, function = found

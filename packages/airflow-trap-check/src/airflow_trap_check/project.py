@@ -134,9 +134,7 @@ def imported_string(ctx: FileContext, node: ast.AST) -> str | None:
     if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
         owner = imported.get(node.value.id)
         if owner is not None and owner[1] is not None:
-            found = find_definition(
-                module_file(owner[0], folders, ctx.project_root), owner[1], folders
-            )
+            found = definition_in(owner[0], owner[1], folders, ctx.project_root)
             if found is not None and isinstance(found[1], ast.ClassDef):
                 return _assigned_string(found[0], found[1].body, name)
     return None
@@ -169,6 +167,13 @@ def parsed(file: Path) -> SourceFile | None:
         except OSError:
             _PARSED[file] = None
     return _PARSED[file]
+
+
+def definition_in(
+    module: str, name: str | None, folders: list[Path], root: Path | None
+) -> Definition | None:
+    """The function or class ``name`` of the project module ``module``, through re-exports."""
+    return find_definition(module_file(module, folders, root), name, folders)
 
 
 def find_definition(

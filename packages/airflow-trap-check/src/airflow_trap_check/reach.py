@@ -205,7 +205,7 @@ def _called_definition(
     root = ctx.project_root
     if isinstance(func, ast.Name) and func.id in imported:
         module, attr = imported[func.id]
-        found = project.find_definition(project.module_file(module, folders, root), attr, folders)
+        found = project.definition_in(module, attr, folders, root)
         if found is not None and isinstance(found[1], ast.ClassDef):
             init = project.class_method(found[1], "__init__")
             return (found[0], init, func.id) if init is not None else None
@@ -216,9 +216,7 @@ def _called_definition(
     if receiver in imported:
         module, attr = imported[receiver]
         dotted = f"{module}.{attr}" if attr else module
-        found = project.find_definition(
-            project.module_file(dotted, folders, root), func.attr, folders
-        )
+        found = project.definition_in(dotted, func.attr, folders, root)
         return (*found, f"{receiver}.{func.attr}") if found is not None else None
     bindings = src.lookup(receiver, src.scope_of(call))
     if len(bindings) != 1 or bindings[0].kind != "assign":
@@ -229,7 +227,7 @@ def _called_definition(
     if made.func.id not in imported:
         return None
     module, attr = imported[made.func.id]
-    found = project.find_definition(project.module_file(module, folders, root), attr, folders)
+    found = project.definition_in(module, attr, folders, root)
     if found is None or not isinstance(found[1], ast.ClassDef):
         return None
     method = project.class_method(found[1], func.attr)
@@ -252,7 +250,7 @@ def _check_scripts(ctx: FileContext, selected: set[str] | frozenset[str]) -> Non
             if "TP005" not in selected:
                 continue
             for script in shell_scripts(ctx, command):
-                for line, message in credentials.shell_secrets(_read(script)):
+                for line, message in credentials.shell_secrets(read_script(script)):
                     ctx.report(
                         "TP005",
                         command_node,
@@ -269,7 +267,8 @@ def shell_scripts(ctx: FileContext, command: str) -> list[Path]:
     return [script for script in found if script is not None]
 
 
-def _read(file: Path) -> str:
+def read_script(file: Path) -> str:
+    """A script's text; an unreadable one reads as empty (it fails loudly where it runs)."""
     try:
         return file.read_text(errors="replace")
     except OSError:

@@ -49,9 +49,7 @@ def _check_task_code(ctx: FileContext) -> None:
         what = ""
         if isinstance(func, ast.Name) and func.id in imported:
             module, attr = imported[func.id]
-            found = project.find_definition(
-                project.module_file(module, folders, root), attr, folders
-            )
+            found = project.definition_in(module, attr, folders, root)
             if found is not None and isinstance(found[1], ast.ClassDef):
                 execute = project.class_method(found[1], "execute")
                 found = (found[0], execute) if execute is not None else None
@@ -62,9 +60,7 @@ def _check_task_code(ctx: FileContext) -> None:
         target = project.imported_target(callable_, imported) if callable_ is not None else None
         if found is None and target is not None:
             module, attr, written = target
-            found = project.find_definition(
-                project.module_file(module, folders, root), attr, folders
-            )
+            found = project.definition_in(module, attr, folders, root)
             if found is not None and isinstance(found[1], ast.ClassDef):
                 found = None
             what = f"`{written}()`"
@@ -119,9 +115,7 @@ def _report_helper_loads(
     if target is None:
         return
     module, attr, written = target
-    found = project.find_definition(
-        project.module_file(module, folders, ctx.project_root), attr, folders
-    )
+    found = project.definition_in(module, attr, folders, ctx.project_root)
     if found is None or isinstance(found[1], ast.ClassDef):
         return
     if only_tasks and not _is_taskflow_task(found[1]):
@@ -173,9 +167,7 @@ def _helpers_called(
                 project.imported_target(call.func, imported) if isinstance(call, ast.Call) else None
             )
             if target is not None:
-                definition_found = project.find_definition(
-                    project.module_file(target[0], module_folders, None), target[1], module_folders
-                )
+                definition_found = project.definition_in(target[0], target[1], module_folders, None)
                 if definition_found is not None and not isinstance(
                     definition_found[1], ast.ClassDef
                 ):

@@ -37,19 +37,18 @@ _HELPER_FLOWS: dict[Path, _ClockFlow] = {}
 def check(ctx: FileContext) -> None:
     src = ctx.src
     uses_helpers = ctx.project_root is not None and bool(project.imported_names(src))
-    reported: set[int] = set()
     if uses_helpers or any(isinstance(n, ast.Call) and is_clock(src, n) for n in src.nodes):
         flow = _ClockFlow(ctx)
         flow.run()
-        reported = {id(source) for source in flow.found}
-    if uses_helpers:
-        _check_helper_clocks(ctx, reported)
+        if uses_helpers:
+            _check_helper_clocks(ctx, flow)
 
 
-def _check_helper_clocks(ctx: FileContext, reported: set[int]) -> None:
+def _check_helper_clocks(ctx: FileContext, flow: _ClockFlow) -> None:
     """A project function the DAG calls that reads the clock itself and lets it decide the
-    data: ``helpers.fetch_current_cases()`` naming its file by ``datetime.now()``."""
-    flow = _ClockFlow(ctx)
+    data: ``helpers.fetch_current_cases()`` naming its file by ``datetime.now()``. A call the
+    file's own flow already reported (as a helper returning the clock) is not reported again."""
+    reported = {id(source) for source in flow.found}
     # what runs a helper: a call, or a task handed it as its callable
     runs = [(n, n.func) for n in ctx.src.nodes if isinstance(n, ast.Call) and id(n) not in reported]
     runs += [
@@ -58,7 +57,7 @@ def _check_helper_clocks(ctx: FileContext, reported: set[int]) -> None:
         if (callable_ := task.kwargs.get("python_callable")) is not None
     ]
     for call, func in runs:
-        helper = flow.helper_named(func)
+        helper = flow.helper(func)
         if helper is None:
             continue
         written, shown, definition, inner = helper
@@ -138,17 +137,14 @@ class _ClockFlow(SinkSearch):
         """For a call of a function imported from the project: its name as written, its file,
         its definition and which of its parameters reach a sink there (``storage.save(df,
         day)`` putting ``day`` into SQL)."""
-        helper = self.helper(call)
+        helper = self.helper(call.func)
         if helper is None:
             return None
         written, shown, definition, flow = helper
         sinks = flow.param_sinks.get(id(definition))
         return (written, shown, definition, sinks) if sinks else None
 
-    def helper(self, call: ast.Call) -> tuple[str, str, ast.AST, _ClockFlow] | None:
-        return self.helper_named(call.func)
-
-    def helper_named(self, func: ast.AST) -> tuple[str, str, ast.AST, _ClockFlow] | None:
+    def helper(self, func: ast.AST) -> tuple[str, str, ast.AST, _ClockFlow] | None:
         """The project function ``func`` names (``load``, ``etl.load``), as written, its file,
         its definition and the solved flow of its module."""
         if self.depth >= _HELPER_DEPTH or not self._imported:
@@ -158,9 +154,7 @@ class _ClockFlow(SinkSearch):
             return None
         module, name, written = target
         folders = imports.module_folders(self.ctx)
-        found = project.find_definition(
-            project.module_file(module, folders, self.ctx.project_root), name, folders
-        )
+        found = project.definition_in(module, name, folders, self.ctx.project_root)
         if found is None or isinstance(found[1], ast.ClassDef):
             return None
         helper, definition = found
@@ -286,7 +280,7 @@ class _ClockFlow(SinkSearch):
                 if functions:
                     out |= self.call_taint(node, functions, scope)
                     continue
-                helper = self.helper(node) if self._imported else None
+                helper = self.helper(node.func) if self._imported else None
                 if helper is not None:
                     out |= self._helper_return_taint(node, helper, scope)
                     continue

@@ -175,9 +175,7 @@ def _dbt_in_custom_operator(ctx: FileContext, task: TaskDef) -> str | None:
     if target is None:
         return None
     folders = imports.module_folders(ctx)
-    found = project.find_definition(
-        project.module_file(target[0], folders, ctx.project_root), target[1], folders
-    )
+    found = project.definition_in(target[0], target[1], folders, ctx.project_root)
     if found is None or not isinstance(found[1], ast.ClassDef):
         return None
     module, cls = found
@@ -194,10 +192,7 @@ def _dbt_in_custom_operator(ctx: FileContext, task: TaskDef) -> str | None:
 def _dbt_in_shell_script(ctx: FileContext, command: str) -> str | None:
     """``bash scripts/transform.sh`` whose script runs ``dbt run``."""
     for script in reach.shell_scripts(ctx, command):
-        try:
-            found = DBT_COMMAND.search(script.read_text(errors="replace"))
-        except OSError:
-            continue
+        found = DBT_COMMAND.search(reach.read_script(script))
         if found:
             return f"`{found.group(0).strip()[:40]}` in {reach.shown_path(script, ctx)}"
     return None

@@ -68,9 +68,8 @@ def of_dag_file(ctx: FileContext) -> Refreshes:
             if write.kind == "replace" and not write.loads and write.table:
                 tables.add(write.table)
         unnamed = unnamed or any(_names_wiping_helper(node) for node in unit.walk())
-    found = Refreshes(frozenset(tables), unnamed, frozenset(scoped))
-    memo["dag"] = found = found if tables or unnamed or scoped else NONE
-    return found
+    memo["dag"] = Refreshes(frozenset(tables), unnamed, frozenset(scoped))
+    return memo["dag"]
 
 
 def _names_wiping_helper(node: ast.AST) -> bool:
