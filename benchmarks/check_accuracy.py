@@ -35,15 +35,21 @@ TRAPS = tuple(f"TP00{number}" for number in range(1, 10))
 SPLITS = ("held-out", "development")
 DEFAULT_GIT_URL = "https://github.com/{repo}.git"
 
-# What each ruff rule family says about the traps. DTZ flags naive datetimes, which is how a wall
-# clock usually enters a DAG (and also how most start dates are written). S105-S107 are literal
-# passwords, S108 /tmp paths. AIR301-AIR303 name what Airflow 3 removed or moved to providers, so
-# the file would fail to import there; AIR003 (a Variable read at parse time) is import-time work
-# but a preview rule, so it only counts when ruff runs with --preview. The other AIR rules
-# (naming, missing schedule, suggested updates that still work) correspond to no trap.
+# What ruff's rules say about the traps. Of the DTZ family only the rules that flag a reading of
+# the clock stand for TP001 (DTZ002 datetime.today(), DTZ003 utcnow(), DTZ005 now() without tz,
+# DTZ011 date.today()); DTZ001 flags every naive datetime(2024, 1, 1) literal, which in a DAG file
+# is nearly always its start_date, so counting it would credit ruff with TP001 in three files of
+# four whether or not a clock is read. S105-S107 are literal passwords, S108 /tmp paths.
+# AIR301-AIR303 name what Airflow 3 removed or moved to providers, so the file would fail to
+# import there; AIR003 (a Variable read at parse time) is import-time work but a preview rule, so
+# it only counts when ruff runs with --preview. The other AIR rules (naming, missing schedule,
+# suggested updates that still work) correspond to no trap.
 RUFF_SELECT = "AIR,DTZ,S105,S106,S107,S108"
 RUFF_TRAPS = (
-    ("DTZ", "TP001"),
+    ("DTZ002", "TP001"),
+    ("DTZ003", "TP001"),
+    ("DTZ005", "TP001"),
+    ("DTZ011", "TP001"),
     ("S105", "TP005"),
     ("S106", "TP005"),
     ("S107", "TP005"),
