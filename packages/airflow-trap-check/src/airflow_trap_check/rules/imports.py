@@ -7,7 +7,8 @@ The scheduler imports a DAG file with the dags folder, plugins folder and instal
 - a module found only through ``sys.path.insert``/``append`` of an absolute host path (a
   laptop's checkout, ``/home/...``), which the workers do not have;
 - a module that is neither in the project nor among the packages the project declares
-  (requirements*.txt, pyproject.toml) or the Airflow image brings. Without any declaration
+  (requirements*.txt, pyproject.toml, a Dockerfile's ``pip install``, the client libraries of
+  declared providers) or the Airflow image brings. Without any declaration
   nothing is known about what is installed, and this case is not reported.
 
 Imports guarded by ``try: ... except ImportError`` and imports inside functions (they run when
@@ -119,7 +120,34 @@ _DISTRIBUTION_OF = {
     "kafka": "kafka-python",
     "snowflake": "snowflake-connector-python",
     "MySQLdb": "mysqlclient",
+    "mysql": "mysql-connector-python",
+    "cassandra": "cassandra-driver",
+    "telegram": "python-telegram-bot",
 }
+# The client libraries an Airflow provider package installs with it: declaring
+# apache-airflow-providers-neo4j is how a project gets ``import neo4j``.
+_PROVIDER_CLIENTS = {
+    "apache-cassandra": ("cassandra-driver",),
+    "apache-kafka": ("confluent-kafka",),
+    "apache-spark": ("pyspark",),
+    "databricks": ("databricks-sql-connector",),
+    "elasticsearch": ("elasticsearch",),
+    "influxdb": ("influxdb-client",),
+    "microsoft-mssql": ("pymssql",),
+    "mongo": ("pymongo",),
+    "mysql": ("mysqlclient", "mysql-connector-python"),
+    "neo4j": ("neo4j",),
+    "odbc": ("pyodbc",),
+    "oracle": ("oracledb",),
+    "slack": ("slack-sdk",),
+    "snowflake": ("snowflake-connector-python",),
+    "telegram": ("python-telegram-bot",),
+    "trino": ("trino",),
+    "vertica": ("vertica-python",),
+}
+_PROVIDER = "apache-airflow-providers-"
+# ``RUN pip install a b`` in a Dockerfile installs into the image the DAGs run in.
+_DOCKERFILE_PIP = re.compile(r"\bpip3?\s+install\s+(?P<args>[^&;|\n]*)")
 # Names nobody installs from an index: a project's own helpers (`helper_utils`, `etl_helpers`),
 # so their absence from the project is a failed import even when no requirements are declared.
 _PROJECT_MODULE_NAME = re.compile(
@@ -194,7 +222,10 @@ def _unresolvable(ctx: FileContext, module: str, entries: list[SysPathEntry]) ->
         return "is named like a module of the project, but no such module is in it"
     if declared is None or installed:
         return None
-    return "is neither in the project nor a declared requirement (requirements.txt, pyproject)"
+    return (
+        "is neither in the project nor a declared requirement "
+        "(requirements.txt, pyproject, a Dockerfile's pip install)"
+    )
 
 
 def _in_project(ctx: FileContext, top: str) -> bool:
@@ -265,6 +296,16 @@ def _declared(root: Path) -> frozenset[str] | None:
                 match = _REQUIREMENT_NAME.match(str(requirement))
                 if match:
                     names.add(_normalise(match.group(1)))
+    for dockerfile in sorted(root.glob("Dockerfile*")):
+        for match in _DOCKERFILE_PIP.finditer(dockerfile.read_text(errors="replace")):
+            for word in match.group("args").split():
+                requirement = _REQUIREMENT_NAME.match(word.strip("'\""))
+                if requirement and not word.startswith("-"):
+                    found = True
+                    names.add(_normalise(requirement.group(1)))
+    for name in list(names):
+        if name.startswith(_PROVIDER):
+            names.update(_PROVIDER_CLIENTS.get(name.removeprefix(_PROVIDER), ()))
     return frozenset(names) if found else None
 
 

@@ -6,7 +6,9 @@ a home directory (``/Users/<name>``, ``/home/<name>``, ``~/...``), or a Windows 
 worker, and a home directory is not there in a container or on a colleague's machine. The
 official Airflow image's user home (``/home/airflow``, where ``pip install --user`` puts dbt) is
 part of the image, so it exists on every worker. URLs (``s3://bucket/tmp/x``), docstrings and
-log messages are not paths being used.
+log messages are not paths being used, and neither is a path inside a folder the project's
+compose file mounts into the container (``./workdir:/home/workdir``): every container that runs
+a task has it.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import re
 
 from airflow_trap_check.base import FileContext, in_output, is_docstring, is_pattern
 from airflow_trap_check.source import SourceFile
+from airflow_trap_check.syspath import compose_mounts
 
 _HOST_PATH = re.compile(
     r"(?:^|(?<=[\s'\"=:,;(|>]))"
@@ -28,6 +31,7 @@ _AIRFLOW_DEFAULT_HOME = "~/airflow"
 
 def check(ctx: FileContext) -> None:
     src = ctx.src
+    mounted = tuple(compose_mounts(ctx.project_root)) if ctx.project_root else ()
     for node in src.nodes:
         if isinstance(node, ast.Constant | ast.JoinedStr):
             if not isinstance(node, ast.JoinedStr) and not isinstance(node.value, str):
@@ -39,7 +43,14 @@ def check(ctx: FileContext) -> None:
             text = src.string(node) or ""
             if _URL.match(text.strip()) or _airflow_home_default(src, node, text):
                 continue
-            match = next((m for m in _HOST_PATH.finditer(text) if not _unused_dir(text, m)), None)
+            match = next(
+                (
+                    m
+                    for m in _HOST_PATH.finditer(text)
+                    if not _unused_dir(text, m) and not _inside(m.group("path"), mounted)
+                ),
+                None,
+            )
             if match:
                 path = match.group("path").rstrip("'\",;)")
                 shown = path if len(path) <= 50 else path[:47] + "..."
@@ -70,6 +81,10 @@ def check(ctx: FileContext) -> None:
                     node,
                     "`Path.home()` ties the path to the home directory of whoever runs the task",
                 )
+
+
+def _inside(path: str, folders: tuple[str, ...]) -> bool:
+    return any(path == folder or path.startswith(folder + "/") for folder in folders)
 
 
 _MKDIR = re.compile(r"\bmkdir\s+(?:-\w+\s+)*$")
