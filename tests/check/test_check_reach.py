@@ -97,3 +97,41 @@ def test_shell_scripts_a_task_runs_are_read_for_dbt_and_secrets() -> None:
         "task `export` runs scripts/export.sh, where line 3: literal secret for `PGPASSWORD`"
         in (secret)
     )
+
+
+CLOCK_SOURCES = PROJECTS / "clock_sources" / "dags"
+
+
+def clock_findings(name: str) -> list[tuple[int, str]]:
+    return [(f.line, f.message) for f in check_paths([CLOCK_SOURCES / name]).findings]
+
+
+def test_a_window_counted_back_from_now_is_the_wall_clock_in_the_dag_and_in_a_helper() -> None:
+    ((line, message),) = clock_findings("market_prices.py")
+    assert line == 10 and "`period='5d'` asks for a window counted back" in message
+    ((line, message),) = clock_findings("weather.py")
+    assert line == 11
+    assert "`fetch_recent_days()` (projects/clock_sources/include/weather_api.py)" in message
+    assert "asks for `past_days=7` on line 8" in message
+
+
+def test_a_clock_named_object_stored_in_the_lake_is_reported_but_a_backup_copy_is_not() -> None:
+    ((line, message),) = clock_findings("lake.py")
+    assert line == 14 and "`writer.save_raw()`" in message
+    assert "reaches `self.client.put_object()` on line 17" in message
+
+
+def test_a_business_date_stamped_from_the_clock_two_modules_away_is_reported() -> None:
+    ((line, message),) = clock_findings("orders.py")
+    assert line == 11 and "which calls into projects/clock_sources/plugins/mappers.py" in message
+    assert "the business date field `order_date` on line 11" in message
+
+
+def test_a_helper_reading_back_the_file_the_clock_names_is_reported_writing_it_is_not() -> None:
+    ((line, message),) = clock_findings("cases.py")
+    assert line == 12 and "`read_counts()`" in message and "`open()` on line 15" in message
+
+
+def test_a_watermark_fallback_and_a_deleted_scratch_file_are_not_the_wall_clock() -> None:
+    assert clock_findings("watermark.py") == []
+    assert clock_findings("scratch.py") == []

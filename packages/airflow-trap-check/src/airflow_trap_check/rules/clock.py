@@ -16,6 +16,7 @@ from airflow_trap_check import project
 from airflow_trap_check.base import FileContext
 from airflow_trap_check.dags import AirflowModel
 from airflow_trap_check.rules import imports
+from airflow_trap_check.rules.clock_helpers import check_helper_clocks
 from airflow_trap_check.rules.clock_sinks import SinkSearch
 from airflow_trap_check.rules.clock_terms import (
     BOUNDARY_KEY,
@@ -27,6 +28,7 @@ from airflow_trap_check.rules.clock_terms import (
     is_clock,
     real,
 )
+from airflow_trap_check.rules.clock_windows import relative_windows, watermark_default
 from airflow_trap_check.source import FUNCTION_TYPES, Scope, dotted, iter_scope
 
 # Project modules a clock value is handed to: helpers calling helpers, bounded for speed.
@@ -41,45 +43,15 @@ def check(ctx: FileContext) -> None:
         flow = _ClockFlow(ctx)
         flow.run()
         if uses_helpers:
-            _check_helper_clocks(ctx, flow)
-
-
-def _check_helper_clocks(ctx: FileContext, flow: _ClockFlow) -> None:
-    """A project function the DAG calls that reads the clock itself and lets it decide the
-    data: ``helpers.fetch_current_cases()`` naming its file by ``datetime.now()``. A call the
-    file's own flow already reported (as a helper returning the clock) is not reported again."""
-    reported = {id(source) for source in flow.found}
-    # what runs a helper: a call, or a task handed it as its callable
-    runs = [(n, n.func) for n in ctx.src.nodes if isinstance(n, ast.Call) and id(n) not in reported]
-    runs += [
-        (callable_, callable_)
-        for task in ctx.model.tasks
-        if (callable_ := task.kwargs.get("python_callable")) is not None
-    ]
-    for call, func in runs:
-        helper = flow.helper(func)
-        if helper is None:
-            continue
-        written, shown, definition, inner = helper
-        end = getattr(definition, "end_lineno", definition.lineno)  # type: ignore[attr-defined]
-        # a helper naming a file by the day (an archive copy, a scratch file) is left alone:
-        # from a distance only the clock picking what is fetched or queried is clear enough
-        inside = [
-            (source, hit)
-            for source, hit in inner.found.items()
-            if definition.lineno <= source.lineno <= end  # type: ignore[attr-defined]
-            and not hit[1].startswith("the file path")
-        ]
-        if not inside:
-            continue
-        source, (_, sink) = min(inside, key=lambda item: item[0].lineno)
-        ctx.report(
-            "TP001",
-            call,
-            f"`{written}()` ({shown}) reads the wall clock on line {source.lineno} "
-            f"(`{inner.src.segment(source)[:40]}`) and it reaches {sink}: a retry or backfill "
-            "would process the current period instead of the run's own",
-        )
+            check_helper_clocks(ctx, flow)
+    if ctx.model.dags or ctx.model.tasks:
+        for node, window in relative_windows(src):
+            ctx.report(
+                "TP001",
+                node,
+                f"`{window}` asks for a window counted back from the wall clock: a retry or "
+                "backfill would get the days before it runs instead of the run's own interval",
+            )
 
 
 def clear_cache() -> None:
@@ -98,7 +70,16 @@ class _ClockFlow(SinkSearch):
         self.attrs: dict[str, Taint] = {}
         self.returns: dict[int, Taint] = {}
         self.param_sinks: dict[int, dict[str, str]] = {}
+        self.param_kinds: dict[int, dict[str, frozenset[str]]] = {}
         self.found: dict[ast.Call, tuple[int, str]] = {}
+        # per clock reading: what its sinks do with it, and the first that does more than name
+        # a local file (reads it back, stores it as an object, queries, fetches)
+        self.kinds: dict[ast.Call, frozenset[str]] = {}
+        self.used: dict[ast.Call, tuple[int, str]] = {}
+        self.archived: set[ast.Call] = set()
+        self.windows: list[tuple[ast.AST, str]] | None = (
+            None  # clock readings naming an archive or backup copy
+        )
         self.operator_calls = {id(t.node) for t in ctx.model.tasks if not t.is_taskflow}
         self.dag_calls = {id(d.node) for d in ctx.model.dags}
         self.dag_calls |= {id(d.anchor) for d in ctx.model.dags if d.anchor is not None}
@@ -113,16 +94,20 @@ class _ClockFlow(SinkSearch):
             before = (
                 {k: dict(v) for k, v in self.param_sinks.items()},
                 dict(self.returns),
+                {k: dict(v) for k, v in self.param_kinds.items()},
             )
             for scope in self.scopes:
                 self._solve_scope(scope)
             for scope in self.scopes:
                 self._find_sinks(scope)
-            if before == (self.param_sinks, self.returns):
+            if before == (self.param_sinks, self.returns, self.param_kinds):
                 break
 
     def report(self) -> None:
         for source, (_line, sink) in sorted(self.found.items(), key=lambda kv: kv[0].lineno):
+            kinds = self.kinds.get(source, frozenset())
+            if "remove" in kinds and kinds <= {"path", "remove", "task"}:
+                continue  # a scratch file named by the day, written and deleted again
             text = self.src.segment(source)
             if len(text) > 40:
                 text = text[:37] + "..."
@@ -133,7 +118,9 @@ class _ClockFlow(SinkSearch):
                 "would process the current period instead of the run's own",
             )
 
-    def project_sinks(self, call: ast.Call) -> tuple[str, str, ast.AST, dict[str, str]] | None:
+    def project_sinks(
+        self, call: ast.Call
+    ) -> tuple[str, str, ast.AST, dict[str, str], dict[str, frozenset[str]]] | None:
         """For a call of a function imported from the project: its name as written, its file,
         its definition and which of its parameters reach a sink there (``storage.save(df,
         day)`` putting ``day`` into SQL)."""
@@ -142,22 +129,30 @@ class _ClockFlow(SinkSearch):
             return None
         written, shown, definition, flow = helper
         sinks = flow.param_sinks.get(id(definition))
-        return (written, shown, definition, sinks) if sinks else None
+        kinds = flow.param_kinds.get(id(definition), {})
+        return (written, shown, definition, sinks, kinds) if sinks else None
 
-    def helper(self, func: ast.AST) -> tuple[str, str, ast.AST, _ClockFlow] | None:
+    def helper(
+        self, func: ast.AST, methods: bool = False
+    ) -> tuple[str, str, ast.AST, _ClockFlow] | None:
         """The project function ``func`` names (``load``, ``etl.load``), as written, its file,
-        its definition and the solved flow of its module."""
+        its definition and the solved flow of its module; with ``methods``, also a method of a
+        project class instance (``loader.save_raw``)."""
         if self.depth >= _HELPER_DEPTH or not self._imported:
             return None
+        folders = imports.module_folders(self.ctx)
         target = project.imported_target(func, self._imported)
         if target is None:
-            return None
-        module, name, written = target
-        folders = imports.module_folders(self.ctx)
-        found = project.definition_in(module, name, folders, self.ctx.project_root)
-        if found is None or isinstance(found[1], ast.ClassDef):
-            return None
-        helper, definition = found
+            found = self._instance_method(func, folders) if methods else None
+            if found is None:
+                return None
+            helper, definition, written = found
+        else:
+            module, name, written = target
+            found = project.definition_in(module, name, folders, self.ctx.project_root)
+            if found is None or isinstance(found[1], ast.ClassDef):
+                return None
+            helper, definition = found
         flow = _HELPER_FLOWS.get(helper.path)
         if flow is None:
             inner = FileContext(
@@ -173,6 +168,29 @@ class _ClockFlow(SinkSearch):
         assert self.ctx.project_root is not None
         shown = helper.path.relative_to(self.ctx.project_root).as_posix()
         return written, shown, definition, flow
+
+    def _instance_method(self, func: ast.AST, folders: list[Path]):
+        """``loader.save_raw(...)`` where ``loader = Loader(...)`` is a project class made in
+        the same function: that class's method."""
+        if not (isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name)):
+            return None
+        receiver = func.value.id
+        bindings = self.src.lookup(receiver, self.src.scope_of(func))
+        if len(bindings) != 1 or bindings[0].kind != "assign":
+            return None
+        made = bindings[0].value
+        if not (isinstance(made, ast.Call) and isinstance(made.func, ast.Name)):
+            return None
+        where = self._imported.get(made.func.id)
+        if where is None or where[1] is None:
+            return None
+        found = project.definition_in(where[0], where[1], folders, self.ctx.project_root)
+        if found is None or not isinstance(found[1], ast.ClassDef):
+            return None
+        method = project.class_method(found[1], func.attr)
+        if method is None:
+            return None
+        return found[0], method, f"{receiver}.{func.attr}"
 
     # -- taint ---------------------------------------------------------------------------
 
@@ -203,7 +221,8 @@ class _ClockFlow(SinkSearch):
                 if name in params:
                     taint.add(Param(scope, name))
                 for binding in bindings:
-                    taint |= self.taint(binding.value, scope)
+                    if not watermark_default(self.src, name, binding.value, bindings):
+                        taint |= self.taint(binding.value, scope)
                 frozen = frozenset(taint)
                 if "." in name:
                     merged = self.attrs.get(name, EMPTY) | frozen
@@ -340,12 +359,21 @@ class _ClockFlow(SinkSearch):
 
     # -- sinks ---------------------------------------------------------------------------
 
-    def _hit(self, taint: Taint, node: ast.AST, sink: str, scope: Scope) -> None:
+    def _hit(self, taint: Taint, node: ast.AST, sink: str, scope: Scope, *kinds: str) -> None:
+        """``kinds``: what the sink does with the value, ``path`` (names a local file it writes
+        or makes), ``remove`` (deletes that file) or ``other`` (any other use, the default)."""
         line = getattr(node, "lineno", 0)
         where = f"{sink} on line {line}"
+        kinds = kinds or ("other",)
         for source in taint:
             if isinstance(source, Param):
                 if source.func is scope:
                     self.param_sinks.setdefault(id(scope), {}).setdefault(source.name, where)
-            elif source not in self.found or self.found[source][0] > line:
+                    known = self.param_kinds.setdefault(id(scope), {})
+                    known[source.name] = known.get(source.name, frozenset()) | frozenset(kinds)
+                continue
+            if source not in self.found or self.found[source][0] > line:
                 self.found[source] = (line, where)
+            self.kinds[source] = self.kinds.get(source, frozenset()) | frozenset(kinds)
+            if "other" in kinds and (source not in self.used or self.used[source][0] > line):
+                self.used[source] = (line, where)

@@ -7,8 +7,10 @@ import ast
 
 from airflow_trap_check.base import is_output_call
 from airflow_trap_check.rules.clock_terms import (
+    ARCHIVE_PATH,
     BOUNDARY_KEY,
     BOUNDARY_KWARG,
+    BUSINESS_DATE,
     CLI_DATE,
     DATE_FACTORIES,
     EMPTY,
@@ -17,7 +19,10 @@ from airflow_trap_check.rules.clock_terms import (
     FETCH_VERBS,
     FILE_EXT,
     INSERT_VALUES,
+    LOCAL_PATH_FUNCTIONS,
+    LOCAL_WRITE_METHODS,
     NOT_DATA,
+    REMOVE_CALLS,
     SINK_FUNCTIONS,
     SINK_METHODS,
     SQL,
@@ -56,6 +61,26 @@ class SinkSearch:
                     taint = self.taint(condition, scope)
                     if taint:
                         self._hit(taint, condition, "a filter", scope)
+            elif isinstance(node, ast.Dict):
+                for key, value in zip(node.keys, node.values, strict=True):
+                    self._business_date(key, value, scope)
+            elif isinstance(node, ast.Assign):
+                for target in node.targets:
+                    if isinstance(target, ast.Subscript):
+                        self._business_date(target.slice, node.value, scope)
+
+    def _business_date(self, key: ast.AST | None, value: ast.expr, scope: Scope) -> None:
+        """``{"order_date": date.today() - timedelta(days=3)}``: the clock makes up the day the
+        recorded business event belongs to (an audit column such as ``loaded_at`` does not)."""
+        if not (
+            isinstance(key, ast.Constant)
+            and isinstance(key.value, str)
+            and BUSINESS_DATE.match(key.value)
+        ):
+            return
+        taint = self.taint(value, scope)
+        if taint:
+            self._hit(taint, value, f"the business date field `{key.value}`", scope)
 
     def _xcom_sink(self, node: ast.Constant, scope: Scope) -> None:
         """A template pulling another task's return value: what that task returned is used."""
@@ -140,7 +165,9 @@ class SinkSearch:
             if taint:
                 self._hit(taint, node, "the SQL", scope)
         elif kind is not None:
-            self._hit(taint, node, f"the {kind}", scope)
+            if kind == "file path" and ARCHIVE_PATH.search(text):
+                self.archived.update(s for s in taint if not isinstance(s, Param))
+            self._hit(taint, node, f"the {kind}", scope, "path" if kind == "file path" else "other")
         elif direct_task_arg and _is_task_data_arg(parent.arg):  # type: ignore[union-attr]
             self._hit(taint, node, f"the task argument `{parent.arg}`", scope)  # type: ignore[union-attr]
 
@@ -186,12 +213,13 @@ class SinkSearch:
                     continue  # judged as a string, where position inside SQL is known
                 taint = self.taint(kw.value, scope)
                 if taint:
-                    self._hit(taint, kw.value, f"the task argument `{kw.arg}`", scope)
+                    self._hit(taint, kw.value, f"the task argument `{kw.arg}`", scope, "task")
             return
         functions = src.local_functions(call)
         if functions:
             for func in functions:
                 sinks = self.param_sinks.get(id(func), {})
+                kinds = self.param_kinds.get(id(func), {})
                 for param, where in sinks.items():
                     arg = argument(call, func, param)
                     if arg is not None:
@@ -202,13 +230,14 @@ class SinkSearch:
                                 call,
                                 f"`{func.name}()`, which puts its `{param}` into {where}, called",
                                 scope,
+                                *kinds.get(param, ("other",)),
                             )
             return
         if name.startswith(DATE_FACTORIES) or is_output_call(src, call):
             return
         helper = self.project_sinks(call)
         if helper is not None:
-            written, shown, definition, sinks = helper
+            written, shown, definition, sinks, kinds = helper
             # `execute_query("INSERT ... VALUES (%s, ...)", (..., now))`: the clock only fills a
             # column of the row, as when the statement is executed here
             inserts_row = any(
@@ -226,6 +255,7 @@ class SinkSearch:
                         call,
                         f"`{written}()` ({shown}), which puts its `{param}` into {where}, called",
                         scope,
+                        *kinds.get(param, ("other",)),
                     )
             return
         if method in EXECUTE_METHODS:
@@ -236,7 +266,7 @@ class SinkSearch:
             for arg in [*call.args, *(kw.value for kw in call.keywords if kw.arg not in NOT_DATA)]:
                 taint |= self.taint(arg, scope)
             if taint:
-                self._hit(taint, call, f"`{label}()`", scope)
+                self._hit(taint, call, f"`{label}()`", scope, _io_kind(src, call, name, method))
             return
         if name.endswith("Variable.set") and len(call.args) > 1:
             self._hit(self.taint(call.args[1], scope), call, "`Variable.set()`", scope)
@@ -275,6 +305,23 @@ class SinkSearch:
             taint = self.taint(statement, scope)
             if taint:
                 self._hit(taint, call, f"the SQL run by `{label}()`", scope)
+
+
+def _io_kind(src: SourceFile, call: ast.Call, name: str, method: str) -> str:
+    """What a file call does with a clock-named path: ``remove`` it, only name a local ``path``
+    (write, make, join, move), or more: read it back or store it as an object (``other``)."""
+    if name.startswith(REMOVE_CALLS) or method == "unlink":
+        return "remove"
+    if name in {"open", "io.open"}:
+        mode = call.args[1] if len(call.args) > 1 else None
+        mode = next((kw.value for kw in call.keywords if kw.arg == "mode"), mode)
+        text = src.string(mode) if mode is not None else "r"
+        return "other" if text is None or "r" in text else "path"
+    if name.startswith(LOCAL_PATH_FUNCTIONS) or method in LOCAL_WRITE_METHODS:
+        return "path"
+    if name.startswith("pyarrow.parquet.write"):
+        return "path"
+    return "other"
 
 
 def _is_task_data_arg(name: str) -> bool:

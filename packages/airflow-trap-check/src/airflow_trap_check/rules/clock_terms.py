@@ -334,3 +334,57 @@ def argument(call: ast.Call, func: ast.AST, name: str) -> ast.expr | None:
         if index < len(call.args) and not isinstance(call.args[index], ast.Starred):
             return call.args[index]
     return None
+
+
+# A date field of the business event a row records (``order_date``, ``trade_date``): a clock
+# value stamped there makes up the period the rows belong to. An audit column (``loaded_at``,
+# ``ingested_at``, ``created_at``) only says when the row was written and stays exempt.
+BUSINESS_DATE = re.compile(
+    r"^(order|trade|trading|transaction|txn|sale|sales|invoice|purchase|payment|booking|"
+    r"shipment|shipping|delivery|event|visit|trip|ride|flight|claim|appointment|admission|"
+    r"match|game)_?(date|day|dt)$",
+    re.IGNORECASE,
+)
+# Where a clock-named path ends up when it only names a local file: written, made, moved or
+# joined. Reading it back or storing it as an object is more (see ``sink_kind``).
+LOCAL_PATH_FUNCTIONS = (
+    "os.makedirs",
+    "os.mkdir",
+    "os.rename",
+    "os.path.",
+    "posixpath.join",
+    "shutil.copy",
+    "shutil.move",
+    "pathlib.Path",
+)
+LOCAL_WRITE_METHODS = frozenset(
+    {
+        "to_csv",
+        "to_parquet",
+        "to_json",
+        "to_excel",
+        "to_feather",
+        "to_pickle",
+        "write_csv",
+        "write_parquet",
+        "write_table",
+    }
+)
+# A path naming an archive or backup copy (``daily_archive/users_<today>.csv``): kept by the day.
+ARCHIVE_PATH = re.compile(r"archi|backup|\bbak\b|_bak\b", re.IGNORECASE)
+REMOVE_CALLS = ("os.remove", "os.unlink", "os.rmdir", "shutil.rmtree")
+# Stored state a run reads its high watermark from: ``SELECT max(loaded_at)`` fetched back.
+WATERMARK_READS = frozenset(
+    {
+        "fetchone",
+        "fetchval",
+        "fetchrow",
+        "scalar",
+        "scalar_one",
+        "scalar_one_or_none",
+        "one_or_none",
+        "get_first",
+        "get_records",
+        "xcom_pull",
+    }
+)

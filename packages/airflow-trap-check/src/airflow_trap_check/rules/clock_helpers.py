@@ -1,0 +1,97 @@
+"""TP001 in project code a DAG calls: a helper that reads the clock itself and lets it pick
+the data, or asks a source for a window counted back from now."""
+
+from __future__ import annotations
+
+import ast
+from typing import TYPE_CHECKING
+
+from airflow_trap_check.base import FileContext
+from airflow_trap_check.rules.clock_windows import relative_windows
+
+if TYPE_CHECKING:
+    from airflow_trap_check.rules.clock import _ClockFlow as ClockFlow
+
+
+def check_helper_clocks(ctx: FileContext, flow: ClockFlow) -> None:
+    """A project function the DAG calls that reads the clock itself and lets it decide the
+    data: ``helpers.fetch_current_cases()`` naming its file by ``datetime.now()``. A call the
+    file's own flow already reported (as a helper returning the clock) is not reported again."""
+    reported = {id(source) for source in flow.found}
+    # what runs a helper: a call, or a task handed it as its callable
+    runs = [(n, n.func) for n in ctx.src.nodes if isinstance(n, ast.Call) and id(n) not in reported]
+    runs += [
+        (callable_, callable_)
+        for task in ctx.model.tasks
+        if (callable_ := task.kwargs.get("python_callable")) is not None
+    ]
+    for call, func in runs:
+        helper = flow.helper(func, methods=True)
+        if helper is None:
+            continue
+        written, shown, definition, inner = helper
+        end = getattr(definition, "end_lineno", definition.lineno)  # type: ignore[attr-defined]
+        if inner.windows is None:
+            inner.windows = relative_windows(inner.src)
+        window = next(
+            (
+                (node, text)
+                for node, text in inner.windows
+                if definition.lineno <= node.lineno <= end  # type: ignore[attr-defined]
+            ),
+            None,
+        )
+        if window is not None:
+            ctx.report(
+                "TP001",
+                call,
+                f"`{written}()` ({shown}) asks for `{window[1]}` on line {window[0].lineno}, a "
+                "window counted back from the wall clock: a retry or backfill would get the "
+                "days before it runs instead of the run's own interval",
+            )
+            continue
+        inside = _clock_inside(inner, definition, end)
+        if not inside:
+            # one module further: `run_pipeline()` calling `map_orders()` that stamps the day
+            for node in inner.src.walk(definition):
+                if not isinstance(node, ast.Call):
+                    continue
+                nested = inner.helper(node.func, methods=True)
+                if nested is not None:
+                    _, deeper_shown, deeper, deeper_flow = nested
+                    deeper_end = getattr(deeper, "end_lineno", deeper.lineno)
+                    inside = [
+                        (source, hit)
+                        for source, hit in _clock_inside(deeper_flow, deeper, deeper_end)
+                        if source in deeper_flow.used
+                    ]
+                    if inside:
+                        shown = f"{shown}, which calls into {deeper_shown}"
+                        inner = deeper_flow
+                        break
+        if not inside:
+            continue
+        source, (_, sink) = min(inside, key=lambda item: item[0].lineno)
+        ctx.report(
+            "TP001",
+            call,
+            f"`{written}()` ({shown}) reads the wall clock on line {source.lineno} "
+            f"(`{inner.src.segment(source)[:40]}`) and it reaches {sink}: a retry or backfill "
+            "would process the current period instead of the run's own",
+        )
+
+
+def _clock_inside(inner: ClockFlow, definition: ast.AST, end: int) -> list:
+    """Clock readings in ``definition`` and the sink each reaches. A helper only naming a file
+    it writes by the day (an archive copy, a scratch file) is left alone; reading a clock-named
+    file back, storing it as an object, fetching or querying by the clock is the clock picking
+    the data."""
+    inside = []
+    for source, hit in inner.found.items():
+        if not definition.lineno <= source.lineno <= end:  # type: ignore[attr-defined]
+            continue
+        if not hit[1].startswith("the file path"):
+            inside.append((source, hit))
+        elif source in inner.used and source not in inner.archived:
+            inside.append((source, inner.used[source]))
+    return inside
