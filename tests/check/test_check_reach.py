@@ -135,3 +135,39 @@ def test_a_helper_reading_back_the_file_the_clock_names_is_reported_writing_it_i
 def test_a_watermark_fallback_and_a_deleted_scratch_file_are_not_the_wall_clock() -> None:
     assert clock_findings("watermark.py") == []
     assert clock_findings("scratch.py") == []
+
+
+OBJECTS = PROJECTS / "project_objects" / "dags"
+
+
+def test_a_method_of_a_project_object_the_task_makes_is_followed_into_its_load() -> None:
+    (append,) = messages(OBJECTS / "quotes.py", "TP003")
+    assert "task `load_quotes` calls `loader.append_quotes()` (include/warehouse/loader.py)" in (
+        append
+    )
+    assert 'where line 18: to_sql(if_exists="append") appends to `fact_quotes`' in append
+    # upsert_symbols (ON CONFLICT) and reload_day's replace_day (DELETE first) are not reported
+    assert [f.line for f in check_paths([OBJECTS / "quotes.py"]).findings] == [22]
+
+
+def test_dbt_run_by_a_project_helper_subprocess_is_a_dbt_task() -> None:
+    (dbt,) = messages(OBJECTS / "dbt_python.py", "TP006")
+    assert "task `build_models` (`dbt run` in `build_models()` (include/dbt_runner.py))" in dbt
+    # the same helper running only `dbt test` builds nothing
+    assert check_paths([OBJECTS / "dbt_tests_only.py"]).findings == []
+
+
+def test_default_args_and_dbt_commands_kept_in_a_project_module_are_read() -> None:
+    (retried,) = messages(OBJECTS / "dbt_shared_defaults.py", "TP009")
+    assert "task `test` runs dbt test with retries=2" in retried
+    assert check_paths([OBJECTS / "dbt_local_retries.py"]).findings == []
+
+
+def test_a_module_imported_inside_a_reached_function_counts_for_secrets_not_parse_time() -> None:
+    dag = OBJECTS / "sales_ingest.py"
+    findings = check_paths([dag]).findings
+    assert [(f.code, f.line) for f in findings] == [("TP005", 8)]
+    assert (
+        "imported `ingest_tasks.checks` (used by task `ingest`) reaches etl/ingest_csv.py, "
+        "where line 10: literal secret for `SALES_DB_PASSWORD`"
+    ) in findings[0].message

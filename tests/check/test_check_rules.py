@@ -298,3 +298,76 @@ def test_an_undeclared_import_is_only_reported_when_the_project_declares_require
     assert findings(tmp_path, source) == set()
     (tmp_path / "requirements.txt").write_text("pandas\n")
     assert findings(tmp_path, source) == {("TP007", 2)}
+
+
+ALERTS_LOAD = """\
+from datetime import datetime
+
+import pandas as pd
+from airflow import DAG
+from airflow.operators.python import PythonOperator
+from sqlalchemy import create_engine
+
+
+def load():
+    engine = create_engine("postgresql://warehouse")
+    frame = pd.DataFrame({{"alert": ["storm"]}})
+    frame.to_sql("{table}", engine, if_exists="append", index=False)
+
+
+with DAG("alerts", start_date=datetime(2024, 1, 1), schedule="@daily", catchup=False):
+    PythonOperator(task_id="load", python_callable=load)
+"""
+
+
+@pytest.mark.parametrize(
+    ("table", "reported"),
+    [
+        ("storm_alerts", True),  # data the pipeline loads: an alert re-appended on every retry
+        ("pipeline_alerts", False),  # a record of each try, like a log table
+        ("dq_alerts", False),
+        ("etl_alerts", False),
+    ],
+)
+def test_only_alerts_about_the_pipeline_are_records_of_each_try(tmp_path, table, reported):
+    found = findings(tmp_path, ALERTS_LOAD.format(table=table))
+    assert (("TP003", 12) in found) is reported
+
+
+ANTI_JOIN_LOAD = """\
+from datetime import datetime
+
+import pandas as pd
+from airflow import DAG
+from airflow.operators.python import PythonOperator
+from sqlalchemy import create_engine
+
+
+def load(table):
+    engine = create_engine("postgresql://warehouse")
+    frame = pd.read_csv(f"data/{{table}}.csv")
+    stored = pd.read_sql(f"SELECT * FROM {{table}}", engine)
+    {compare}
+    fresh.to_sql(table, engine, if_exists="append", index=False)
+
+
+with DAG("anti_join", start_date=datetime(2024, 1, 1), schedule="@daily", catchup=False):
+    for name in ("orders", "customers"):
+        PythonOperator(task_id=f"load_{{name}}", python_callable=load, op_args=[name])
+"""
+
+
+@pytest.mark.parametrize(
+    ("compare", "reported"),
+    [
+        ('fresh = frame[~frame["id"].isin(stored["id"])]', False),
+        ('fresh = frame.merge(stored, on="id", how="left", indicator=True)', False),
+        ("fresh = frame[[key not in set(stored.id) for key in frame.id]]", False),
+        ("fresh = frame.head(len(stored))", True),  # reads the target but skips nothing
+    ],
+)
+def test_an_append_of_only_the_rows_missing_from_its_target_is_not_reported(
+    tmp_path, compare, reported
+):
+    found = findings(tmp_path, ANTI_JOIN_LOAD.format(compare=compare))
+    assert (("TP003", 14) in found) is reported

@@ -114,6 +114,45 @@ def imported_target(
     return None
 
 
+def called_definition(
+    src: SourceFile,
+    call: ast.Call,
+    imported: dict[str, tuple[str, str | None]],
+    folders: list[Path],
+    root: Path | None,
+) -> tuple[Definition, str] | None:
+    """The project function or method a call in ``src`` runs, and the call as written:
+    ``load()`` imported by name, ``db_util.load()`` on an imported module, or
+    ``loader.load_prices()`` on an object the same scope made once from an imported project
+    class (``loader = PostgresLoader(config)``), which runs that class's method."""
+    target = imported_target(call.func, imported)
+    if target is not None:
+        found = definition_in(target[0], target[1], folders, root)
+        if found is None or isinstance(found[1], ast.ClassDef):
+            return None
+        return found, target[2]
+    func = call.func
+    if not (isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name)):
+        return None
+    receiver = func.value.id
+    bindings = src.lookup(receiver, src.scope_of(call))
+    if len(bindings) != 1 or bindings[0].kind != "assign":
+        return None
+    made = bindings[0].value
+    if not isinstance(made, ast.Call):
+        return None
+    cls_target = imported_target(made.func, imported)
+    if cls_target is None:
+        return None
+    found = definition_in(cls_target[0], cls_target[1], folders, root)
+    if found is None or not isinstance(found[1], ast.ClassDef):
+        return None
+    method = class_method(found[1], func.attr)
+    if method is None:
+        return None
+    return (found[0], method), f"{receiver}.{func.attr}"
+
+
 def imported_string(ctx: FileContext, node: ast.AST) -> str | None:
     """The text of a string constant the file imports from a project module (SQL kept in
     ``sql/queries.py`` and used as ``sql=CREATE_TABLE``, or as ``Queries.CREATE_TABLE`` on a
@@ -137,6 +176,84 @@ def imported_string(ctx: FileContext, node: ast.AST) -> str | None:
             found = definition_in(owner[0], owner[1], folders, ctx.project_root)
             if found is not None and isinstance(found[1], ast.ClassDef):
                 return _assigned_string(found[0], found[1].body, name)
+    return None
+
+
+def imported_command(ctx: FileContext, node: ast.AST | None) -> str | None:
+    """A command or query the file builds from text a project module keeps, when the file's
+    own strings cannot say: ``COMMANDS["test"].format(model=m)`` with ``COMMANDS`` a dict of
+    ``scripts/commands.py``, or an imported constant with a method called on it."""
+    if node is None or ctx.project_root is None:
+        return None
+    while (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and node.func.attr in {"format", "strip", "replace", "format_map"}
+    ):
+        node = node.func.value
+    if isinstance(node, ast.Name | ast.Attribute):
+        return imported_string(ctx, node)
+    if not (
+        isinstance(node, ast.Subscript)
+        and isinstance(node.value, ast.Name)
+        and isinstance(node.slice, ast.Constant)
+    ):
+        return None
+    found = imported_value(ctx, node.value)
+    if found is None:
+        return None
+    source, value = found
+    entries = source.dict_entries(value) or {}
+    entry = entries.get(node.slice.value)
+    return source.string(entry) if entry is not None else None
+
+
+def imported_value(ctx: FileContext, node: ast.Name) -> tuple[SourceFile, ast.expr] | None:
+    """The module-level value a name imported from a project module is assigned."""
+    target = imported_target(node, imported_names(ctx.src))
+    if target is None:
+        return None
+    file = module_file(target[0], imports.module_folders(ctx), ctx.project_root)
+    source = parsed(file) if file is not None else None
+    if source is None:
+        return None
+    for statement in source.tree.body:
+        if (
+            isinstance(statement, ast.Assign)
+            and len(statement.targets) == 1
+            and isinstance(statement.targets[0], ast.Name)
+            and statement.targets[0].id == target[1]
+        ):
+            return source, statement.value
+    return None
+
+
+def returned_dict(
+    ctx: FileContext, node: ast.AST | None
+) -> tuple[SourceFile, dict[str, ast.expr]] | None:
+    """The entries of a dict a project module supplies: an imported constant
+    (``default_args=DEFAULT_ARGS``) or what an imported function returns
+    (``default_args=shared_default_args()`` whose body ends ``return {...}``)."""
+    if node is None or ctx.project_root is None:
+        return None
+    if isinstance(node, ast.Name):
+        found = imported_value(ctx, node)
+        if found is None:
+            return None
+        entries = found[0].dict_entries(found[1])
+        return (found[0], entries) if entries is not None else None
+    if not isinstance(node, ast.Call):
+        return None
+    imported = imported_names(ctx.src)
+    folders = imports.module_folders(ctx)
+    called = called_definition(ctx.src, node, imported, folders, ctx.project_root)
+    if called is None:
+        return None
+    (source, function), _ = called
+    for statement in reversed(function.body):  # type: ignore[union-attr]
+        if isinstance(statement, ast.Return):
+            entries = source.dict_entries(statement.value)
+            return (source, entries) if entries is not None else None
     return None
 
 

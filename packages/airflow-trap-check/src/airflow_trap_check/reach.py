@@ -24,6 +24,7 @@ from airflow_trap_check.model import Finding
 from airflow_trap_check.parsing import parse
 from airflow_trap_check.rules import credentials, import_time, imports, paths
 from airflow_trap_check.source import SourceFile
+from airflow_trap_check.syspath import project_sys_path
 
 Rules = tuple[tuple[str, Callable[[FileContext], None]], ...]
 
@@ -47,7 +48,10 @@ _COMMAND_ARGUMENTS = ("bash_command", "command", "cmds", "arguments")
 _SKIPPED_FOLDERS = frozenset({".git", "node_modules", "venv", ".venv", "site-packages"})
 
 _OWN_FINDINGS: dict[tuple[Path, Rules], list[Finding]] = {}
-_MODULE_IMPORTS: dict[Path, list[Path]] = {}
+_MODULE_IMPORTS: dict[Path, tuple[list[Path], list[Path]]] = {}
+# What an import's own code does while the scheduler parses the DAG; not so for an import made
+# inside a function, which runs with the task.
+_PARSE_TIME_CODES = frozenset({"TP007"})
 
 
 def check(ctx: FileContext, selected: set[str] | frozenset[str]) -> None:
@@ -105,29 +109,41 @@ def _reached_findings(
     first: Path, ctx: FileContext, selected: set[str] | frozenset[str], rules: Rules = MODULE_RULES
 ) -> Iterator[tuple[Path, Finding]]:
     """Findings of ``rules`` in ``first`` and the project modules it imports, each with the
-    file it is in."""
+    file it is in.
+
+    A module imported inside a function of a reached module (``def load(): from etl import
+    main``) is code the task runs, not code the scheduler parses: its secrets and host paths
+    count, its import-time work does not."""
     seen: set[Path] = set()
-    queue = [(first, 0)]
+    queue = [(first, 0, False)]
     while queue:
-        file, depth = queue.pop(0)
+        file, depth, deferred = queue.pop(0)
         if file in seen or file == ctx.src.path.resolve():
             continue
         seen.add(file)
         for finding in _own_findings(file, ctx, rules):
-            if finding.code in selected:
+            if finding.code in selected and not (deferred and finding.code in _PARSE_TIME_CODES):
                 yield file, finding
         if depth < project.MAX_IMPORT_DEPTH:
-            queue.extend((imported, depth + 1) for imported in _imports_of(file, ctx))
+            at_import, in_functions = _imports_of(file, ctx)
+            queue.extend((imported, depth + 1, deferred) for imported in at_import)
+            queue.extend((imported, depth + 1, True) for imported in in_functions)
 
 
-def _imports_of(file: Path, ctx: FileContext) -> list[Path]:
-    """Project modules ``file`` imports at module level, relative imports included."""
+def _imports_of(file: Path, ctx: FileContext) -> tuple[list[Path], list[Path]]:
+    """Project modules ``file`` imports at module level, relative imports included, and those
+    its functions import when they run. Its own module-level ``sys.path`` entries count."""
     if file not in _MODULE_IMPORTS:
-        found: list[Path] = []
-        src, _ = parse(file, file.read_bytes())
+        at_import: list[Path] = []
+        in_functions: list[Path] = []
+        src = project.parsed(file)
         if src is not None:
             folders = [file.parent, *imports.module_folders(ctx)]
-            for statement in src.tree.body:
+            folders += [f for f in project_sys_path(src, ctx.project_root) if f not in folders]
+            for statement in src.nodes:
+                if not isinstance(statement, ast.Import | ast.ImportFrom):
+                    continue
+                found = at_import if src.parents.get(statement) is src.tree else in_functions
                 if isinstance(statement, ast.ImportFrom) and statement.level > 0:
                     package = file.parents[statement.level - 1]
                     names = [statement.module] if statement.module else []
@@ -136,9 +152,9 @@ def _imports_of(file: Path, ctx: FileContext) -> list[Path]:
                         for a in statement.names
                     ]
                     found += [f for n in names if (f := project.module_file(n, [package], None))]
-                elif isinstance(statement, ast.Import | ast.ImportFrom):
+                else:
                     found += [f for _, f in _project_modules(statement, folders, ctx.project_root)]
-        _MODULE_IMPORTS[file] = found
+        _MODULE_IMPORTS[file] = (at_import, in_functions)
     return _MODULE_IMPORTS[file]
 
 

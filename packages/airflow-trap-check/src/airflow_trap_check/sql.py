@@ -130,5 +130,15 @@ def source_tables(text: str) -> set[str]:
     return names
 
 
+def reads_templated_table(text: str) -> bool:
+    """A statement reads a table whose name is filled in at run time (``FROM {table}``,
+    ``FROM raw.{}``): any table, the one the task writes included."""
+    for match in _SOURCES.finditer(normalise(text).lower()):
+        raw = match.group("table")
+        if ("{" in raw or "%" in raw) and clean_table(raw) is None:
+            return True
+    return False
+
+
 def same_table(left: str | None, right: str | None) -> bool:
     return left is None or right is None or left == right

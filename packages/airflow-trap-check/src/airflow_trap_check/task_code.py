@@ -111,13 +111,10 @@ def _report_helper_loads(
     only_tasks: bool,
     caller_period: bool,
 ) -> None:
-    target = project.imported_target(call.func, imported)
-    if target is None:
+    called = project.called_definition(ctx.src, call, imported, folders, ctx.project_root)
+    if called is None:
         return
-    module, attr, written = target
-    found = project.definition_in(module, attr, folders, ctx.project_root)
-    if found is None or isinstance(found[1], ast.ClassDef):
-        return
+    found, written = called
     if only_tasks and not _is_taskflow_task(found[1]):
         return
     seen: set[int] = set()
@@ -154,7 +151,8 @@ def _helpers_called(
     module: SourceFile, definition: ast.AST, folders: list[Path]
 ) -> list[Definition]:
     """Project functions that ``definition`` (and the functions of its module it calls) call
-    by a name imported from another project module."""
+    by a name imported from another project module, and methods of objects they make from an
+    imported project class."""
     imported = project.imported_names(module)
     if not imported:
         return []
@@ -163,15 +161,10 @@ def _helpers_called(
     found: list[Definition] = []
     for root in model.closure([definition]):
         for call in module.walk(root):
-            target = (
-                project.imported_target(call.func, imported) if isinstance(call, ast.Call) else None
-            )
-            if target is not None:
-                definition_found = project.definition_in(target[0], target[1], module_folders, None)
-                if definition_found is not None and not isinstance(
-                    definition_found[1], ast.ClassDef
-                ):
-                    found.append(definition_found)
+            if isinstance(call, ast.Call):
+                called = project.called_definition(module, call, imported, module_folders, None)
+                if called is not None:
+                    found.append(called[0])
     return found
 
 

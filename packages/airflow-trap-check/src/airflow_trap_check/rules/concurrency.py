@@ -24,8 +24,9 @@ from pathlib import Path
 
 from airflow_trap_check import project, reach
 from airflow_trap_check.base import FileContext, in_output, is_docstring
-from airflow_trap_check.dags import DagDef, TaskDef
+from airflow_trap_check.dags import AirflowModel, DagDef, TaskDef
 from airflow_trap_check.rules import imports
+from airflow_trap_check.source import SourceFile
 
 DBT_COMMAND = re.compile(
     r"(?<![\w-])dbt(?:\.exe)?\s+(?:-{1,2}[\w-]+(?:[= ][^\s-]\S*)?\s+)*?"
@@ -136,7 +137,7 @@ def _runs_dbt(ctx: FileContext, task: TaskDef) -> str | None:
     last = task.operator.rsplit(".", 1)[-1]
     if last.startswith("Dbt") and not any(w in last for w in ("Cloud", "Test", "Docs")):
         return last
-    custom = _dbt_in_custom_operator(ctx, task)
+    custom = _dbt_in_custom_operator(ctx, task) or _dbt_in_project_function(ctx, task)
     if custom:
         return custom
     roots: list[ast.AST] = list(task.code)
@@ -187,6 +188,87 @@ def _dbt_in_custom_operator(ctx: FileContext, task: TaskDef) -> str | None:
                 shown = reach.shown_path(module.path, ctx)
                 return f"`{command.group(0).strip()[:40]}` in `{cls.name}.execute()` ({shown})"
     return None
+
+
+def _dbt_in_project_function(ctx: FileContext, task: TaskDef) -> str | None:
+    """A project function the task runs (its imported ``python_callable``, or one its own code
+    calls, a method of a project object included) that starts dbt: ``subprocess.run(["dbt",
+    "run"])``, or a helper ``run_dbt(command)`` building ``["dbt", command, ...]`` that the
+    function calls with ``"run"``."""
+    if ctx.project_root is None:
+        return None
+    imported = project.imported_names(ctx.src)
+    if not imported:
+        return None
+    folders = imports.module_folders(ctx)
+    found: list[tuple[project.Definition, str]] = []
+    callable_ = task.kwargs.get("python_callable")
+    target = project.imported_target(callable_, imported) if callable_ is not None else None
+    if target is not None:
+        definition = project.definition_in(target[0], target[1], folders, ctx.project_root)
+        if definition is not None and not isinstance(definition[1], ast.ClassDef):
+            found.append((definition, target[2]))
+    for root in task.code:
+        for node in ctx.src.walk(root):
+            if isinstance(node, ast.Call):
+                called = project.called_definition(
+                    ctx.src, node, imported, folders, ctx.project_root
+                )
+                if called is not None:
+                    found.append(called)
+    for (module, definition), written in found:
+        command = _dbt_in_function(module, definition)
+        if command:
+            shown = reach.shown_path(module.path, ctx)
+            return f"`{command}` in `{written}()` ({shown})"
+    return None
+
+
+def _dbt_in_function(module: SourceFile, definition: ast.AST) -> str | None:
+    """The dbt command a project function (with the functions of its module it calls) runs,
+    its helpers' parameters filled with the literals it passes them."""
+    functions = AirflowModel(module).closure([definition])
+    passed: dict[str, set[str]] = {}
+    for function in functions:
+        for call in module.walk(function):
+            if not isinstance(call, ast.Call):
+                continue
+            for callee in module.local_functions(call):
+                params = [a.arg for a in callee.args.args]
+                if params[:1] in (["self"], ["cls"]) and isinstance(call.func, ast.Attribute):
+                    params = params[1:]
+                pairs = [*zip(params, call.args, strict=False)]
+                pairs += [(k.arg, k.value) for k in call.keywords]
+                for param, arg in pairs:
+                    value = module.constant(arg)
+                    if param and isinstance(value, str):
+                        passed.setdefault(param, set()).add(value)
+    for function in functions:
+        for node in module.walk(function):
+            if isinstance(node, ast.List | ast.Tuple):
+                words = [_word_choices(module, e, passed) for e in node.elts]
+                for index, choices in enumerate(words[:-1]):
+                    if any(w == "dbt" or w.endswith("/dbt") for w in choices):
+                        for word in words[index + 1]:
+                            command = DBT_COMMAND.search(f"dbt {word}")
+                            if command:
+                                return command.group(0).strip()[:40]
+            elif isinstance(node, ast.Constant | ast.JoinedStr) and not is_docstring(module, node):
+                if in_output(module, node):
+                    continue
+                command = DBT_COMMAND.search(module.string(node) or "")
+                if command:
+                    return command.group(0).strip()[:40]
+    return None
+
+
+def _word_choices(module: SourceFile, node: ast.expr, passed: dict[str, set[str]]) -> set[str]:
+    value = module.constant(node)
+    if isinstance(value, str):
+        return {value}
+    if isinstance(node, ast.Name):
+        return passed.get(node.id, set())
+    return set()
 
 
 def _dbt_in_shell_script(ctx: FileContext, command: str) -> str | None:

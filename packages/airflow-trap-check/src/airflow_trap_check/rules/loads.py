@@ -34,7 +34,8 @@ _STAGING = re.compile(
 # Rows about the pipeline rather than its data: one more per try is the record, not a duplicate.
 _LOG_TABLE = re.compile(
     r"(^|_|\.)(log|logs|audit|audit_log|etl_runs|job_runs|run_log|load_history|pipeline_runs|"
-    r"run_history|table_stats|quality_checks|check_results|metrics|alerts)$"
+    r"run_history|table_stats|quality_checks|check_results|metrics)$"
+    r"|(^|_|\.)(dq|quality|pipeline|monitoring|sla|job|etl|dag|task|run|system)_alerts$"
     r"|(^|_|\.)audit_\w+$|^(monitoring|audit|logging|logs|meta|metadata|observability)\.",
     re.IGNORECASE,
 )
@@ -128,6 +129,7 @@ def check_unit(
     unit_text = unit.text
     period_scoped = caller_period or names_a_period(unit_text)
     existence_checked = _existence_checked(unit, parsed) | _watermarked(src, unit, parsed)
+    stored_rows_compared = _stored_rows_compared(unit, parsed)
 
     reported: set[int] = set()
     deletes = [
@@ -157,6 +159,8 @@ def check_unit(
 
     for write in appends:
         if id(write) in reported or write.table in existence_checked:
+            continue
+        if write.table is None and stored_rows_compared:
             continue
         if any(
             g.kind in {"guard", "replace"} and sql.same_table(g.table, write.table)
@@ -230,6 +234,36 @@ def _inserted_only_when_absent(
         )
         for _, statement in parsed
     )
+
+
+def _stored_rows_compared(unit: Unit, parsed: list[tuple[SqlText, sql.Statement]]) -> bool:
+    """The task reads the rows already stored in a table it names at run time (``SELECT *
+    FROM {table}``, ``SELECT DISTINCT ON (id) ... FROM raw.{}``) and compares the new rows with
+    them (a left ``merge``, ``isin``, ``key not in stored``, ``stored.get(key) == row``): an
+    anti-join against the target, so a rerun finds its rows there and appends none again."""
+    if not any(
+        statement.kind == "select" and sql.reads_templated_table(statement.text)
+        for _, statement in parsed
+    ):
+        return False
+    for node in unit.walk():
+        if isinstance(node, ast.Compare):
+            if any(isinstance(op, ast.In | ast.NotIn) for op in node.ops):
+                return True
+            if any(
+                isinstance(part, ast.Call)
+                and isinstance(part.func, ast.Attribute)
+                and part.func.attr == "get"
+                for part in (node.left, *node.comparators)
+            ):
+                return True
+        elif (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr in {"merge", "isin"}
+        ):
+            return True
+    return False
 
 
 def _name(table: str | None) -> str:

@@ -18,8 +18,9 @@ from __future__ import annotations
 import ast
 import re
 
+from airflow_trap_check import project
 from airflow_trap_check.base import FileContext
-from airflow_trap_check.dags import TaskDef, Unit
+from airflow_trap_check.dags import DagDef, TaskDef, Unit
 
 _MAX_RETRIES = 3
 _FAIL_FAST_NAMES = frozenset(
@@ -43,14 +44,28 @@ def check(ctx: FileContext) -> None:
 
 def _retries(ctx: FileContext, task: TaskDef) -> int:
     """The task's effective retries: its own, then its group's and DAG's default_args."""
-    retries = ctx.src.constant(ctx.model.task_setting(task, "retries"))
+    setting = ctx.model.task_setting(task, "retries")
+    retries = ctx.src.constant(setting) if setting is not None else _project_retries(ctx, task.dag)
     return retries if isinstance(retries, int) and not isinstance(retries, bool) else 0
+
+
+def _project_retries(ctx: FileContext, dag: DagDef | None) -> object:
+    """The retries of a DAG's default_args kept in a project module (``default_args=
+    shared_default_args()``, or an imported ``DEFAULT_ARGS``)."""
+    if dag is None:
+        return None
+    found = project.returned_dict(ctx, dag.kwargs.get("default_args"))
+    if found is None or "retries" not in found[1]:
+        return None
+    source, entries = found
+    return source.constant(entries["retries"])
 
 
 def _deterministic_failures_retried(ctx: FileContext, task: TaskDef) -> None:
     if task.is_taskflow:
         return
-    command = ctx.src.string(task.kwargs.get("bash_command")) or ""
+    bash = task.kwargs.get("bash_command")
+    command = ctx.src.string(bash) or project.imported_command(ctx, bash) or ""
     if not (_DBT_TEST_COMMAND.search(command) or _DBT_TEST_OPERATOR.search(task.operator)):
         return
     retries = _retries(ctx, task)
@@ -83,7 +98,10 @@ def _cosmos_tests_retried(ctx: FileContext) -> None:
         else:
             dag = ctx.model.dag_of(node, kwargs.get("dag"))
             setting = own.get("retries", ctx.model.default_args(dag).get("retries"))
-        retries = src.constant(setting)
+        if setting is not None:
+            retries = src.constant(setting)
+        else:
+            retries = None if name.endswith("DbtDag") else _project_retries(ctx, dag)
         if isinstance(retries, int) and not isinstance(retries, bool) and retries > 0:
             ctx.report(
                 "TP009",

@@ -1,0 +1,2 @@
+# expect: none
+"""Warehouse helpers the DAGs make objects of."""
