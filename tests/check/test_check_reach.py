@@ -242,3 +242,12 @@ def test_a_secret_fallback_inside_a_template_variable_lookup_is_a_literal_secret
     secrets = _by_line(SCRIPTS / "club_dbt.py", "TP005")
     assert list(secrets) == [16]
     assert "literal fallback for Variable `warehouse_password` in a template" in secrets[16][0]
+
+
+def test_max_of_a_surrogate_key_numbers_new_rows_and_is_no_watermark() -> None:
+    loads = _by_line(SCRIPTS / "club_sales.py", "TP003")
+    # appending past MAX(day), or past the source ids MAX(member_key) records: watermarks
+    assert list(loads) == [16]
+    (sales,) = loads[16]
+    assert "task `sales` runs scripts/load_sales.py, where line 12" in sales
+    assert "appends to `fact_sales`" in sales
