@@ -171,3 +171,83 @@ def test_a_module_imported_inside_a_reached_function_counts_for_secrets_not_pars
         "imported `ingest_tasks.checks` (used by task `ingest`) reaches etl/ingest_csv.py, "
         "where line 10: literal secret for `SALES_DB_PASSWORD`"
     ) in findings[0].message
+
+
+SCRIPTS = PROJECTS / "script_runs" / "dags"
+
+
+def _by_line(path: Path, code: str) -> dict[int, list[str]]:
+    found: dict[int, list[str]] = {}
+    for finding in check_paths([path]).findings:
+        if finding.code == code:
+            found.setdefault(finding.line, []).append(finding.message)
+    return found
+
+
+def test_a_spark_application_is_the_tasks_code_for_its_loads_and_secrets() -> None:
+    loads = _by_line(SCRIPTS / "club_spark.py", "TP003")
+    (members,) = loads[35]
+    assert "task `load_members` runs spark_jobs/load_members.py, where line 16" in members
+    assert 'jdbc(mode="append") appends to its table' in members
+    (secret,) = _by_line(SCRIPTS / "club_spark.py", "TP005")[35]
+    assert "spark_jobs/load_members.py, where line 14: literal secret for `WAREHOUSE_PASSWORD`" in (
+        secret
+    )
+    # the application that overwrites a small table whole is not a load to guard
+    assert 40 not in loads and 41 not in loads
+
+
+def test_spark_submit_in_a_command_runs_the_application_not_its_py_files() -> None:
+    (append,) = _by_line(SCRIPTS / "club_spark.py", "TP003")[44]
+    assert "task `daily_visits` runs jobs/daily_visits.py, which calls into jobs/shared.py" in (
+        append
+    )
+    assert 'line 7: mode("append") appends' in append
+    (secret,) = _by_line(SCRIPTS / "club_spark.py", "TP005")[44]
+    assert "jobs/daily_visits.py, which imports jobs/shared.py, where line 11" in secret
+
+
+def test_a_script_a_callable_starts_with_subprocess_is_reached() -> None:
+    (secret,) = _by_line(SCRIPTS / "club_spark.py", "TP005")[17]
+    assert "task `export_rates` runs etl/export_rates.py, where line 6: literal secret for " in (
+        secret
+    )
+
+
+def test_an_import_inside_a_task_callable_reaches_secrets_and_paths_not_parse_time_work() -> None:
+    findings = [f for f in check_paths([SCRIPTS / "club_spark.py"]).findings if f.line == 21]
+    assert sorted(f.code for f in findings) == ["TP005", "TP008"]
+    for finding in findings:
+        assert "imported `seed_catalog` (used by task `seed_catalog`) reaches scripts/" in (
+            finding.message
+        )
+    assert "`/tmp/catalog_seed.duckdb`" in next(f for f in findings if f.code == "TP008").message
+
+
+def test_the_period_an_op_kwargs_value_names_makes_a_whole_table_replace_a_wipe() -> None:
+    (wipe,) = _by_line(SCRIPTS / "club_monthly.py", "TP003")[21]
+    assert "task `load_month` runs `load_file()` (dags/ingest_monthly.py), where line 11" in wipe
+    assert "each run wipes the other months" in wipe
+    # the same callable given a fixed reference file loads no period: replacing is the refresh
+    assert list(_by_line(SCRIPTS / "club_monthly.py", "TP003")) == [21]
+
+
+def test_a_dbt_command_built_by_a_function_of_the_dag_file_is_read_with_its_arguments() -> None:
+    assert list(_by_line(SCRIPTS / "club_dbt.py", "TP006")) == [21]
+    (dbt,) = _by_line(SCRIPTS / "club_dbt.py", "TP006")[21]
+    assert "dbt runs in task `dbt_marts` (`dbt run`)" in dbt
+
+
+def test_a_secret_fallback_inside_a_template_variable_lookup_is_a_literal_secret() -> None:
+    secrets = _by_line(SCRIPTS / "club_dbt.py", "TP005")
+    assert list(secrets) == [16]
+    assert "literal fallback for Variable `warehouse_password` in a template" in secrets[16][0]
+
+
+def test_max_of_a_surrogate_key_numbers_new_rows_and_is_no_watermark() -> None:
+    loads = _by_line(SCRIPTS / "club_sales.py", "TP003")
+    # appending past MAX(day), or past the source ids MAX(member_key) records: watermarks
+    assert list(loads) == [16]
+    (sales,) = loads[16]
+    assert "task `sales` runs scripts/load_sales.py, where line 12" in sales
+    assert "appends to `fact_sales`" in sales

@@ -14,16 +14,16 @@ from __future__ import annotations
 import ast
 import re
 from collections.abc import Callable, Iterator
-from functools import cache
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
-from airflow_trap_check import project
-from airflow_trap_check.base import FileContext, in_airflow_home
+from airflow_trap_check import commands, project
+from airflow_trap_check.base import FileContext
+from airflow_trap_check.commands import python_scripts, read_script, shell_scripts, task_commands
 from airflow_trap_check.dags import AirflowModel, TaskDef
 from airflow_trap_check.model import Finding
 from airflow_trap_check.parsing import parse
 from airflow_trap_check.rules import credentials, import_time, imports, paths
-from airflow_trap_check.source import SourceFile
+from airflow_trap_check.source import FUNCTION_TYPES, SourceFile
 from airflow_trap_check.syspath import project_sys_path
 
 Rules = tuple[tuple[str, Callable[[FileContext], None]], ...]
@@ -35,17 +35,8 @@ MODULE_RULES: Rules = (
     ("TP008", paths.check),
 )
 SCRIPT_RULES: Rules = (("TP005", credentials.check), ("TP008", paths.check))
-_RUNS_SCRIPT = re.compile(r"\bpython(?:3(?:\.\d+)?)?\s+(?:-u\s+)?(?P<path>[^\s;&|'\"]+\.py)\b")
-# `bash scripts/x.sh`, `sh -e x.sh`, or a script as the command itself (`./x.sh`, `scripts/x.sh`)
-RUNS_SHELL_SCRIPT = re.compile(
-    r"(?:\b(?:bash|sh|zsh|source)\s+(?:-\w+\s+)*|(?:^|[;&|(])\s*|\s(?=\.{0,2}/))"
-    r"(?P<path>[^\s;&|'\"()]+\.sh)\b"
-)
 # A script's argparse option whose default is a literal secret, as the credential rule names it.
 _DEFAULTED_OPTION = re.compile(r"literal secret for `(--[\w-]+)`")
-# Where a task's command is written: BashOperator, and the container operators.
-_COMMAND_ARGUMENTS = ("bash_command", "command", "cmds", "arguments")
-_SKIPPED_FOLDERS = frozenset({".git", "node_modules", "venv", ".venv", "site-packages"})
 
 _OWN_FINDINGS: dict[tuple[Path, Rules], list[Finding]] = {}
 _MODULE_IMPORTS: dict[Path, tuple[list[Path], list[Path]]] = {}
@@ -70,16 +61,29 @@ def clear_cache() -> None:
     _MODULE_IMPORTS.clear()
     _HAZARDS.clear()
     project.clear_cache()
-    _project_files.cache_clear()
+    commands.clear_cache()
 
 
 def _check_imports(ctx: FileContext, selected: set[str] | frozenset[str]) -> None:
+    """Modules the DAG file imports, and those its functions import when a task runs them
+    (``def _load(): from init_data import load``): their import-time work is not parse-time
+    work then, but their secrets and host paths are the task's."""
     folders = imports.module_folders(ctx)
-    for statement in project.module_imports(ctx.src.tree):
+    at_parse = list(project.module_imports(ctx.src.tree))
+    parsed_ids = {id(s) for s in at_parse}
+    in_tasks = [
+        node
+        for node in ctx.src.nodes
+        if isinstance(node, ast.Import | ast.ImportFrom)
+        and id(node) not in parsed_ids
+        and any(isinstance(a, FUNCTION_TYPES) for a in ctx.src.ancestors(node))
+    ]
+    for statement in [*at_parse, *in_tasks]:
+        deferred = id(statement) not in parsed_ids
         for module, file in _project_modules(statement, folders, ctx.project_root):
             users = _tasks_using(ctx, statement)
             used = f" (used by task {', '.join(f'`{t}`' for t in users)})" if users else ""
-            for reached, finding in _reached_findings(file, ctx, selected):
+            for reached, finding in _reached_findings(file, ctx, selected, deferred=deferred):
                 shown = shown_path(reached, ctx)
                 ctx.report(
                     finding.code,
@@ -106,7 +110,11 @@ def _project_modules(
 
 
 def _reached_findings(
-    first: Path, ctx: FileContext, selected: set[str] | frozenset[str], rules: Rules = MODULE_RULES
+    first: Path,
+    ctx: FileContext,
+    selected: set[str] | frozenset[str],
+    rules: Rules = MODULE_RULES,
+    deferred: bool = False,
 ) -> Iterator[tuple[Path, Finding]]:
     """Findings of ``rules`` in ``first`` and the project modules it imports, each with the
     file it is in.
@@ -115,7 +123,7 @@ def _reached_findings(
     main``) is code the task runs, not code the scheduler parses: its secrets and host paths
     count, its import-time work does not."""
     seen: set[Path] = set()
-    queue = [(first, 0, False)]
+    queue = [(first, 0, deferred)]
     while queue:
         file, depth, deferred = queue.pop(0)
         if file in seen or file == ctx.src.path.resolve():
@@ -254,15 +262,9 @@ def _called_definition(
 
 def _check_scripts(ctx: FileContext, selected: set[str] | frozenset[str]) -> None:
     for task in ctx.model.tasks:
-        for argument in _COMMAND_ARGUMENTS:
-            command_node = task.kwargs.get(argument)
-            command = _command_text(ctx, command_node) if command_node is not None else None
-            if not command:
-                continue
-            for match in _RUNS_SCRIPT.finditer(command):
-                script = resolve_script(ctx, match.group("path"))
-                if script is not None:
-                    _report_script(ctx, task, command_node, script, command, selected)
+        for command_node, command in task_commands(ctx, task):
+            for script in python_scripts(ctx, command):
+                _report_script(ctx, task, command_node, script, command, selected)
             if "TP005" not in selected:
                 continue
             for script in shell_scripts(ctx, command):
@@ -273,65 +275,6 @@ def _check_scripts(ctx: FileContext, selected: set[str] | frozenset[str]) -> Non
                         f"task `{task.label}` runs {shown_path(script, ctx)}, where line {line}: "
                         f"{message}",
                     )
-
-
-def shell_scripts(ctx: FileContext, command: str) -> list[Path]:
-    """The project's shell scripts a command runs (``bash scripts/run_dbt.sh``)."""
-    if ctx.project_root is None:
-        return []
-    found = (resolve_script(ctx, m.group("path")) for m in RUNS_SHELL_SCRIPT.finditer(command))
-    return [script for script in found if script is not None]
-
-
-def read_script(file: Path) -> str:
-    """A script's text; an unreadable one reads as empty (it fails loudly where it runs)."""
-    try:
-        return file.read_text(errors="replace")
-    except OSError:
-        return ""
-
-
-def _command_text(ctx: FileContext, node: ast.expr) -> str | None:
-    """A command as one line: a string, or the list a container operator is given."""
-    if isinstance(node, ast.List | ast.Tuple):
-        parts = [ctx.src.string(item) for item in node.elts]
-        return " ".join(p for p in parts if p) or None
-    return ctx.src.string(node)
-
-
-def resolve_script(ctx: FileContext, written: str) -> Path | None:
-    root = ctx.project_root
-    assert root is not None
-    # a command written for the deployed image names the script under the image's Airflow home
-    relative = in_airflow_home(written) or written
-    candidates = [ctx.src.path.parent / relative, root / relative]
-    for candidate in candidates:
-        resolved = candidate.resolve()
-        if resolved.is_file() and (resolved == root or root in resolved.parents):
-            return resolved
-    if written.startswith("/"):
-        return _copied_into_image(root, PurePosixPath(written))
-    return None
-
-
-def _copied_into_image(root: Path, written: PurePosixPath) -> Path | None:
-    """The project file a container runs as ``/app/extract.py``: the one file of the project
-    whose path ends the same way (its Dockerfile copies it there), if exactly one does."""
-    for depth in range(len(written.parts) - 1, 0, -1):
-        tail = PurePosixPath(*written.parts[-depth:])
-        found = [p for p in _project_files(root, written.name) if p.as_posix().endswith(f"/{tail}")]
-        if len(found) == 1:
-            return found[0].resolve()
-        if found:
-            return None
-    return None
-
-
-@cache
-def _project_files(root: Path, name: str) -> tuple[Path, ...]:
-    return tuple(
-        p for p in root.rglob(name) if p.is_file() and not (_SKIPPED_FOLDERS & set(p.parts))
-    )
 
 
 def _report_script(

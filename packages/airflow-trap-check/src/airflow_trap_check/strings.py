@@ -234,14 +234,35 @@ class StringReading:
             )
         texts = []
         for function in self.local_functions(node):
+            passed = _literal_arguments(function, node)
             for sub in self.walk(function):
                 if isinstance(sub, ast.Return) and sub.value is not None:
                     text = self.string(sub.value, depth + 1, seen | {function.name})
                     if text is not None:
+                        # the literal arguments of this call fill the parameters' placeholders
+                        for parameter, value in passed.items():
+                            text = text.replace("{" + parameter + "}", value)
                         texts.append(text)
         if texts and not any(f.name in seen for f in self.local_functions(node)):
             return ";\n".join(texts)
         return None
+
+
+def _literal_arguments(function: ast.AST, call: ast.Call) -> dict[str, str]:
+    """Parameter -> string literal the call passes it (``build_command("run", "staging")``)."""
+    arguments = function.args  # type: ignore[attr-defined]
+    names = [a.arg for a in [*arguments.posonlyargs, *arguments.args]]
+    if names[:1] in (["self"], ["cls"]) and isinstance(call.func, ast.Attribute):
+        names = names[1:]
+    passed: dict[str, str] = {}
+    for name, arg in zip(names, call.args, strict=False):
+        if isinstance(arg, ast.Constant) and isinstance(arg.value, str):
+            passed[name] = arg.value
+    for keyword in call.keywords:
+        value = keyword.value.value if isinstance(keyword.value, ast.Constant) else None
+        if keyword.arg and isinstance(value, str):
+            passed[keyword.arg] = value
+    return passed
 
 
 def _label(node: ast.AST) -> str:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-from airflow_trap_check import project, reach, sql
+from airflow_trap_check import commands, project, reach, sql
 from airflow_trap_check.base import FileContext
 from airflow_trap_check.dags import AirflowModel, TaskDef, Unit
 from airflow_trap_check.model import Finding
@@ -24,6 +24,7 @@ Definition = project.Definition
 def check(ctx: FileContext) -> None:
     if ctx.project_root is not None:
         _check_task_code(ctx)
+        _check_scripts_run(ctx)
 
 
 def clear_cache() -> None:
@@ -69,7 +70,10 @@ def _check_task_code(ctx: FileContext) -> None:
         module_src, definition = found
         arguments = ctx.model.task_arguments(task)
         shown = reach.shown_path(module_src.path, ctx)
-        caller_period = loads.names_a_period(ctx.src.segment(task.node))
+        # the run's period may reach the callable only through an op_kwargs value
+        caller_period = loads.names_a_period(ctx.src.segment(task.node)) or any(
+            loads.names_a_period(value) for value in arguments.values()
+        )
         for finding in _load_findings(
             module_src, definition, task.label, arguments, ctx, caller_period
         ):
@@ -80,6 +84,53 @@ def _check_task_code(ctx: FileContext) -> None:
                 f"{finding.message}",
             )
     _check_helper_calls(ctx, imported, folders)
+
+
+def _check_scripts_run(ctx: FileContext) -> None:
+    """Loads in a python script a task runs (``python scripts/load.py``, ``spark-submit
+    jobs/etl.py``, SparkSubmitOperator's ``application``, ``subprocess.run([...])`` in its
+    callable): the whole script is the task's code, with the project functions it imports."""
+    folders: list[Path] | None = None
+    for task in ctx.model.tasks:
+        run = list(commands.task_commands(ctx, task))
+        if not run or _task_guards_its_load(ctx, task):
+            continue
+        for node, command in run:
+            for script in commands.python_scripts(ctx, command):
+                module_src = project.parsed(script)
+                if module_src is None or AirflowModel(module_src).dags:
+                    continue
+                if folders is None:
+                    folders = imports.module_folders(ctx)
+                _report_script_loads(ctx, task.label, node, module_src, command, folders)
+
+
+def _report_script_loads(
+    ctx: FileContext,
+    label: str,
+    anchor: ast.AST,
+    script: SourceFile,
+    command: str,
+    folders: list[Path],
+) -> None:
+    shown = reach.shown_path(script.path, ctx)
+    period = loads.names_a_period(command)
+    reached: list[Definition] = [(script, script.tree)]
+    reached += _helpers_called(script, script.tree, [script.path.parent, *folders])
+    seen: set[int] = set()
+    for module_src, definition in reached:
+        if id(definition) in seen:
+            continue
+        seen.add(id(definition))
+        where = shown
+        if module_src is not script:
+            where += f", which calls into {reach.shown_path(module_src.path, ctx)}"
+        for finding in _load_findings(module_src, definition, label, {}, ctx, period):
+            ctx.report(
+                finding.code,
+                anchor,
+                f"task `{label}` runs {where}, where line {finding.line}: {finding.message}",
+            )
 
 
 def _check_helper_calls(

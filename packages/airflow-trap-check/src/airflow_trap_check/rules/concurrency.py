@@ -22,7 +22,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from airflow_trap_check import project, reach
+from airflow_trap_check import commands, project, reach
 from airflow_trap_check.base import FileContext, in_output, is_docstring
 from airflow_trap_check.dags import AirflowModel, DagDef, TaskDef
 from airflow_trap_check.rules import imports
@@ -149,7 +149,9 @@ def _runs_dbt(ctx: FileContext, task: TaskDef) -> str | None:
                 return "dbtRunner"
             if isinstance(node, ast.List | ast.Tuple) and _dbt_argv(src, node):
                 return "dbt command"
-            if isinstance(node, ast.Constant | ast.JoinedStr | ast.Name | ast.BinOp):
+            # a command built by a function of this file: bash_command=dbt_command("run")
+            built = isinstance(node, ast.Call) and bool(src.local_functions(node))
+            if built or isinstance(node, ast.Constant | ast.JoinedStr | ast.Name | ast.BinOp):
                 parent = src.parents.get(node)
                 if isinstance(parent, ast.JoinedStr | ast.FormattedValue | ast.BinOp):
                     continue
@@ -273,8 +275,8 @@ def _word_choices(module: SourceFile, node: ast.expr, passed: dict[str, set[str]
 
 def _dbt_in_shell_script(ctx: FileContext, command: str) -> str | None:
     """``bash scripts/transform.sh`` whose script runs ``dbt run``."""
-    for script in reach.shell_scripts(ctx, command):
-        found = DBT_COMMAND.search(reach.read_script(script))
+    for script in commands.shell_scripts(ctx, command):
+        found = DBT_COMMAND.search(commands.read_script(script))
         if found:
             return f"`{found.group(0).strip()[:40]}` in {reach.shown_path(script, ctx)}"
     return None

@@ -151,6 +151,10 @@ _FORMATS = (
         ),
     ),
 )
+# a template's Variable lookup with a literal fallback: {{ var.value.get('db_password', 'pw') }}
+_JINJA_FALLBACK = re.compile(
+    r"\bvar\.(?:value|json)\.get\(\s*(['\"])(?P<name>[^'\"]+)\1\s*,\s*(['\"])(?P<value>[^'\"]*)\3"
+)
 _RESOURCE_NAME = re.compile(r"[a-z0-9]+(?:[-_/.:][a-z0-9]+)+")
 _NAME_WORDS = ("secret", "password", "token", "key", "cred", "conn", "vault")
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
@@ -188,6 +192,16 @@ def check(ctx: FileContext) -> None:
         message = _value_secret(text)
         if message:
             report(node, message)
+            continue
+        for match in _JINJA_FALLBACK.finditer(text):
+            name, value = match.group("name"), match.group("value")
+            if is_secret_name(name) and _looks_like_value(value, fallback=True):
+                report(
+                    node,
+                    f"literal fallback for Variable `{name}` in a template: anyone who can read "
+                    "the DAG file or its history has it",
+                )
+                break
 
 
 def is_secret_name(key: str) -> bool:
@@ -278,7 +292,8 @@ def _looks_like_value(text: str, fallback: bool = False) -> bool:
     if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", value):
         lowered = value.lower()
         # the name of an environment variable, Variable or connection, not its value
-        if value.isupper() and "_" in value:
+        # ...unless it stands in for a secret: get("db_password", "DEFAULT_PASSWORD")
+        if value.isupper() and "_" in value and not (fallback and _names_a_secret(lowered)):
             return False
         named = "_" in value or value != lowered  # db_password, dbPassword: names of things
         # ...except as the fallback of a lookup, where even "default_password" is the password
@@ -293,6 +308,10 @@ def _looks_like_value(text: str, fallback: bool = False) -> bool:
     ):
         return False
     return "://" not in value
+
+
+def _names_a_secret(lowered: str) -> bool:
+    return any(w in lowered for w in ("password", "passwd", "secret", "token"))
 
 
 _EXPOSED = "anyone who can read the script or its history has it"

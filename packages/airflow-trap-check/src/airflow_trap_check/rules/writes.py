@@ -22,7 +22,7 @@ from airflow_trap_check.base import (
     keyword_value,
 )
 from airflow_trap_check.dags import Unit
-from airflow_trap_check.source import SourceFile
+from airflow_trap_check.source import FUNCTION_TYPES, SourceFile
 from airflow_trap_check.strings import STR_METHODS
 
 _APPEND_METHODS = frozenset({"insert_rows", "insert_rows_json", "bulk_insert_rows"})
@@ -232,9 +232,15 @@ def api_writes(src: SourceFile, unit: Unit) -> list[Write]:
             if table and "$" in table:
                 kind = "guard"
             writes.append(Write(node, kind, table, f"{method}()"))
-        elif method == "mode" and node.args:
-            mode = src.constant(node.args[0])
-            if mode == "append":
+        elif (method == "mode" and node.args) or (method == "jdbc" and keyword_value(node, "mode")):
+            # Spark's writer: .mode("append"), or .jdbc(url, table, mode="append")
+            mode = _mode(src, node.args[0] if method == "mode" else keyword_value(node, "mode"))
+            if method == "jdbc":
+                table = _table_arg(src, node, 1, ("table",))
+                if mode in {"append", "overwrite"}:
+                    kind = "append" if mode == "append" else "replace"
+                    writes.append(Write(node, kind, table, f'jdbc(mode="{mode}")'))
+            elif mode == "append":
                 writes.append(Write(node, "append", None, 'mode("append")'))
             elif mode == "overwrite":
                 kind = "guard" if overwrite_partitions else "replace"
@@ -252,6 +258,25 @@ def api_writes(src: SourceFile, unit: Unit) -> list[Write]:
         elif last in _TRANSFER_APPEND and node is (unit.task.node if unit.task else None):
             writes.extend(_transfer_writes(src, node, last))
     return writes
+
+
+def _mode(src: SourceFile, node: ast.AST | None) -> object:
+    """A write mode: a literal, or the literal default of the enclosing function's parameter
+    (``def write_to_postgres(df, table, mode="append"): ... .mode(mode)``)."""
+    value = src.constant(node)
+    if value is not None or not isinstance(node, ast.Name):
+        return value
+    function = next((a for a in src.ancestors(node) if isinstance(a, FUNCTION_TYPES)), None)
+    if function is None:
+        return None
+    arguments = function.args  # type: ignore[attr-defined]
+    positional = [*arguments.posonlyargs, *arguments.args]
+    defaults = dict(zip([a.arg for a in positional[::-1]], arguments.defaults[::-1], strict=False))
+    defaults |= {
+        a.arg: d for a, d in zip(arguments.kwonlyargs, arguments.kw_defaults, strict=True) if d
+    }
+    default = defaults.get(node.id)
+    return src.constant(default) if default is not None else None
 
 
 def _transfer_writes(src: SourceFile, call: ast.Call, operator: str) -> list[Write]:

@@ -1,4 +1,4 @@
-# expect: TP005@18, TP008@18
+# expect: TP003@18, TP005@18, TP008@18
 """The DAG runs its loader as a script; the script's secret and host path are the DAG's."""
 
 import pendulum

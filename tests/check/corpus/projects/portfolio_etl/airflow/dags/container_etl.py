@@ -1,4 +1,4 @@
-# expect: TP005@19
+# expect: TP003@19, TP005@19
 """Container tasks: the script an image runs is the project's, found by its path's tail."""
 
 from datetime import datetime
