@@ -25,6 +25,7 @@ from airflow_trap_check.parsing import parse
 from airflow_trap_check.rules import credentials, import_time, imports, paths
 from airflow_trap_check.source import FUNCTION_TYPES, SourceFile
 from airflow_trap_check.syspath import project_sys_path
+from airflow_trap_check.unused import USED_ONLY_CODES, inside, unused_functions
 
 Rules = tuple[tuple[str, Callable[[FileContext], None]], ...]
 
@@ -83,7 +84,14 @@ def _check_imports(ctx: FileContext, selected: set[str] | frozenset[str]) -> Non
         for module, file in _project_modules(statement, folders, ctx.project_root):
             users = _tasks_using(ctx, statement)
             used = f" (used by task {', '.join(f'`{t}`' for t in users)})" if users else ""
+            unused = unused_functions(statement, file)
             for reached, finding in _reached_findings(file, ctx, selected, deferred=deferred):
+                if (
+                    reached == file
+                    and finding.code in USED_ONLY_CODES
+                    and inside(finding.line, unused)
+                ):
+                    continue
                 shown = shown_path(reached, ctx)
                 ctx.report(
                     finding.code,

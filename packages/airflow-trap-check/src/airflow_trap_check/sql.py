@@ -45,6 +45,7 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("append", re.compile(r"^select\s+aws_s3\.table_import_from_s3\s*\(\s*'(?P<table>[\w.\"]+)'")),
     ("select", re.compile(r"^(with\b.*?\)\s*)?select\b")),
 )
+_FORCE = re.compile(r"\bforce\W*\s*=\s*\W*true\b")
 _UPSERT_TAIL = re.compile(r"\bon\s+conflict\b|\bon\s+duplicate\s+key\b|\bwhere\s+not\s+exists\b")
 _WHERE = re.compile(r"\bwhere\b(?P<where>.*)$")
 _SOURCES = re.compile(r"\b(?:from|using|join)\s+(?P<table>[\w.\"`\[\]{}$]+)")
@@ -79,6 +80,10 @@ def statements(text: str) -> list[Statement]:
                 kind = "upsert"
             if kind == "append" and body.startswith("copy into") and table and table[0] in "@'":
                 kind = "other"  # unloading to a stage, not loading a table
+            elif kind == "append" and body.startswith("copy into") and not _FORCE.search(body):
+                # Snowflake's and Databricks' COPY INTO keep load metadata and skip the files
+                # already loaded into the table, unless told to FORCE
+                kind = "upsert"
             raw_table = match.groupdict().get("table")
             if kind == "replace" and per_period(raw_table):
                 kind = "partition"  # dropping or truncating the run's own table

@@ -16,7 +16,7 @@ from airflow_trap_check import project
 from airflow_trap_check.base import FileContext
 from airflow_trap_check.dags import AirflowModel
 from airflow_trap_check.rules import imports
-from airflow_trap_check.rules.clock_helpers import check_helper_clocks
+from airflow_trap_check.rules.clock_helpers import check_helper_clocks, relative_imports
 from airflow_trap_check.rules.clock_sinks import SinkSearch
 from airflow_trap_check.rules.clock_terms import (
     BOUNDARY_KEY,
@@ -28,7 +28,13 @@ from airflow_trap_check.rules.clock_terms import (
     is_clock,
     real,
 )
-from airflow_trap_check.rules.clock_windows import relative_windows, watermark_default
+from airflow_trap_check.rules.clock_windows import (
+    relative_windows,
+    run_date_guard_end,
+    stored_position,
+    to_the_second,
+    watermark_default,
+)
 from airflow_trap_check.source import FUNCTION_TYPES, Scope, dotted, iter_scope
 
 # Project modules a clock value is handed to: helpers calling helpers, bounded for speed.
@@ -62,7 +68,8 @@ class _ClockFlow(SinkSearch):
     def __init__(self, ctx: FileContext, depth: int = 0):
         self.ctx = ctx
         self.depth = depth
-        self._imported = project.imported_names(ctx.src) if ctx.project_root else {}
+        relative, self._packages = relative_imports(ctx.src) if ctx.project_root else ({}, [])
+        self._imported = {**relative, **project.imported_names(ctx.src)} if ctx.project_root else {}
         self.src = ctx.src
         self.scopes: list[Scope] = [self.src.tree]
         self.scopes.extend(n for n in self.src.nodes if isinstance(n, FUNCTION_TYPES))
@@ -108,6 +115,8 @@ class _ClockFlow(SinkSearch):
             kinds = self.kinds.get(source, frozenset())
             if "remove" in kinds and kinds <= {"path", "remove", "task"}:
                 continue  # a scratch file named by the day, written and deleted again
+            if kinds and kinds <= {"path", "remove", "xcom"} and to_the_second(self.src, source):
+                continue  # a file named by the moment it is made, unique per try: no period
             text = self.src.segment(source)
             if len(text) > 40:
                 text = text[:37] + "..."
@@ -140,7 +149,7 @@ class _ClockFlow(SinkSearch):
         project class instance (``loader.save_raw``)."""
         if self.depth >= _HELPER_DEPTH or not self._imported:
             return None
-        folders = imports.module_folders(self.ctx)
+        folders = [*imports.module_folders(self.ctx), *self._packages]
         target = project.imported_target(func, self._imported)
         if target is None:
             found = self._instance_method(func, folders) if methods else None
@@ -236,13 +245,18 @@ class _ClockFlow(SinkSearch):
                 break
         if isinstance(scope, FUNCTION_TYPES):
             taint = set()
-            for node in self.src.walk(scope):
-                if (
-                    isinstance(node, ast.Return)
-                    and node.value is not None
-                    and self.src.scope_of(node) is scope
-                ):
-                    taint |= self.taint(node.value, scope)
+            returns = [
+                node
+                for node in self.src.walk(scope)
+                if isinstance(node, ast.Return)
+                and node.value is not None
+                and self.src.scope_of(node) is scope
+            ]
+            guarded = run_date_guard_end(self.src, scope, returns)
+            for node in returns:
+                if guarded is not None and node.lineno > guarded:
+                    continue  # the fallback when the run's context carries no date
+                taint |= self.taint(node.value, scope)  # type: ignore[arg-type]
             self.returns[id(scope)] = frozenset(taint)
 
     def _container_writes(self, scope: Scope) -> list[tuple[str, ast.expr]]:
@@ -294,6 +308,9 @@ class _ClockFlow(SinkSearch):
             elif isinstance(node, ast.Call):
                 if is_clock(self.src, node):
                     out.add(node)
+                    continue
+                if stored_position(self.src, node):
+                    stack.extend(node.args[:1])
                     continue
                 functions = self.src.local_functions(node)
                 if functions:
@@ -375,5 +392,7 @@ class _ClockFlow(SinkSearch):
             if source not in self.found or self.found[source][0] > line:
                 self.found[source] = (line, where)
             self.kinds[source] = self.kinds.get(source, frozenset()) | frozenset(kinds)
-            if "other" in kinds and (source not in self.used or self.used[source][0] > line):
+            if {"other", "xcom"} & set(kinds) and (
+                source not in self.used or self.used[source][0] > line
+            ):
                 self.used[source] = (line, where)

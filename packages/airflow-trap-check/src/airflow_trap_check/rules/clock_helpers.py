@@ -4,10 +4,13 @@ the data, or asks a source for a window counted back from now."""
 from __future__ import annotations
 
 import ast
+from pathlib import Path
 from typing import TYPE_CHECKING
 
+from airflow_trap_check import project
 from airflow_trap_check.base import FileContext
 from airflow_trap_check.rules.clock_windows import relative_windows
+from airflow_trap_check.source import SourceFile
 
 if TYPE_CHECKING:
     from airflow_trap_check.rules.clock import _ClockFlow as ClockFlow
@@ -95,3 +98,22 @@ def _clock_inside(inner: ClockFlow, definition: ast.AST, end: int) -> list:
         elif source in inner.used and source not in inner.archived:
             inside.append((source, inner.used[source]))
     return inside
+
+
+def relative_imports(src: SourceFile) -> tuple[dict[str, tuple[str, str | None]], list[Path]]:
+    """``from .watermark import get_watermark`` in a package module: the names it binds, as
+    imported from ``watermark``, and the package folders those modules are found in."""
+    names: dict[str, tuple[str, str | None]] = {}
+    packages: list[Path] = []
+    for statement in project.module_imports(src.tree):
+        if not (isinstance(statement, ast.ImportFrom) and statement.level > 0 and statement.module):
+            continue
+        if statement.level > len(src.path.parents):
+            continue
+        package = src.path.parents[statement.level - 1]
+        if package.joinpath(*statement.module.split(".")).with_suffix(".py").is_file():
+            packages.append(package)
+            for alias in statement.names:
+                if alias.name != "*":
+                    names[alias.asname or alias.name] = (statement.module, alias.name)
+    return names, packages

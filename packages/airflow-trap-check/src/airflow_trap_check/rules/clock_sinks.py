@@ -309,9 +309,12 @@ class SinkSearch:
 
 def _io_kind(src: SourceFile, call: ast.Call, name: str, method: str) -> str:
     """What a file call does with a clock-named path: ``remove`` it, only name a local ``path``
-    (write, make, join, move), or more: read it back or store it as an object (``other``)."""
+    (write, make, join, move), hand it to later tasks (``xcom``, also counted as a use), or
+    more: read it back or store it as an object (``other``)."""
     if name.startswith(REMOVE_CALLS) or method == "unlink":
         return "remove"
+    if method == "xcom_push":
+        return "xcom"  # hands the value to later tasks, which then reuse it as it is
     if name in {"open", "io.open"}:
         mode = call.args[1] if len(call.args) > 1 else None
         mode = next((kw.value for kw in call.keywords if kw.arg == "mode"), mode)

@@ -11,7 +11,7 @@ import ast
 import re
 
 from airflow_trap_check.rules.clock_terms import DATE_FACTORIES, WATERMARK_READS
-from airflow_trap_check.source import SourceFile
+from airflow_trap_check.source import Scope, SourceFile
 
 # Keyword arguments and request parameters that ask for the last N units before now.
 WINDOW_KEY = re.compile(
@@ -95,3 +95,71 @@ def watermark_default(src: SourceFile, name: str, value: ast.expr, bindings: lis
             if (src.qualname(func) or "").endswith("Variable.get"):
                 return True
     return False
+
+
+def to_the_second(src: SourceFile, clock: ast.Call) -> bool:
+    """``datetime.now().strftime("%Y%m%d_%H%M%S")``: a stamp down to the second names one
+    file per try, it does not pick the period the file holds."""
+    parent = src.parents.get(clock)
+    if not (isinstance(parent, ast.Attribute) and parent.value is clock):
+        return False
+    call = src.parents.get(parent)
+    if not (isinstance(call, ast.Call) and call.func is parent):
+        return False
+    if parent.attr == "strftime" and call.args:
+        form = src.constant(call.args[0])
+        return isinstance(form, str) and ("%S" in form or "%f" in form or "%s" in form)
+    return parent.attr in {"timestamp", "isoformat"}
+
+
+# The run's own date as the task context names it.
+RUN_DATE_NAMES = frozenset(
+    {"logical_date", "execution_date", "data_interval_start", "data_interval_end", "ds", "ts"}
+)
+
+
+def run_date_guard_end(src: SourceFile, scope: Scope, returns: list[ast.Return]) -> int | None:
+    """``if logical_date is not None: return logical_date...``: the last line of the first
+    ``if`` that checks the run's own date and returns from it. Later returns (``return
+    now().to_date_string()``) only serve a run whose context has no date."""
+    for node in returns:
+        branch = src.parents.get(node)
+        if (
+            isinstance(branch, ast.If)
+            and node in branch.body
+            and _mentions_run_date(src, branch.test, scope)
+        ):
+            return branch.end_lineno
+    return None
+
+
+def _mentions_run_date(src: SourceFile, expr: ast.expr, scope: Scope, depth: int = 0) -> bool:
+    bindings = src.bindings(scope)
+    for node in src.walk(expr):
+        if isinstance(node, ast.Constant) and node.value in RUN_DATE_NAMES:
+            return True
+        if isinstance(node, ast.Attribute) and node.attr in RUN_DATE_NAMES:
+            return True
+        if isinstance(node, ast.Name):
+            if node.id in RUN_DATE_NAMES:
+                return True
+            if depth == 0 and any(
+                binding.value is not None and _mentions_run_date(src, binding.value, scope, 1)
+                for binding in bindings.get(node.id, ())
+            ):
+                return True
+    return False
+
+
+def stored_position(src: SourceFile, call: ast.Call) -> bool:
+    """``Variable.get(name, default_var=now - 365 days)`` in a module that also sets the
+    Variable: a watermark the task keeps; the clock only seeds the very first run."""
+    if not (src.qualname(call.func) or "").endswith("Variable.get"):
+        return False
+    memo = src.rule_memo.setdefault("clock_variable_set", {})
+    if "set" not in memo:
+        memo["set"] = any(
+            isinstance(node, ast.Call) and (src.qualname(node.func) or "").endswith("Variable.set")
+            for node in src.nodes
+        )
+    return memo["set"]

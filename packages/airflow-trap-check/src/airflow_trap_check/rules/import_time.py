@@ -269,7 +269,18 @@ def _opens_something(src: SourceFile, call: ast.Call) -> bool:
 
 
 def _constructor(src: SourceFile, call: ast.Call) -> str | None:
+    if _keyed_aws_client(src, call):
+        return "an AWS client"
     return _LAZY_CLIENTS.get(src.call_name(call))
+
+
+def _keyed_aws_client(src: SourceFile, call: ast.Call) -> bool:
+    """``boto3.client("s3", aws_access_key_id=..., aws_secret_access_key=...)``: given its keys,
+    boto3 looks up no credentials when the client is made, so making it sends nothing."""
+    if src.call_name(call) not in {"boto3.client", "boto3.resource"}:
+        return False
+    given = {kw.arg for kw in call.keywords}
+    return {"aws_access_key_id", "aws_secret_access_key"} <= given
 
 
 def _hazard(src: SourceFile, call: ast.Call, clients: dict[str, str]) -> str | None:
@@ -311,7 +322,7 @@ def _hazard(src: SourceFile, call: ast.Call, clients: dict[str, str]) -> str | N
     module = name.rsplit(".", 1)[0]
     if last == "connect" and module in _DB_MODULES:
         return f"a database connection (`{name}()`)"
-    if name in _CLIENTS:
+    if name in _CLIENTS and not _keyed_aws_client(src, call):
         return f"{_CLIENTS[name]} (`{last}()`)"
     if name.startswith("google.cloud.") and last == "Client":
         return f"a Google Cloud client (`{name}()`)"

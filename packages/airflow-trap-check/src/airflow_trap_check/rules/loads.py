@@ -121,6 +121,8 @@ def check_unit(
     writes.extend(api_writes(src, unit))
     if not writes:
         return
+    if any(w.kind == "append" for w in writes):
+        writes.extend(refreshes.helper_wipes(ctx, unit))
 
     sources: set[str] = set()
     for _, statement in parsed:

@@ -14,10 +14,16 @@ from __future__ import annotations
 import ast
 import re
 from dataclasses import dataclass
+from pathlib import Path
 
-from airflow_trap_check import sql
+from airflow_trap_check import project, sql
 from airflow_trap_check.base import FileContext
-from airflow_trap_check.rules.writes import api_writes, sql_texts
+from airflow_trap_check.dags import Unit
+from airflow_trap_check.rules import imports
+from airflow_trap_check.rules.clock_helpers import relative_imports
+from airflow_trap_check.rules.clock_terms import argument
+from airflow_trap_check.rules.writes import Write, api_writes, sql_texts
+from airflow_trap_check.source import FUNCTION_TYPES
 
 # A helper whose SQL lives where it cannot be read (a file path built at run time), known by name.
 _WIPING_HELPER = re.compile(r"(^|_)(drop|truncate|recreate|reset|clear)(_\w*)?_?tables?(_|$)")
@@ -81,3 +87,56 @@ def _names_wiping_helper(node: ast.AST) -> bool:
     else:
         return False
     return bool(_WIPING_HELPER.search(name.lower()))
+
+
+def helper_wipes(ctx: FileContext, unit: Unit) -> list[Write]:
+    """``truncate_table("sales")``: a project function that truncates, drops or deletes all of
+    the table it is passed (``f"TRUNCATE TABLE {table_name}"``) wipes the table named here."""
+    src = ctx.src
+    relative, packages = relative_imports(src)
+    imported = {**relative, **project.imported_names(src)}
+    folders: list[Path] | None = None
+    found: list[Write] = []
+    for call in unit.walk():
+        if not isinstance(call, ast.Call) or not any(
+            isinstance(a, ast.Constant) and isinstance(a.value, str)
+            for a in [*call.args, *(k.value for k in call.keywords)]
+        ):
+            continue
+        definitions = [(src, f) for f in src.local_functions(call)]
+        if not definitions and imported:
+            if folders is None:
+                folders = [src.path.parent, *packages, *imports.module_folders(ctx)]
+            called = project.called_definition(src, call, imported, folders, ctx.project_root)
+            if called is not None:
+                definitions.append(called[0])
+        for module, definition in definitions:
+            if not isinstance(definition, FUNCTION_TYPES):
+                continue
+            tables = {}
+            for param in [*definition.args.posonlyargs, *definition.args.args]:
+                value = argument(call, definition, param.arg)
+                if isinstance(value, ast.Constant) and isinstance(value.value, str):
+                    tables[param.arg] = value.value
+            if not tables:
+                continue
+            for node in module.walk(definition):
+                if not isinstance(node, ast.JoinedStr):
+                    continue
+                text = "".join(
+                    str(part.value)
+                    if isinstance(part, ast.Constant)
+                    else tables.get(part.value.id, "{}")
+                    if isinstance(part, ast.FormattedValue) and isinstance(part.value, ast.Name)
+                    else "{}"
+                    for part in node.values
+                )
+                for statement in sql.statements(text):
+                    if (
+                        statement.kind == "replace"
+                        and statement.table is not None
+                        and any(sql.same_table(statement.table, t) for t in tables.values())
+                    ):
+                        verb = statement.text.split()[0].upper()
+                        found.append(Write(call, "replace", statement.table, verb, loads=False))
+    return found

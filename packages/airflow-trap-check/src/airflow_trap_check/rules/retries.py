@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import ast
 import re
+from pathlib import Path
 
 from airflow_trap_check import project
 from airflow_trap_check.base import FileContext
@@ -30,6 +31,14 @@ _SHELL_DOWNLOAD = re.compile(r"\bwget\s|\bcurl\s+(?:[^|;&]*\s)?(-[a-zA-Z]*f[a-zA
 _SHELL_FAIL_FAST = re.compile(r"\b40[34]\b|--retry\b")
 _DBT_TEST_COMMAND = re.compile(r"\bdbt\s+(?:-\S+\s+)*test\b")
 _DBT_TEST_OPERATOR = re.compile(r"Dbt\w*Test\w*Operator$")
+# dbt commands that build models or load seeds: their failures (a lock, a dropped connection)
+# can heal, so a task that runs one as well as dbt test has transient failures too
+_DBT_BUILDS_COMMAND = re.compile(r"\bdbt\s+(?:-\S+\s+)*(run|build|seed|snapshot)\b")
+# Cosmos renders no test task when only models are selected or tests are excluded
+_COSMOS_NO_TESTS = re.compile(
+    r"\bselect\s*=\s*\[\s*(['\"])resource_type:model\1\s*\]"
+    r"|\bexclude\s*=\s*\[[^\]]*resource_type:test\b"
+)
 
 
 def check(ctx: FileContext) -> None:
@@ -68,6 +77,8 @@ def _deterministic_failures_retried(ctx: FileContext, task: TaskDef) -> None:
     command = ctx.src.string(bash) or project.imported_command(ctx, bash) or ""
     if not (_DBT_TEST_COMMAND.search(command) or _DBT_TEST_OPERATOR.search(task.operator)):
         return
+    if _DBT_BUILDS_COMMAND.search(command):
+        return  # like dbt build, the task also runs models
     retries = _retries(ctx, task)
     if retries <= 0 or ctx.model.task_setting(task, "retry_policy") is not None:
         return
@@ -89,7 +100,10 @@ def _cosmos_tests_retried(ctx: FileContext) -> None:
         name = src.call_name(node)
         if not name.endswith(("DbtTaskGroup", "DbtDag")) or "cosmos" not in name.lower():
             continue
-        if "TestBehavior.NONE" in src.segment(node):
+        segment = src.segment(node)
+        if "TestBehavior.NONE" in segment or _COSMOS_NO_TESTS.search(segment):
+            continue
+        if ctx.project_root is not None and not _dbt_tests_defined(ctx.project_root):
             continue
         kwargs = {kw.arg: kw.value for kw in node.keywords if kw.arg}
         own = src.dict_entries(kwargs.get("default_args")) or {}
@@ -110,6 +124,45 @@ def _cosmos_tests_retried(ctx: FileContext) -> None:
                 " a failing test fails the same way on every try, so the retries only delay the "
                 "alert",
             )
+
+
+_DBT_TEST_YAML = re.compile(r"^\s*-?\s*(data_)?tests\s*:", re.MULTILINE)
+_DBT_TESTS: dict[Path, bool] = {}
+
+
+def _dbt_tests_defined(root: Path) -> bool:
+    """Whether a dbt project of the repository defines any test (a ``tests:``/``data_tests:``
+    entry in its YAML, or SQL under its test paths); True when the repository holds no dbt
+    project to read, as nothing shows the tests are absent."""
+    if root not in _DBT_TESTS:
+        projects = [
+            p
+            for p in root.rglob("dbt_project.yml")
+            if not any(
+                part.startswith(".") or part in {"dbt_packages", "dbt_modules", "node_modules"}
+                for part in p.relative_to(root).parts
+            )
+        ]
+        _DBT_TESTS[root] = not projects or any(_project_has_tests(p.parent) for p in projects)
+    return _DBT_TESTS[root]
+
+
+def _project_has_tests(folder: Path) -> bool:
+    if any((folder / "tests").rglob("*.sql")) or any((folder / "test").rglob("*.sql")):
+        return True
+    for pattern in ("*.yml", "*.yaml"):
+        for file in folder.rglob(pattern):
+            if any(
+                part in {"dbt_packages", "dbt_modules", "target"}
+                for part in file.relative_to(folder).parts
+            ):
+                continue
+            try:
+                if _DBT_TEST_YAML.search(file.read_text(errors="replace")):
+                    return True
+            except OSError:
+                continue
+    return False
 
 
 def _too_many(ctx: FileContext) -> None:
