@@ -329,6 +329,8 @@ with DAG("alerts", start_date=datetime(2024, 1, 1), schedule="@daily", catchup=F
         ("pipeline_alerts", False),  # a record of each try, like a log table
         ("dq_alerts", False),
         ("etl_alerts", False),
+        ("marts.data_quality_report", False),  # one quality report row per try
+        ("storm_report", True),
     ],
 )
 def test_only_alerts_about_the_pipeline_are_records_of_each_try(tmp_path, table, reported):

@@ -34,7 +34,8 @@ _STAGING = re.compile(
 # Rows about the pipeline rather than its data: one more per try is the record, not a duplicate.
 _LOG_TABLE = re.compile(
     r"(^|_|\.)(log|logs|audit|audit_log|etl_runs|job_runs|run_log|load_history|pipeline_runs|"
-    r"run_history|table_stats|quality_checks|check_results|metrics)$"
+    r"run_history|table_stats|quality_checks|quality_report|quality_reports|quality_results|"
+    r"check_results|metrics)$"
     r"|(^|_|\.)(dq|quality|pipeline|monitoring|sla|job|etl|dag|task|run|system)_alerts$"
     r"|(^|_|\.)audit_\w+$|^(monitoring|audit|logging|logs|meta|metadata|observability)\.",
     re.IGNORECASE,
