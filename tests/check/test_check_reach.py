@@ -106,13 +106,15 @@ def clock_findings(name: str) -> list[tuple[int, str]]:
     return [(f.line, f.message) for f in check_paths([CLOCK_SOURCES / name]).findings]
 
 
-def test_a_window_counted_back_from_now_is_the_wall_clock_in_the_dag_and_in_a_helper() -> None:
+def test_a_window_counted_from_now_is_the_wall_clock_in_the_dag_and_in_a_helper() -> None:
     ((line, message),) = clock_findings("market_prices.py")
-    assert line == 10 and "`period='5d'` asks for a window counted back" in message
-    ((line, message),) = clock_findings("weather.py")
-    assert line == 11
-    assert "`fetch_recent_days()` (projects/clock_sources/include/weather_api.py)" in message
-    assert "asks for `past_days=7` on line 8" in message
+    assert line == 10 and "`period='5d'` asks for a window counted from the wall clock" in message
+    # the tasks asking for the interval's or the run day's dates (lines 20 and 25) are not reported
+    (recent, tomorrow) = clock_findings("weather.py")
+    assert recent[0] == 18
+    assert "`fetch_recent_days()` (projects/clock_sources/include/weather_api.py)" in recent[1]
+    assert "asks for `past_days=7` on line 8" in recent[1]
+    assert tomorrow[0] == 19 and "asks for `forecast_days=1` on line 18" in tomorrow[1]
 
 
 def test_a_clock_named_object_stored_in_the_lake_is_reported_but_a_backup_copy_is_not() -> None:

@@ -55,8 +55,9 @@ def check(ctx: FileContext) -> None:
             ctx.report(
                 "TP001",
                 node,
-                f"`{window}` asks for a window counted back from the wall clock: a retry or "
-                "backfill would get the days before it runs instead of the run's own interval",
+                f"`{window}` asks for a window counted from the wall clock: a retry or "
+                "backfill would get the days around the moment it runs instead of the run's "
+                "own interval",
             )
 
 

@@ -49,8 +49,8 @@ def check_helper_clocks(ctx: FileContext, flow: ClockFlow) -> None:
                 "TP001",
                 call,
                 f"`{written}()` ({shown}) asks for `{window[1]}` on line {window[0].lineno}, a "
-                "window counted back from the wall clock: a retry or backfill would get the "
-                "days before it runs instead of the run's own interval",
+                "window counted from the wall clock: a retry or backfill would get the "
+                "days around the moment it runs instead of the run's own interval",
             )
             continue
         inside = _clock_inside(inner, definition, end)

@@ -1,8 +1,10 @@
-"""TP001 without a clock call: asking a source for a window counted back from *now*.
+"""TP001 without a clock call: asking a source for a window counted from *now*.
 
 ``yf.download(symbol, period="5d")`` or open-meteo's ``past_days=7`` return the last days
-before the moment the task runs; the API reads the wall clock for the task. A retry next week
-or a backfill of last month gets this week's rows, whatever the run's data interval.
+before the moment the task runs, ``forecast_days=1`` the day it runs in; the API reads the wall
+clock for the task. A retry next week or a backfill of last month gets this week's rows,
+whatever the run's data interval. A request that names its own dates too (``start_date=...``)
+gets those dates.
 """
 
 from __future__ import annotations
@@ -17,12 +19,16 @@ from airflow_trap_check.source import Scope, SourceFile
 WINDOW_KEY = re.compile(
     r"^(past_?(days|hours|weeks|months)|(days|hours|weeks|months)_?(back|ago)|"
     r"look_?back(_?(days|hours|weeks|window|period))?|last_?n_?(days|hours|weeks)|"
-    r"n_?days_?back|since_?days)$",
+    r"n_?days_?back|since_?days|forecast_?(days|hours))$",
     re.IGNORECASE,
 )
 # A period written as a span relative to today, as market-data clients take it.
 RELATIVE_SPAN_KEY = frozenset({"period", "range"})
 RELATIVE_SPAN = re.compile(r"^(\d+(d|wk|mo|y|h)|ytd)$", re.IGNORECASE)
+# A request that also names its dates gets those dates; the window key only shapes the answer.
+EXPLICIT_DATES = re.compile(
+    r"^(start|end|from|to|since|until)(_?(date|day|time|datetime))?$|^date$", re.IGNORECASE
+)
 
 
 def relative_windows(src: SourceFile) -> list[tuple[ast.AST, str]]:
@@ -33,12 +39,21 @@ def relative_windows(src: SourceFile) -> list[tuple[ast.AST, str]]:
             name = src.qualname(node.func) or ""
             if name.startswith(DATE_FACTORIES):
                 continue
+            if any(kw.arg and EXPLICIT_DATES.match(kw.arg) for kw in node.keywords):
+                continue
             for kw in node.keywords:
                 if kw.arg is not None:
                     window = _window(kw.arg, kw.value)
                     if window is not None:
                         found.append((kw.value, window))
+        elif isinstance(node, ast.Constant | ast.JoinedStr):
+            texts = _literal_texts(src, node)
+            if texts is not None and "?" in texts[1]:
+                found.extend((node, window) for window in _query_windows(*texts))
         elif isinstance(node, ast.Dict):
+            named = [k.value for k in node.keys if isinstance(k, ast.Constant)]
+            if any(isinstance(k, str) and EXPLICIT_DATES.match(k) for k in named):
+                continue
             for key, value in zip(node.keys, node.values, strict=True):
                 if isinstance(key, ast.Constant) and isinstance(key.value, str):
                     window = _window(key.value, value)
@@ -47,10 +62,51 @@ def relative_windows(src: SourceFile) -> list[tuple[ast.AST, str]]:
     return found
 
 
+# The same parameters written into a URL's query string (``/v1/forecast?...&forecast_days=1``).
+_QUERY_PARAMETER = re.compile(r"[?&](?P<key>\w+)=(?P<value>[^&#\s'\"{}]*)")
+
+
+def _query_windows(own: str, whole: str) -> list[str]:
+    """Windows in the query parameters a string writes itself (``own``), unless the whole URL
+    (``whole``, with the literals its names hold filled in) also names dates."""
+    if any(EXPLICIT_DATES.match(m.group("key")) for m in _QUERY_PARAMETER.finditer(whole)):
+        return []
+    found = (
+        _literal_window(m.group("key"), m.group("value")) for m in _QUERY_PARAMETER.finditer(own)
+    )
+    return [window for window in found if window is not None]
+
+
+def _literal_texts(src: SourceFile, node: ast.Constant | ast.JoinedStr) -> tuple[str, str] | None:
+    """A string's own literal text (``{}`` where an f-string puts a value) and its text with
+    the literals the f-string's names are bound to filled in; None for a part of an f-string."""
+    if isinstance(node, ast.Constant):
+        if isinstance(node.value, str) and not isinstance(src.parents.get(node), ast.JoinedStr):
+            return node.value, node.value
+        return None
+    own = "".join(v.value if isinstance(v, ast.Constant) else "{}" for v in node.values)
+    return own, _joined_text(src, node, depth=0)
+
+
+def _joined_text(src: SourceFile, node: ast.expr, depth: int) -> str:
+    if isinstance(node, ast.Constant):
+        return node.value if isinstance(node.value, str) else "{}"
+    if isinstance(node, ast.JoinedStr):
+        return "".join(_joined_text(src, value, depth) for value in node.values)
+    if isinstance(node, ast.FormattedValue) and isinstance(node.value, ast.Name) and depth < 2:
+        bound = src.lookup(node.value.id, src.scope_of(node))
+        if len(bound) == 1 and bound[0].kind == "assign":
+            return _joined_text(src, bound[0].value, depth + 1)
+    return "{}"
+
+
 def _window(key: str, value: ast.expr) -> str | None:
     if not isinstance(value, ast.Constant) or isinstance(value.value, bool):
         return None
-    raw = value.value
+    return _literal_window(key, value.value)
+
+
+def _literal_window(key: str, raw: object) -> str | None:
     if WINDOW_KEY.match(key):
         if (isinstance(raw, int) and raw > 0) or (isinstance(raw, str) and raw.isdigit()):
             return f"{key}={raw!r}"
