@@ -253,3 +253,23 @@ def test_max_of_a_surrogate_key_numbers_new_rows_and_is_no_watermark() -> None:
     (sales,) = loads[16]
     assert "task `sales` runs scripts/load_sales.py, where line 12" in sales
     assert "appends to `fact_sales`" in sales
+
+
+COMPOSE = PROJECTS / "compose_containers" / "dags"
+
+
+def test_compose_pip_requirements_and_pythonpath_mounts_resolve_imports() -> None:
+    findings = check_paths([COMPOSE / "warehouse_build.py"]).findings
+    unresolved = [f.message for f in findings if f.code == "TP007"]
+    assert len(unresolved) == 1 and "`quackframes`" in unresolved[0]  # duckdb, lib/ resolve
+
+
+def test_a_dbt_image_running_run_is_dbt_but_test_or_another_image_is_not() -> None:
+    findings = check_paths([COMPOSE / "warehouse_build.py", COMPOSE / "spark_jobs.py"]).findings
+    runs = [f for f in findings if f.code == "TP006"]
+    assert [(Path(f.path).name, f.line) for f in runs] == [("warehouse_build.py", 22)]
+
+
+def test_dbt_test_handed_to_a_callable_with_retries_is_reported_unless_it_also_runs() -> None:
+    findings = check_paths([COMPOSE / "remote_dbt.py"]).findings
+    assert [(f.code, f.line) for f in findings if f.code == "TP009"] == [("TP009", 27)]

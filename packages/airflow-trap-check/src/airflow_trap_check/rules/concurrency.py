@@ -1,8 +1,9 @@
 """TP006: dbt can run in two DAG runs at the same time.
 
 A task runs dbt when its command (BashOperator, @task.bash, DockerOperator, KubernetesPodOperator,
-subprocess/os.system in a python callable) says ``dbt run|build|seed|snapshot|...``, when it
-calls ``dbtRunner().invoke``, or when it is a dbt operator (Cosmos ``Dbt*Operator``,
+subprocess/os.system in a python callable) says ``dbt run|build|seed|snapshot|...`` (or just
+``run ...`` in a dbt image, whose entrypoint is dbt), when it calls ``dbtRunner().invoke``, or when
+it is a dbt operator (Cosmos ``Dbt*Operator``,
 ``DbtTaskGroup``, ``DbtDag``; dbt Cloud is excluded: it queues runs of one job itself).
 Commands that build no relation (``dbt test``, ``compile``, ``docs generate``, ``source
 freshness``) cannot collide on ``__dbt_backup`` and do not count.
@@ -32,11 +33,11 @@ DBT_COMMAND = re.compile(
     r"(?<![\w-])dbt(?:\.exe)?\s+(?:-{1,2}[\w-]+(?:[= ][^\s-]\S*)?\s+)*?"
     r"(run|build|seed|snapshot|run-operation|retry|clone)\b"
 )
+_DBT_IMAGE = re.compile(r"(?<![a-z])dbt(?![a-z])", re.IGNORECASE)
+_DBT_SUBCOMMAND = re.compile(r"\s*(run|build|seed|snapshot)\b")
 _POOLS_SET = re.compile(r"airflow\s+pools\s+set\s+['\"]?([\w.-]+)['\"]?\s+(\d+)")
 _SETTINGS_POOL = re.compile(r"pool_name:\s*['\"]?([\w.-]+)['\"]?\s*\n\s*pool_slot:\s*(\d+)")
-_SKIPPED_KWARGS = frozenset(
-    {"task_id", "doc", "doc_md", "doc_rst", "description", "task_display_name"}
-)
+_SKIPPED_KWARGS = {"task_id", "doc", "doc_md", "doc_rst", "description", "task_display_name"}
 _PROJECT_FILES = re.compile(
     r"(airflow_settings\.ya?ml|.*pool.*\.(json|ya?ml)|.*\.sh|Makefile|.*compose.*\.ya?ml|"
     r"Dockerfile|justfile|Taskfile\.ya?ml|.*\.md)$",
@@ -137,7 +138,11 @@ def _runs_dbt(ctx: FileContext, task: TaskDef) -> str | None:
     last = task.operator.rsplit(".", 1)[-1]
     if last.startswith("Dbt") and not any(w in last for w in ("Cloud", "Test", "Docs")):
         return last
-    custom = _dbt_in_custom_operator(ctx, task) or _dbt_in_project_function(ctx, task)
+    custom = (
+        _dbt_in_custom_operator(ctx, task)
+        or _dbt_in_project_function(ctx, task)
+        or _dbt_image_command(ctx, task)
+    )
     if custom:
         return custom
     roots: list[ast.AST] = list(task.code)
@@ -167,6 +172,20 @@ def _runs_dbt(ctx: FileContext, task: TaskDef) -> str | None:
                     if in_script:
                         return in_script
     return None
+
+
+def _dbt_image_command(ctx: FileContext, task: TaskDef) -> str | None:
+    """A container task of a dbt image (entrypoint ``dbt``) whose command starts with a building
+    subcommand: ``DockerOperator(image="dbt-olist", command="run")``."""
+    image = "" if task.is_taskflow else ctx.src.string(task.kwargs.get("image")) or ""
+    if not _DBT_IMAGE.search(image.rsplit("/", 1)[-1]):
+        return None
+    command = task.kwargs.get("command", task.kwargs.get("arguments"))
+    if isinstance(command, ast.List | ast.Tuple) and command.elts:
+        command = command.elts[0]
+    text = ctx.src.string(command) if command is not None else None
+    match = _DBT_SUBCOMMAND.match(text or "")
+    return f"`{match.group(0)}` in dbt image `{image}`" if match else None
 
 
 def _dbt_in_custom_operator(ctx: FileContext, task: TaskDef) -> str | None:

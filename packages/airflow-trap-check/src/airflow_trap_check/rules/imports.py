@@ -103,6 +103,7 @@ _AIRFLOW_IMAGE_MODULES = frozenset(
         "six",
         "json_merge_patch",
         "jsonschema",
+        "dotenv",  # python-dotenv
     }
 )
 # Import names whose distribution is called something else.
@@ -156,6 +157,13 @@ _PROJECT_MODULE_NAME = re.compile(
     r"|^(helpers?|utils?)_\w+$"
 )
 _REQUIREMENT_NAME = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)")
+# The official compose file installs `_PIP_ADDITIONAL_REQUIREMENTS` when a container starts
+# (`- _PIP_ADDITIONAL_REQUIREMENTS=a b`, `_PIP_ADDITIONAL_REQUIREMENTS: ${_PIP_...:-a b}`).
+_COMPOSE_PIP = re.compile(
+    r"_PIP_ADDITIONAL_REQUIREMENTS['\"]?\s*[:=]\s*['\"]?(?:\$\{\w+:-)?(?P<args>[^}'\"\n]*)"
+)
+# `- PYTHONPATH=/opt/airflow/scripts` or `PYTHONPATH: /opt/airflow/include:/opt/airflow/src`
+_COMPOSE_PYTHONPATH = re.compile(r"\bPYTHONPATH['\"]?\s*[:=]\s*['\"]?(?P<paths>[^'\"\s]+)")
 
 
 def check(ctx: FileContext) -> None:
@@ -240,7 +248,36 @@ def module_folders(ctx: FileContext) -> list[Path]:
     Airflow home), and the project's usual source folders.
     """
     folders = list(_module_folders(ctx.src.path.parent, ctx.project_root))
-    return folders + [f for f in project_sys_path(ctx.src, ctx.project_root) if f not in folders]
+    added = [*project_sys_path(ctx.src, ctx.project_root), *_compose_pythonpath(ctx.project_root)]
+    return folders + [f for f in dict.fromkeys(added) if f not in folders]
+
+
+@cache
+def _compose_pythonpath(root: Path | None) -> tuple[Path, ...]:
+    """Project folders mounted into the containers at a path the compose file puts on
+    PYTHONPATH (``- ./scripts:/opt/airflow/scripts`` with ``PYTHONPATH=/opt/airflow/scripts``)."""
+    if root is None:
+        return ()
+    mounts = compose_mounts(root)
+    folders: list[Path] = []
+    for text in _compose_texts(root):
+        for match in _COMPOSE_PYTHONPATH.finditer(text):
+            for path in match.group("paths").split(":"):
+                folder = mounts.get(path.rstrip("/"))
+                if folder is not None and folder.is_dir() and folder not in folders:
+                    folders.append(folder)
+    return tuple(folders)
+
+
+@cache
+def _compose_texts(root: Path) -> tuple[str, ...]:
+    texts = []
+    for compose in sorted([*root.glob("*compose*.y*ml"), *root.glob("*/*compose*.y*ml")]):
+        try:
+            texts.append(compose.read_text(errors="replace"))
+        except OSError:
+            continue
+    return tuple(texts)
 
 
 @cache
@@ -303,6 +340,13 @@ def _declared(root: Path) -> frozenset[str] | None:
                 if requirement and not word.startswith("-"):
                     found = True
                     names.add(_normalise(requirement.group(1)))
+    for text in _compose_texts(root):
+        for match in _COMPOSE_PIP.finditer(text):
+            for word in match.group("args").split():
+                requirement = _REQUIREMENT_NAME.match(word)
+                if requirement and not word.startswith("-"):
+                    found = True
+                    names.add(_normalise(requirement.group(1)))
     for name in list(names):
         if name.startswith(_PROVIDER):
             names.update(_PROVIDER_CLIENTS.get(name.removeprefix(_PROVIDER), ()))
@@ -314,3 +358,5 @@ def clear_cache() -> None:
     has_module.cache_clear()
     _module_folders.cache_clear()
     _declared.cache_clear()
+    _compose_texts.cache_clear()
+    _compose_pythonpath.cache_clear()

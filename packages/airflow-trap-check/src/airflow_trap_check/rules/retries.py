@@ -74,7 +74,9 @@ def _deterministic_failures_retried(ctx: FileContext, task: TaskDef) -> None:
     if task.is_taskflow:
         return
     bash = task.kwargs.get("bash_command")
-    command = ctx.src.string(bash) or project.imported_command(ctx, bash) or ""
+    command = (
+        ctx.src.string(bash) or project.imported_command(ctx, bash) or _passed_command(ctx, task)
+    )
     if not (_DBT_TEST_COMMAND.search(command) or _DBT_TEST_OPERATOR.search(task.operator)):
         return
     if _DBT_BUILDS_COMMAND.search(command):
@@ -88,6 +90,18 @@ def _deterministic_failures_retried(ctx: FileContext, task: TaskDef) -> None:
         f"task `{task.label}` runs dbt test with retries={retries}: a failing test fails the same "
         "way on every try, so the retries only delay the alert",
     )
+
+
+def _passed_command(ctx: FileContext, task: TaskDef) -> str:
+    """The shell commands a task hands its callable or container as literal strings
+    (``op_kwargs={"cmd": "dbt test"}``, ``command="dbt test"``, ``arguments=[...]``)."""
+    texts = []
+    for key in ("op_kwargs", "op_args", "command", "cmds", "arguments"):
+        value = task.kwargs.get(key)
+        for node in ast.walk(value) if value is not None else ():
+            if isinstance(node, ast.Constant | ast.JoinedStr):
+                texts.append(ctx.src.string(node) or "")
+    return " ; ".join(texts)
 
 
 def _cosmos_tests_retried(ctx: FileContext) -> None:

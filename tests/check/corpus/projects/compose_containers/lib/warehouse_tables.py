@@ -1,0 +1,2 @@
+# expect: none
+TABLES = {"orders": ["order_id", "amount"], "customers": ["customer_id", "name"]}
