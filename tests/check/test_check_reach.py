@@ -253,3 +253,36 @@ def test_max_of_a_surrogate_key_numbers_new_rows_and_is_no_watermark() -> None:
     (sales,) = loads[16]
     assert "task `sales` runs scripts/load_sales.py, where line 12" in sales
     assert "appends to `fact_sales`" in sales
+
+
+CLOCK_REACH = PROJECTS / "clock_reach" / "dags"
+
+
+def test_a_clock_value_set_at_the_top_of_an_imported_settings_module_is_a_clock_reading() -> None:
+    result = check_paths([CLOCK_REACH / "daily_export.py"])
+    found = {(f.code, f.line) for f in result.findings}
+    assert found == {("TP001", 17), ("TP001", 22)}  # the folder name and the op_kwargs value
+    assert all("`report_day` is the wall clock read when" in f.message for f in result.findings)
+    # keep_days and export_root, from the same module, read no clock
+    assert not [
+        f for f in result.findings if "keep_days" in f.message or "export_root" in f.message
+    ]
+
+
+def test_a_task_helper_reading_rows_of_a_window_counted_back_from_the_database_clock() -> None:
+    result = check_paths([CLOCK_REACH / "daily_rollup.py"])
+    found = [(f.code, f.line) for f in result.findings]
+    assert found == [("TP001", 18)]
+    assert "`rows_of_yesterday` (dags/jobs/exporter.py)" in result.findings[0].message
+    # a COUNT of today's loaded rows and a grouped health report are not reported (lines 20-21);
+    # the helper module on its own runs in no task, so its SELECT is not reported there
+    assert check_paths([CLOCK_REACH / "jobs" / "exporter.py"]).findings == []
+
+
+def test_a_signature_nonce_and_a_last_extraction_record_pick_no_period() -> None:
+    assert check_paths([CLOCK_REACH / "signed_api.py"]).findings == []
+
+
+def test_a_line_unindented_to_no_outer_level_is_read_in_its_block_and_still_reported() -> None:
+    result = check_paths([CLOCK_REACH / "stray_indent.py"])
+    assert {(f.code, f.line) for f in result.findings} == {("TP001", 12), ("TP007", 24)}
