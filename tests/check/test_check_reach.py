@@ -273,3 +273,36 @@ def test_a_dbt_image_running_run_is_dbt_but_test_or_another_image_is_not() -> No
 def test_dbt_test_handed_to_a_callable_with_retries_is_reported_unless_it_also_runs() -> None:
     findings = check_paths([COMPOSE / "remote_dbt.py"]).findings
     assert [(f.code, f.line) for f in findings if f.code == "TP009"] == [("TP009", 27)]
+
+
+CLOCK_REACH = PROJECTS / "clock_reach" / "dags"
+
+
+def test_a_clock_value_set_at_the_top_of_an_imported_settings_module_is_a_clock_reading() -> None:
+    result = check_paths([CLOCK_REACH / "daily_export.py"])
+    found = {(f.code, f.line) for f in result.findings}
+    assert found == {("TP001", 17), ("TP001", 22)}  # the folder name and the op_kwargs value
+    assert all("`report_day` is the wall clock read when" in f.message for f in result.findings)
+    # keep_days and export_root, from the same module, read no clock
+    assert not [
+        f for f in result.findings if "keep_days" in f.message or "export_root" in f.message
+    ]
+
+
+def test_a_task_helper_reading_rows_of_a_window_counted_back_from_the_database_clock() -> None:
+    result = check_paths([CLOCK_REACH / "daily_rollup.py"])
+    found = [(f.code, f.line) for f in result.findings]
+    assert found == [("TP001", 18)]
+    assert "`rows_of_yesterday` (dags/jobs/exporter.py)" in result.findings[0].message
+    # a COUNT of today's loaded rows and a grouped health report are not reported (lines 20-21);
+    # the helper module on its own runs in no task, so its SELECT is not reported there
+    assert check_paths([CLOCK_REACH / "jobs" / "exporter.py"]).findings == []
+
+
+def test_a_signature_nonce_and_a_last_extraction_record_pick_no_period() -> None:
+    assert check_paths([CLOCK_REACH / "signed_api.py"]).findings == []
+
+
+def test_a_line_unindented_to_no_outer_level_is_read_in_its_block_and_still_reported() -> None:
+    result = check_paths([CLOCK_REACH / "stray_indent.py"])
+    assert {(f.code, f.line) for f in result.findings} == {("TP001", 12), ("TP007", 24)}

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import ast
+import io
 import re
+import tokenize
 from pathlib import Path
 
 from airflow_trap_check.source import SourceFile
@@ -41,12 +43,27 @@ def parse(path: Path, data: bytes) -> tuple[SourceFile | None, SyntaxError | Non
 
 
 _EMPTY_BODY = re.compile(r"^expected an indented block after .* on line (\d+)")
+_STRAY_UNINDENT = "unindent does not match any outer indentation level"
 
 
 def _fill_empty_bodies(data: bytes, error: SyntaxError) -> tuple[ast.Module, bytes] | None:
-    """``def f():`` followed by nothing but comments, read as ``def f(): pass``."""
+    """``def f():`` followed by nothing but comments, read as ``def f(): pass``; a line
+    unindented to no level of the blocks around it (``    a >> b`` after a body at eight
+    spaces) read as a line of the innermost block it falls short of."""
     lines = data.decode("utf-8", errors="replace").splitlines()
     for _ in range(10):
+        if error.msg == _STRAY_UNINDENT and error.lineno and 0 < error.lineno <= len(lines):
+            index = error.lineno - 1
+            level = _enclosing_level(lines[:index], len(lines[index]) - len(lines[index].lstrip()))
+            if level is None:
+                return None
+            lines[index] = " " * level + lines[index].lstrip()
+            candidate = "\n".join(lines).encode()
+            try:
+                return ast.parse(candidate), candidate
+            except SyntaxError as again:
+                error = again
+            continue
         match = _EMPTY_BODY.match(error.msg or "")
         if match is None or not 0 < int(match.group(1)) <= len(lines):
             return None
@@ -102,3 +119,21 @@ def _salvage(data: bytes, error: SyntaxError) -> tuple[ast.Module, bytes] | None
         next_error = best[1]
         error = next_error
     return None
+
+
+def _enclosing_level(before: list[str], indent: int) -> int | None:
+    """The indentation of the innermost open block deeper than ``indent``, from the INDENT
+    tokens of the lines before the stray one."""
+    levels = [0]
+    try:
+        for token in tokenize.generate_tokens(io.StringIO("\n".join(before) + "\n").readline):
+            if token.start[0] > len(before):
+                break  # the blocks closed at the end of the text are still open at the line
+            if token.type == tokenize.INDENT:
+                levels.append(len(token.string.expandtabs()))
+            elif token.type == tokenize.DEDENT:
+                levels.pop()
+    except (SyntaxError, tokenize.TokenError):
+        return None
+    deeper = [level for level in levels if level > indent]
+    return min(deeper) if deeper else None

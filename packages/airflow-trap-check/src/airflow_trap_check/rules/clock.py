@@ -15,8 +15,7 @@ from pathlib import Path
 from airflow_trap_check import project
 from airflow_trap_check.base import FileContext
 from airflow_trap_check.dags import AirflowModel
-from airflow_trap_check.rules import imports
-from airflow_trap_check.rules.clock_helpers import check_helper_clocks, relative_imports
+from airflow_trap_check.rules import clock_helpers, imports
 from airflow_trap_check.rules.clock_sinks import SinkSearch
 from airflow_trap_check.rules.clock_terms import (
     BOUNDARY_KEY,
@@ -47,9 +46,10 @@ def check(ctx: FileContext) -> None:
     uses_helpers = ctx.project_root is not None and bool(project.imported_names(src))
     if uses_helpers or any(isinstance(n, ast.Call) and is_clock(src, n) for n in src.nodes):
         flow = _ClockFlow(ctx)
-        flow.run()
+        flow.solve()
+        flow.report()
         if uses_helpers:
-            check_helper_clocks(ctx, flow)
+            clock_helpers.check_helper_clocks(ctx, flow)
     if ctx.model.dags or ctx.model.tasks:
         for node, window in relative_windows(src):
             ctx.report(
@@ -69,7 +69,9 @@ class _ClockFlow(SinkSearch):
     def __init__(self, ctx: FileContext, depth: int = 0):
         self.ctx = ctx
         self.depth = depth
-        relative, self._packages = relative_imports(ctx.src) if ctx.project_root else ({}, [])
+        relative, self._packages = (
+            clock_helpers.relative_imports(ctx.src) if ctx.project_root else ({}, [])
+        )
         self._imported = {**relative, **project.imported_names(ctx.src)} if ctx.project_root else {}
         self.src = ctx.src
         self.scopes: list[Scope] = [self.src.tree]
@@ -85,16 +87,10 @@ class _ClockFlow(SinkSearch):
         self.kinds: dict[ast.Call, frozenset[str]] = {}
         self.used: dict[ast.Call, tuple[int, str]] = {}
         self.archived: set[ast.Call] = set()
-        self.windows: list[tuple[ast.AST, str]] | None = (
-            None  # clock readings naming an archive or backup copy
-        )
+        self.windows: list[tuple[ast.AST, str]] | None = None  # its relative_windows, once asked
         self.operator_calls = {id(t.node) for t in ctx.model.tasks if not t.is_taskflow}
         self.dag_calls = {id(d.node) for d in ctx.model.dags}
         self.dag_calls |= {id(d.anchor) for d in ctx.model.dags if d.anchor is not None}
-
-    def run(self) -> None:
-        self.solve()
-        self.report()
 
     def solve(self) -> None:
         """Taints and sinks to a fixed point: what each function's parameters reach, too."""
@@ -118,13 +114,17 @@ class _ClockFlow(SinkSearch):
                 continue  # a scratch file named by the day, written and deleted again
             if kinds and kinds <= {"path", "remove", "xcom"} and to_the_second(self.src, source):
                 continue  # a file named by the moment it is made, unique per try: no period
+            if to_the_second(self.src, source) and source in clock_helpers.signed(self):
+                continue  # the nonce of a request signature (Marvel's ts + md5), no period
             text = self.src.segment(source)
-            if len(text) > 40:
-                text = text[:37] + "..."
+            text = text if len(text) <= 40 else text[:37] + "..."
+            how = "reads the wall clock"
+            if isinstance(source, ast.Name | ast.Attribute):  # imported from a project module
+                how = "is the wall clock read when its module is imported,"
             self.ctx.report(
                 "TP001",
                 source,
-                f"`{text}` reads the wall clock and reaches {sink}: a retry or backfill "
+                f"`{text}` {how} and reaches {sink}: a retry or backfill "
                 "would process the current period instead of the run's own",
             )
 
@@ -300,11 +300,12 @@ class _ClockFlow(SinkSearch):
             node = stack.pop()
             if isinstance(node, ast.Name):
                 if isinstance(node.ctx, ast.Load):
-                    out |= self.lookup(node.id, scope)
+                    out |= self.lookup(node.id, scope) or clock_helpers.imported_clock(self, node)
             elif isinstance(node, ast.Attribute):
                 key = dotted(node)
                 if key is not None and key in self.attrs:
                     out |= self.attrs[key]
+                out |= clock_helpers.imported_clock(self, node)
                 stack.append(node.value)
             elif isinstance(node, ast.Call):
                 if is_clock(self.src, node):

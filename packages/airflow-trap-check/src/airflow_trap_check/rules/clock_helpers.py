@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING
 
 from airflow_trap_check import project
 from airflow_trap_check.base import FileContext
+from airflow_trap_check.rules import imports
+from airflow_trap_check.rules.clock_terms import EMPTY, Taint, is_clock
 from airflow_trap_check.rules.clock_windows import relative_windows
 from airflow_trap_check.source import SourceFile
 
@@ -117,3 +119,64 @@ def relative_imports(src: SourceFile) -> tuple[dict[str, tuple[str, str | None]]
                 if alias.name != "*":
                     names[alias.asname or alias.name] = (statement.module, alias.name)
     return names, packages
+
+
+def imported_clock(flow: ClockFlow, node: ast.Name | ast.Attribute) -> Taint:
+    """``yesterday`` imported from a project config module that sets ``yesterday =
+    date.today() - timedelta(days=1)`` at its top level: the value is the clock read when the
+    module is imported, so the name is a clock reading here."""
+    if not flow._imported or (isinstance(node, ast.Name) and node.id not in flow._imported):
+        return EMPTY
+    target = project.imported_target(node, flow._imported)
+    if target is None:
+        return EMPTY
+    folders = [*imports.module_folders(flow.ctx), *flow._packages]
+    file = project.module_file(target[0], folders, flow.ctx.project_root)
+    source = project.parsed(file) if file is not None else None
+    if source is None:
+        return EMPTY
+    memo = source.rule_memo.setdefault("module_clocks", {})
+    if target[1] not in memo:
+        memo[target[1]] = _module_clock(source, target[1], 0)
+    return frozenset({node}) if memo[target[1]] else EMPTY  # type: ignore[arg-type]
+
+
+def _module_clock(source: SourceFile, name: str, depth: int) -> bool:
+    """Whether the module-level value of ``name`` reads the clock, directly or through other
+    module-level names (``today = date.today()``, ``yesterday = today - ...``)."""
+    values = [
+        statement.value
+        for statement in source.tree.body
+        if isinstance(statement, ast.Assign)
+        and any(isinstance(t, ast.Name) and t.id == name for t in statement.targets)
+    ]
+    for value in values:
+        for node in source.walk(value):
+            if isinstance(node, ast.Call) and is_clock(source, node):
+                return True
+            if (
+                isinstance(node, ast.Name)
+                and node.id != name
+                and depth < 2
+                and _module_clock(source, node.id, depth + 1)
+            ):
+                return True
+    return False
+
+
+_SIGNING = ("hashlib.", "hmac.")
+
+
+def signed(flow: ClockFlow) -> Taint:
+    """Clock readings that go into a hash or HMAC: a request signature's timestamp (``ts`` with
+    ``md5(ts + private_key + public_key)``) proves the request is fresh, it picks no data."""
+    memo = flow.src.rule_memo.setdefault("signed_clocks", {})
+    if "taint" not in memo:
+        out: set = set()
+        for node in flow.src.nodes:
+            if isinstance(node, ast.Call) and flow.src.call_name(node).startswith(_SIGNING):
+                scope = flow.src.scope_of(node)
+                for arg in [*node.args, *(kw.value for kw in node.keywords)]:
+                    out |= flow.taint(arg, scope)
+        memo["taint"] = frozenset(out)
+    return memo["taint"]

@@ -4,6 +4,7 @@ another task turns into a boundary. A log line, a print or an exception message 
 from __future__ import annotations
 
 import ast
+import re
 
 from airflow_trap_check.base import is_output_call
 from airflow_trap_check.rules.clock_terms import (
@@ -34,6 +35,9 @@ from airflow_trap_check.rules.clock_terms import (
     argument,
 )
 from airflow_trap_check.source import FUNCTION_TYPES, Scope, SourceFile
+
+# A call recording when the last run happened, whatever it is named after.
+LAST_RUN_RECORD = re.compile(r"(update|set|save|store|write|record|put)_last_")
 
 
 class SinkSearch:
@@ -272,6 +276,8 @@ class SinkSearch:
             self._hit(self.taint(call.args[1], scope), call, "`Variable.set()`", scope)
             return
         last = name.rsplit(".", 1)[-1].lower()
+        if LAST_RUN_RECORD.match(last):
+            return  # update_last_extraction_date(now): a record of when it ran, not a period
         if any(verb in last for verb in FETCH_VERBS) and not name.startswith(("json.", "yaml.")):
             taint = EMPTY
             for arg in [*call.args, *(kw.value for kw in call.keywords)]:

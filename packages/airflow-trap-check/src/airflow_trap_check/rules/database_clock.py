@@ -9,10 +9,12 @@ read-only query (a health report).
 
 from __future__ import annotations
 
+import ast
 import re
 
-from airflow_trap_check import sql
+from airflow_trap_check import project, sql
 from airflow_trap_check.base import FileContext
+from airflow_trap_check.rules import imports
 from airflow_trap_check.rules.writes import sql_texts
 
 _MOVES_ROWS = frozenset({"append", "upsert", "merge"})
@@ -26,8 +28,17 @@ _CLOCK = re.compile(
     r"current_date|curdate|systimestamp)\b\s*(\(\s*\))?"
 )
 
+# the clock minus a span: the start of a window counted back from now
+_WINDOW = re.compile(
+    r"\b(now|getdate|sysdate|current_timestamp|localtimestamp|current_date|curdate)\b\s*"
+    r"(\(\s*\))?\s*-\s*(interval\b|\d)|\b(dateadd|date_sub|date_add|timestampadd|subdate)\s*\("
+    r"[^;]*?\b(now|getdate|sysdate|current_timestamp|current_date|curdate)\b"
+)
+_AGGREGATE = re.compile(r"\b(count|max|min|sum|avg|bool_and|bool_or|exists)\s*\(")
+
 
 def check(ctx: FileContext) -> None:
+    _check_helpers(ctx)
     text = ctx.src.text.lower()
     if not _CLOCK.search(text) and ".sql" not in text:
         return  # most files: no clock function in their SQL, nor a .sql file that may hold one
@@ -37,27 +48,78 @@ def check(ctx: FileContext) -> None:
             if id(item.node) in reported:
                 continue
             for statement in sql.statements(item.text):
-                clock = _clock_in_row_filter(statement)
+                clock = _clock_in_row_filter(statement, bool(ctx.model.tasks))
                 if clock is None:
                     continue
                 reported.add(id(item.node))
+                table = f"`{statement.table}`" if statement.table else "its table"
+                does = "reads" if statement.kind == "select" else f"moves into {table}"
                 ctx.report(
                     "TP001",
                     item.node,
                     f"the database's clock (`{clock}`) picks the rows this "
-                    f"{statement.text.split()[0].upper()} moves into "
-                    f"{f'`{statement.table}`' if statement.table else 'its table'}: a retry or "
-                    "backfill would move the current window instead of the run's own",
+                    f"{statement.text.split()[0].upper()} {does}: a retry or backfill would "
+                    "move the current window instead of the run's own",
                 )
                 break
 
 
-def _clock_in_row_filter(statement: sql.Statement) -> str | None:
-    if statement.kind not in _MOVES_ROWS:
+def _clock_in_row_filter(statement: sql.Statement, reads: bool = True) -> str | None:
+    """``reads``: a SELECT counts too (the code runs in a task)."""
+    if statement.kind not in _MOVES_ROWS and not (reads and statement.kind == "select"):
         return None
     lowered = statement.text.lower()
     for match in _SELECT_WHERE.finditer(lowered):
-        clock = _CLOCK.search(match.group("where"))
-        if clock:
-            return clock.group(0).upper().replace(" ", "")
+        where = match.group("where")
+        clock = _CLOCK.search(where)
+        if clock is None:
+            continue
+        if statement.kind == "select":
+            # a read picks the period when it fetches rows from a window counted back from the
+            # clock; a count or a check reading back what the run stamped today does not
+            clock = _WINDOW.search(where)
+            if clock is None or _aggregates(match.group(0)) or "group by" in lowered:
+                continue
+        return clock.group(0).upper().replace(" ", "")
     return None
+
+
+def _aggregates(select: str) -> bool:
+    """A count, a sum, a group: a report about the rows, not the rows themselves."""
+    listed = select[select.index("select") + 6 : select.index("from")]
+    return bool(_AGGREGATE.search(listed))
+
+
+def _check_helpers(ctx: FileContext) -> None:
+    """SQL in a project function a task runs (``python_callable=get_rows`` imported from
+    ``scripts/aggregate.py``), reported where the task names it."""
+    imported = project.imported_names(ctx.src) if ctx.project_root else {}
+    if not imported:
+        return
+    folders = imports.module_folders(ctx)
+    done: set[int] = set()
+    for task in ctx.model.tasks:
+        func = task.kwargs.get("python_callable")
+        target = project.imported_target(func, imported) if func is not None else None
+        found = project.definition_in(*target[:2], folders, ctx.project_root) if target else None
+        if found is None or id(found[1]) in done:
+            continue
+        done.add(id(found[1]))
+        helper, definition = found
+        for node in helper.walk(definition):
+            text = helper.string(node) if isinstance(node, ast.Constant) else None
+            clock = None
+            for statement in sql.statements(text) if text and _CLOCK.search(text.lower()) else []:
+                clock = _clock_in_row_filter(statement)
+                if clock is not None:
+                    break
+            if clock is not None:
+                shown = helper.path.relative_to(ctx.project_root).as_posix()  # type: ignore[arg-type]
+                ctx.report(
+                    "TP001",
+                    func,  # type: ignore[arg-type]
+                    f"`{target[2]}` ({shown}) runs SQL on line {node.lineno} whose row filter "  # type: ignore[index]
+                    f"the database's clock (`{clock}`) sets: a retry or backfill would read or "
+                    "move the current window instead of the run's own",
+                )
+                break
