@@ -18,6 +18,7 @@ import pytest
 
 from taxi_pipeline.core.months import Month
 from taxi_pipeline.local.airflow import LocalAirflow
+from taxi_pipeline.local.airflow_status import LocalAirflowError
 from tests.support import airflow_runs
 from tests.support.sample_months import month_report, rows_in_sample
 from tests.support.timings import TIMINGS
@@ -180,6 +181,21 @@ def test_a_month_past_its_deadline_fails_on_the_first_try(airflow, reprocessed, 
         t["task_id"]: t["state"] for t in airflow.task_instances() if t["run_id"] == run_id
     }
     assert downstream["dbt_run"] == downstream["dbt_test"] == "upstream_failed"
+
+
+def test_a_backfill_right_after_another_waits_for_its_slot_and_one_in_progress_is_named(
+    airflow, reprocessed, tlc_mirror
+):
+    tlc_mirror.reset()
+    first = airflow.create_backfill(NEVER_PUBLISHED, NEVER_PUBLISHED, reprocess="failed")
+    with pytest.raises(LocalAirflowError, match=rf"backfill {first} of taxi_pipeline is still"):
+        airflow.create_backfill(NEVER_PUBLISHED, NEVER_PUBLISHED, reprocess="failed")
+    # its run has finished, but the scheduler marks the backfill complete only later
+    airflow.wait_for_backfill(first, timeout_s=RUN_TIMEOUT_S, marked_complete=False)
+    second = airflow.create_backfill(NEVER_PUBLISHED, NEVER_PUBLISHED, reprocess="failed")
+    assert second > first
+    runs = airflow.wait_for_backfill(second, timeout_s=RUN_TIMEOUT_S)
+    assert [r["state"] for r in runs] == ["failed"]
 
 
 def test_a_manual_run_without_a_month_fails_at_once_saying_how_to_trigger(airflow, reprocessed):

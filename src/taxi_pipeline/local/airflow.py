@@ -272,6 +272,7 @@ class LocalAirflow(AirflowConfig, AirflowProcesses, AirflowMetadata):
         if reprocess not in ("none", "completed", "failed"):
             raise LocalAirflowError(f"reprocess must be none, completed or failed, not {reprocess}")
         self.unpause(dag_id)
+        self.wait_for_backfill_slot(dag_id)
         args = [
             "backfill",
             "create",
