@@ -19,8 +19,9 @@ def parse(path: Path, data: bytes) -> tuple[SourceFile | None, SyntaxError | Non
     A PEP 701 f-string (Python 3.12) is valid for the Python Airflow runs but not for this one;
     blanking the offending lines keeps the rest of the file checkable instead of guessing, and
     no error is returned. A function or block left with only comments as its body fails on
-    every Python: the error is returned, together with the file read as if each such body were
-    ``pass``, so what the rest of the file does is still checked.
+    every Python, and so does a line indented to no enclosing level: the error is returned,
+    together with the file read as if each such body were ``pass`` and each such line were at
+    the nearest level, so what the rest of the file does is still checked.
     """
     try:
         tree = ast.parse(data, filename=str(path))
@@ -44,23 +45,46 @@ _EMPTY_BODY = re.compile(r"^expected an indented block after .* on line (\d+)")
 
 
 def _fill_empty_bodies(data: bytes, error: SyntaxError) -> tuple[ast.Module, bytes] | None:
-    """``def f():`` followed by nothing but comments, read as ``def f(): pass``."""
+    """``def f():`` followed by nothing but comments, read as ``def f(): pass``; a line
+    indented to no enclosing level, read at the nearest level below it."""
     lines = data.decode("utf-8", errors="replace").splitlines()
     for _ in range(10):
-        match = _EMPTY_BODY.match(error.msg or "")
-        if match is None or not 0 < int(match.group(1)) <= len(lines):
-            return None
-        index = int(match.group(1)) - 1
-        header = lines[index].rstrip()
-        if not header.endswith(":"):
-            return None  # a comment after the colon, or a header over several lines
-        lines[index] = header + " pass"  # same line numbers, so positions stay true
+        if (error.msg or "").startswith("unindent does not match"):
+            if not _dedent(lines, (error.lineno or 0) - 1):
+                return None
+        else:
+            match = _EMPTY_BODY.match(error.msg or "")
+            if match is None or not 0 < int(match.group(1)) <= len(lines):
+                return None
+            index = int(match.group(1)) - 1
+            header = lines[index].rstrip()
+            if not header.endswith(":"):
+                return None  # a comment after the colon, or a header over several lines
+            lines[index] = header + " pass"  # same line numbers, so positions stay true
         candidate = "\n".join(lines).encode()
         try:
             return ast.parse(candidate), candidate
         except SyntaxError as again:
             error = again
     return None
+
+
+def _dedent(lines: list[str], index: int) -> bool:
+    """A line indented to no enclosing level, moved out to the nearest one below it."""
+    if not 0 <= index < len(lines):
+        return False
+    line = lines[index]
+    width = len(line) - len(line.lstrip())
+    levels = [
+        len(other) - len(other.lstrip())
+        for other in lines[:index]
+        if other.strip() and not other.lstrip().startswith("#")
+    ]
+    below = [level for level in levels if level < width]
+    if not below:
+        return False
+    lines[index] = " " * max(below) + line.lstrip()
+    return True
 
 
 def _salvage(data: bytes, error: SyntaxError) -> tuple[ast.Module, bytes] | None:
