@@ -306,3 +306,46 @@ def test_a_signature_nonce_and_a_last_extraction_record_pick_no_period() -> None
 def test_a_line_unindented_to_no_outer_level_is_read_in_its_block_and_still_reported() -> None:
     result = check_paths([CLOCK_REACH / "stray_indent.py"])
     assert {(f.code, f.line) for f in result.findings} == {("TP001", 12), ("TP007", 24)}
+
+
+LOADS = PROJECTS / "load_reach" / "dags"
+
+
+def test_an_imported_task_group_is_followed_into_the_helper_its_task_calls() -> None:
+    (append,) = messages(LOADS / "weekly_rides.py", "TP003")
+    assert "`load_week()` (dags/groups.py, which calls into dags/bq_load.py)" in append
+    assert "load_table_from_dataframe() appends to `rides`" in append
+
+
+def test_the_helpers_an_imported_callable_calls_are_its_load() -> None:
+    (append,) = messages(LOADS / "readings.py", "TP003")
+    assert "`run_pipeline()` (dags/pipeline.py, which calls into src/readings_store.py)" in append
+    assert "insert_rows_json() appends to `readings`" in append
+
+
+def test_a_staging_table_nothing_empties_is_reported_and_one_a_task_truncates_is_not() -> None:
+    (append,) = messages(LOADS / "bike_trips.py", "TP003")
+    assert "COPY appends to `stg_trips`" in append
+    # TRUNCATE TABLE IF EXISTS in an upstream task empties it before each load
+    assert check_paths([LOADS / "bike_trips_refresh.py"]).findings == []
+
+
+def test_a_delete_of_the_day_is_wider_than_a_sub_daily_run() -> None:
+    (wider,) = messages(LOADS / "ticks_every_15m.py", "TP003")
+    assert "task `load` calls `load_ticks()` (warehouse/ticks.py), where line 10" in wider
+    assert "removes the whole day, but task `load` runs more often than daily" in wider
+    # once a day, the day deleted is the run's own
+    assert check_paths([LOADS / "ticks_daily.py"]).findings == []
+
+
+def test_a_count_of_the_stored_rows_is_no_filter_of_the_rows_inserted() -> None:
+    (delete,) = messages(LOADS / "monthly_trips.py", "TP004")
+    assert "scoped by `pickup_datetime`" in delete
+    assert messages(LOADS / "monthly_trips.py", "TP003") == []
+    assert check_paths([LOADS / "monthly_trips_filtered.py"]).findings == []
+
+
+def test_a_file_with_a_line_at_no_indentation_level_is_still_read() -> None:
+    findings = check_paths([LOADS / "broken_indent.py"]).findings
+    assert [(f.code, f.line) for f in findings] == [("TP003", 14), ("TP007", 22)]
+    assert "unindent does not match" in findings[1].message

@@ -21,8 +21,9 @@ def parse(path: Path, data: bytes) -> tuple[SourceFile | None, SyntaxError | Non
     A PEP 701 f-string (Python 3.12) is valid for the Python Airflow runs but not for this one;
     blanking the offending lines keeps the rest of the file checkable instead of guessing, and
     no error is returned. A function or block left with only comments as its body fails on
-    every Python: the error is returned, together with the file read as if each such body were
-    ``pass``, so what the rest of the file does is still checked.
+    every Python, and so does a line indented to no enclosing level: the error is returned,
+    together with the file read as if each such body were ``pass`` and each such line were at
+    the nearest level, so what the rest of the file does is still checked.
     """
     try:
         tree = ast.parse(data, filename=str(path))

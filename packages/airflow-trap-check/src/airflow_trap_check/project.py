@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import ast
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from functools import cache
 from pathlib import Path
 
@@ -76,8 +76,15 @@ def module_imports(tree: ast.Module) -> Iterator[ast.Import | ast.ImportFrom]:
 
 
 def _imported_names(src: SourceFile) -> dict[str, tuple[str, str | None]]:
+    return names_bound_by(module_imports(src.tree))
+
+
+def names_bound_by(
+    statements: Iterable[ast.Import | ast.ImportFrom],
+) -> dict[str, tuple[str, str | None]]:
+    """Project names the import statements bind (stdlib and installed packages left out)."""
     names: dict[str, tuple[str, str | None]] = {}
-    for statement in module_imports(src.tree):
+    for statement in statements:
         if isinstance(statement, ast.Import):
             for alias in statement.names:
                 if alias.asname:

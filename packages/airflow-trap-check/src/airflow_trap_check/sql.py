@@ -32,7 +32,12 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("append", re.compile(r"^insert\s+into\s+" + _NAME)),
     ("merge", re.compile(r"^merge\s+(into\s+)?" + _NAME)),
     ("delete", re.compile(r"^delete\s+(from\s+)?" + _NAME)),
-    ("replace", re.compile(r"^truncate\s+(table\s+)?(only\s+)?" + _NAME + r"(?!.*\bpartition\b)")),
+    (
+        "replace",
+        re.compile(
+            r"^truncate\s+(table\s+)?(if\s+exists\s+)?(only\s+)?" + _NAME + r"(?!.*\bpartition\b)"
+        ),
+    ),
     ("replace", re.compile(r"^drop\s+table\s+(if\s+exists\s+)?" + _NAME)),
     ("replace", re.compile(r"^create\s+or\s+replace\s+(temp\w*\s+)?table\s+" + _NAME)),
     (

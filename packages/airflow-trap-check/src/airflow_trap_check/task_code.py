@@ -36,11 +36,11 @@ def _check_task_code(ctx: FileContext) -> None:
     python callable, judged like a task of the DAG file and reported at the task."""
     src = ctx.src
     imported = project.imported_names(src)
-    if not imported:
+    if not imported and not any(isinstance(n, ast.ImportFrom) for n in src.nodes):
         return
     folders = imports.module_folders(ctx)
     root = ctx.project_root
-    for task in ctx.model.tasks:
+    for task in ctx.model.tasks if imported else ():
         if task.is_taskflow or not isinstance(task.node, ast.Call):
             continue
         func = task.node.func
@@ -83,6 +83,16 @@ def _check_task_code(ctx: FileContext) -> None:
                 f"task `{task.label}` runs {what} ({shown}), where line {finding.line}: "
                 f"{finding.message}",
             )
+        # and the project functions the callable calls, in its module's own imports
+        for (helper_src, helper), _ in _reached(found, folders)[1:]:
+            where = f"{shown}, which calls into {reach.shown_path(helper_src.path, ctx)}"
+            for finding in _load_findings(helper_src, helper, task.label, {}, ctx, caller_period):
+                ctx.report(
+                    finding.code,
+                    task.node,
+                    f"task `{task.label}` runs {what} ({where}), where line {finding.line}: "
+                    f"{finding.message}",
+                )
     _check_helper_calls(ctx, imported, folders)
 
 
@@ -144,9 +154,12 @@ def _check_helper_calls(
         if unit.task is None or _task_guards_its_load(ctx, unit.task):
             continue
         period = loads.names_a_period(unit.text)
+        # and what the task's own code imports when it runs (`from etls.load import load`)
+        local = [n for n in unit.walk() if isinstance(n, ast.Import | ast.ImportFrom)]
+        known = {**imported, **project.names_bound_by(local)} if local else imported
         for call in unit.walk():
             if isinstance(call, ast.Call):
-                _report_helper_loads(ctx, call, unit.task.label, imported, folders, False, period)
+                _report_helper_loads(ctx, call, unit.task.label, known, folders, False, period)
     for call in ctx.src.nodes:
         if isinstance(call, ast.Call) and id(call) not in task_nodes:
             name = call.func.id if isinstance(call.func, ast.Name) else ""
@@ -168,13 +181,7 @@ def _report_helper_loads(
     found, written = called
     if only_tasks and not _is_taskflow_task(found[1]):
         return
-    seen: set[int] = set()
-    queue: list[tuple[Definition, int]] = [(found, 0)]
-    while queue:
-        (module_src, definition), depth = queue.pop(0)
-        if id(definition) in seen:
-            continue
-        seen.add(id(definition))
+    for (module_src, definition), _ in _reached(found, folders):
         shown = reach.shown_path(found[0].path, ctx)
         if module_src is not found[0]:
             shown += f", which calls into {reach.shown_path(module_src.path, ctx)}"
@@ -185,15 +192,31 @@ def _report_helper_loads(
                 f"task `{label}` calls `{written}()` ({shown}), where line {finding.line}: "
                 f"{finding.message}",
             )
+
+
+def _reached(found: Definition, folders: list[Path]) -> list[tuple[Definition, int]]:
+    """``found`` and the project functions it calls, breadth first, each once."""
+    seen: set[int] = set()
+    result: list[tuple[Definition, int]] = []
+    queue: list[tuple[Definition, int]] = [(found, 0)]
+    while queue:
+        (module_src, definition), depth = queue.pop(0)
+        if id(definition) in seen:
+            continue
+        seen.add(id(definition))
+        result.append(((module_src, definition), depth))
         if depth < project.MAX_IMPORT_DEPTH:
             queue.extend((d, depth + 1) for d in _helpers_called(module_src, definition, folders))
+    return result
 
 
 def _is_taskflow_task(definition: ast.AST) -> bool:
     for decorator in getattr(definition, "decorator_list", []):
         target = decorator.func if isinstance(decorator, ast.Call) else decorator
         name = ast.unparse(target)
-        if name in {"task", "dag.task"} or name.startswith(("task.", "airflow.decorators.task")):
+        if name in {"task", "dag.task", "task_group"} or name.startswith(
+            ("task.", "airflow.decorators.task")
+        ):
             return True
     return False
 

@@ -24,13 +24,15 @@ import re
 from airflow_trap_check import sql
 from airflow_trap_check.base import FileContext
 from airflow_trap_check.dags import Unit
-from airflow_trap_check.rules import refreshes
+from airflow_trap_check.rules import load_filters, refreshes
 from airflow_trap_check.rules.writes import SqlText, Write, api_writes, sql_texts
 from airflow_trap_check.source import FUNCTION_TYPES, SourceFile
 
 _STAGING = re.compile(
     r"(^|_)(stg|stage|staging|tmp|temp|temporary|scratch|landing|incoming)(_|$|\d)"
 )
+_COUNT_ONLY = re.compile(r"select\s+count\s*\(\s*\*\s*\)\s+from\s+[\w.\"]+(\s+where\b|\s*$)", re.I)
+_SCRATCH = re.compile(r"(^|_)(tmp|temp|temporary|scratch)(_|$|\d)")
 # Rows about the pipeline rather than its data: one more per try is the record, not a duplicate.
 _LOG_TABLE = re.compile(
     r"(^|_|\.)(log|logs|audit|audit_log|etl_runs|job_runs|run_log|load_history|pipeline_runs|"
@@ -63,12 +65,6 @@ _FILE_READ = re.compile(
     r"read_parquet|read_csv|read_json|read_table|ParquetFile|pq\.|urlretrieve|\.parquet|\.csv|"
     r"copy_expert|copy_from|bulk_load|\bCOPY\b|iter_batches|open\(",
 )
-# pandas/polars row filters; the comparison methods (`.dt.strftime("%Y-%m").eq(month)`) count
-# like the operators they stand for
-_FILTER_METHODS = frozenset(
-    {"between", "isin", "query", "filter", "where", "loc", "mask"}
-    | {"eq", "ne", "lt", "le", "gt", "ge", "is_between", "is_in"}
-)
 
 
 def check(ctx: FileContext) -> None:
@@ -98,6 +94,7 @@ def check_unit(
     src = ctx.src
     texts = sql_texts(ctx, unit)
     writes: list[Write] = []
+    day_deletes: list[Write] = []  # by the run's day, in a DAG that runs more often
     parsed: list[tuple[SqlText, sql.Statement]] = []
     for item in texts:
         for statement in sql.statements(item.text):
@@ -115,7 +112,18 @@ def check_unit(
                 verb = statement.text.split()[1].split("(")[0] + "()"
             writes.append(Write(item.node, "append", statement.table, verb))
         elif statement.kind in {"upsert", "merge", "scoped_delete", "partition"}:
-            writes.append(Write(item.node, "guard", statement.table, statement.kind))
+            guard = Write(item.node, "guard", statement.table, statement.kind)
+            if statement.kind == "scoped_delete" and refreshed.sub_daily:
+                day = _DAY_KEY.match(statement.where)
+                # an INSERT ... SELECT of the same day reloads all of it, whatever the schedule
+                if day and not any(
+                    " where " in other.text.lower()
+                    and day.group(1).lower() in other.text.lower().split(" where ", 1)[1]
+                    for _, other in parsed
+                    if other.kind == "append"
+                ):
+                    day_deletes.append(guard)
+            writes.append(guard)
         elif statement.kind == "replace":
             verb = statement.text.split()[0].upper()
             writes.append(Write(item.node, "replace", statement.table, verb, loads=False))
@@ -129,6 +137,9 @@ def check_unit(
     for _, statement in parsed:
         # numbering the new rows from the target's largest key is no read-back of it
         kind = statement.kind
+        # and counting the stored rows checks the target, it does not read it back
+        if kind == "select" and _COUNT_ONLY.match(statement.text):
+            continue
         if kind in {"append", "merge", "select", "upsert"} and not _key_counter(statement, parsed):
             sources |= sql.source_tables(statement.text)
     unit_text = unit.text
@@ -142,7 +153,16 @@ def check_unit(
         for item, s in parsed
         if s.kind == "scoped_delete" and _EVENT_COLUMN.search(s.where)
     ]
-    appends = [w for w in writes if w.kind == "append" and not _exempt(w.table, sources)]
+    # a staging layer (stg_*, landing_*) is emptied before each load, in the task (a guard
+    # below) or by another task of the DAG: one that nothing in sight ever empties piles up
+    # like any other table; a scratch table (tmp, temp) is thrown away whole
+    appends = [
+        w
+        for w in writes
+        if w.kind == "append"
+        and not (w.table in sources or _scratch(w.table))
+        and not (_staging(w.table) and refreshed.covers(w.table))
+    ]
     for item, delete in deletes:
         if _SOURCE_SCOPE.search(delete.where) or not _FILE_READ.search(unit_text):
             continue
@@ -150,7 +170,7 @@ def check_unit(
         if not targets:
             continue
         columns = {m.group(0).lower() for m in _EVENT_COLUMN.finditer(delete.where)}
-        if _filtered(src, unit, parsed, columns):
+        if load_filters.filtered(src, unit, parsed, columns):
             continue
         column = sorted(columns)[0]
         ctx.report(
@@ -170,7 +190,7 @@ def check_unit(
         if any(
             g.kind in {"guard", "replace"} and sql.same_table(g.table, write.table)
             for g in writes
-            if g is not write
+            if g is not write and g not in day_deletes
         ):
             continue
         if _LOG_TABLE.search(write.table or ""):
@@ -180,6 +200,16 @@ def check_unit(
         if _inserted_only_when_absent(src, write, parsed):
             continue
         if refreshed.covers(write.table) and not period_scoped:
+            continue
+        wider = [g for g in day_deletes if sql.same_table(g.table, write.table)]
+        if wider:
+            ctx.report(
+                "TP003",
+                wider[0].node,
+                f"the DELETE before {write.detail} into {_name(write.table)} removes the whole "
+                f"day, but task `{unit.name}` runs more often than daily and loads only its own "
+                "run's rows: each run wipes what the day's earlier runs loaded",
+            )
             continue
         ctx.report(
             "TP003",
@@ -206,6 +236,14 @@ def check_unit(
                 f"{write.detail} replaces all of {_name(write.table)} although task `{unit.name}` "
                 "loads one period: each run wipes the other months",
             )
+
+
+# `WHERE ingest_date = %s`: one day's rows, the run's day, and nothing finer
+_DAY_KEY = re.compile(
+    r"""^\s*\(?\s*[\w."]*\b(\w*_date|date|dt|day|ds)"?\s*=\s*"""
+    r"""(%s|%\(\w+\)s|\?|:\w+|'?\{[^{}]*\}'?|\$\d+)\s*\)?\s*$""",
+    re.IGNORECASE,
+)
 
 
 _DUPLICATE_ERRORS = re.compile(r"IntegrityError|UniqueViolation|DuplicateKey|unique", re.I)
@@ -275,8 +313,16 @@ def _name(table: str | None) -> str:
     return f"`{table}`" if table else "its table"
 
 
+def _staging(table: str | None) -> bool:
+    return table is not None and bool(_STAGING.search(table))
+
+
+def _scratch(table: str | None) -> bool:
+    return table is not None and bool(_SCRATCH.search(table))
+
+
 def _exempt(table: str | None, sources: set[str]) -> bool:
-    return table is not None and (bool(_STAGING.search(table)) or table in sources)
+    return _staging(table) or (table is not None and table in sources)
 
 
 def _existence_checked(unit: Unit, parsed: list[tuple[SqlText, sql.Statement]]) -> set[str]:
@@ -342,44 +388,3 @@ def _watermarked(
                     if isinstance(value, str) and value.replace("_", "").isalnum():
                         tables.add(value.lower())
     return tables
-
-
-def _filtered(
-    src: SourceFile, unit: Unit, parsed: list[tuple[SqlText, sql.Statement]], columns: set[str]
-) -> bool:
-    """Whether the rows are filtered on one of ``columns`` before they are written."""
-    for _, statement in parsed:
-        if statement.kind == "append" and " where " in statement.text.lower():
-            where = statement.text.lower().split(" where ", 1)[1]
-            if any(column in where for column in columns):
-                return True
-    for node in unit.walk():
-        candidate = None
-        if isinstance(node, ast.Compare):
-            candidate = node
-        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
-            if node.func.attr in _FILTER_METHODS:
-                candidate = node
-        elif isinstance(node, ast.keyword) and node.arg == "filters":
-            candidate = node.value
-        elif (
-            isinstance(node, ast.Subscript)
-            and isinstance(node.value, ast.Attribute)
-            and node.value.attr == "loc"
-        ):
-            candidate = node
-        if candidate is not None and not isinstance(candidate, FUNCTION_TYPES):
-            text = _filter_text(src, candidate).lower()
-            if any(column in text for column in columns):
-                return True
-    return False
-
-
-def _filter_text(src: SourceFile, node: ast.AST) -> str:
-    """The filter's source, with the values of the names it uses: ``pickup.dt.month == m``
-    filters on the pickup column when ``pickup = frame["tpep_pickup_datetime"]``."""
-    parts = [src.segment(node)]
-    scope = src.scope_of(node)
-    for name in {n.id for n in ast.walk(node) if isinstance(n, ast.Name)}:
-        parts.extend(src.segment(binding.value) for binding in src.lookup(name, scope))
-    return " ".join(parts)

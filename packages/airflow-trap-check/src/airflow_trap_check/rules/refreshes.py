@@ -14,6 +14,7 @@ from __future__ import annotations
 import ast
 import re
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 from airflow_trap_check import project, sql
@@ -22,6 +23,7 @@ from airflow_trap_check.dags import Unit
 from airflow_trap_check.rules import imports
 from airflow_trap_check.rules.clock_helpers import relative_imports
 from airflow_trap_check.rules.clock_terms import argument
+from airflow_trap_check.rules.schedules import schedule_interval
 from airflow_trap_check.rules.writes import Write, api_writes, sql_texts
 from airflow_trap_check.source import FUNCTION_TYPES
 
@@ -37,6 +39,9 @@ class Refreshes:
     # tables a task clears of the run's own rows (`DELETE ... WHERE dt = '{{ ds }}'`), so that
     # the next task's insert starts from nothing on every try
     scoped: frozenset[str] = frozenset()
+    # every DAG of the file runs more often than daily: a delete of the run's day is wider
+    # than the run
+    sub_daily: bool = False
 
     def clears_the_run(self, table: str | None) -> bool:
         return table is not None and any(sql.same_table(table, t) for t in self.scoped)
@@ -74,7 +79,9 @@ def of_dag_file(ctx: FileContext) -> Refreshes:
             if write.kind == "replace" and not write.loads and write.table:
                 tables.add(write.table)
         unnamed = unnamed or any(_names_wiping_helper(node) for node in unit.walk())
-    memo["dag"] = Refreshes(frozenset(tables), unnamed, frozenset(scoped))
+    intervals = [schedule_interval(ctx.src, d, ctx.model.airflow_major) for d in ctx.model.dags]
+    sub_daily = bool(intervals) and all(i is not None and i < timedelta(days=1) for i in intervals)
+    memo["dag"] = Refreshes(frozenset(tables), unnamed, frozenset(scoped), sub_daily)
     return memo["dag"]
 
 
