@@ -349,3 +349,20 @@ def test_a_file_with_a_line_at_no_indentation_level_is_still_read() -> None:
     findings = check_paths([LOADS / "broken_indent.py"]).findings
     assert [(f.code, f.line) for f in findings] == [("TP003", 14), ("TP007", 22)]
     assert "unindent does not match" in findings[1].message
+
+
+ROWS = PROJECTS / "clock_rows" / "dags"
+
+
+def test_a_window_from_a_clock_of_a_module_rebinding_datetime_is_followed() -> None:
+    # `from datetime import datetime` then `import datetime`: `datetime.datetime.now()` is clock
+    ((line, message),) = [(f.line, f.message) for f in check_paths([ROWS / "listens.py"]).findings]
+    assert line == 11 and "`pull_recent_listens()` (projects/clock_rows/etl/listens.py)" in message
+    assert "reaches the URL on line 13" in message
+    # pull_listens_between asks for the run's interval and times itself: not reported
+
+
+def test_a_business_timestamp_stamped_from_the_clock_is_reported_an_audit_column_is_not() -> None:
+    ((line, message),) = [(f.line, f.message) for f in check_paths([ROWS / "visits.py"]).findings]
+    assert line == 11 and "the business date field `visit_start_utc` on line 15" in message
+    # loaded_at in the same rows and created_at in make_audit_rows are audit columns

@@ -280,6 +280,8 @@ def _collect_imports(nodes: list[ast.AST]) -> dict[str, str]:
             for alias in node.names:
                 if alias.asname:
                     imports[alias.asname] = alias.name
+                elif "." not in alias.name:
+                    imports[alias.name] = alias.name  # rebinds an earlier `from X import X`
                 else:
                     head = alias.name.split(".")[0]
                     imports.setdefault(head, head)

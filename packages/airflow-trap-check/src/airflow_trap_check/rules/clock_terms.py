@@ -336,13 +336,16 @@ def argument(call: ast.Call, func: ast.AST, name: str) -> ast.expr | None:
     return None
 
 
-# A date field of the business event a row records (``order_date``, ``trade_date``): a clock
+# A date or time field of the business event a row records (``order_date``, ``trade_date``,
+# ``appointment_start_utc``, ``visit_at``): a clock
 # value stamped there makes up the period the rows belong to. An audit column (``loaded_at``,
 # ``ingested_at``, ``created_at``) only says when the row was written and stays exempt.
 BUSINESS_DATE = re.compile(
     r"^(order|trade|trading|transaction|txn|sale|sales|invoice|purchase|payment|booking|"
     r"shipment|shipping|delivery|event|visit|trip|ride|flight|claim|appointment|admission|"
-    r"match|game)_?(date|day|dt)$",
+    r"match|game|session|shift|stay|rental|reservation|consultation|surgery|treatment)_?"
+    r"(date|day|dt|time|timestamp|ts|at|start|end|start_(time|at|ts)|end_(time|at|ts)|"
+    r"started_at|ended_at|starts_at|ends_at)(_(utc|local|tz))?$",
     re.IGNORECASE,
 )
 # Where a clock-named path ends up when it only names a local file: written, made, moved or
