@@ -357,7 +357,7 @@ ROWS = PROJECTS / "clock_rows" / "dags"
 def test_a_window_from_a_clock_of_a_module_rebinding_datetime_is_followed() -> None:
     # `from datetime import datetime` then `import datetime`: `datetime.datetime.now()` is clock
     ((line, message),) = [(f.line, f.message) for f in check_paths([ROWS / "listens.py"]).findings]
-    assert line == 11 and "`pull_recent_listens()` (projects/clock_rows/etl/listens.py)" in message
+    assert line == 11 and "`pull_recent_listens()` (etl/listens.py)" in message
     assert "reaches the URL on line 13" in message
     # pull_listens_between asks for the run's interval and times itself: not reported
 
@@ -366,3 +366,11 @@ def test_a_business_timestamp_stamped_from_the_clock_is_reported_an_audit_column
     ((line, message),) = [(f.line, f.message) for f in check_paths([ROWS / "visits.py"]).findings]
     assert line == 11 and "the business date field `visit_start_utc` on line 15" in message
     # loaded_at in the same rows and created_at in make_audit_rows are audit columns
+
+
+def test_a_stored_sum_over_a_window_from_the_database_clock_in_a_script_is_reported() -> None:
+    ((line, message),) = [(f.line, f.message) for f in check_paths([ROWS / "reports.py"]).findings]
+    assert line == 10 and "the script (scripts/weekly_spend.py) runs SQL on line 7" in message
+    assert "the database's clock (`NOW()-INTERVAL`)" in message
+    # scripts/freshness.py counts the same window and sums today's rows, but keeps nothing:
+    # a health check, not reported

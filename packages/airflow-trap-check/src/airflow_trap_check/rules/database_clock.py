@@ -12,10 +12,11 @@ from __future__ import annotations
 import ast
 import re
 
-from airflow_trap_check import project, sql
+from airflow_trap_check import commands, project, sql
 from airflow_trap_check.base import FileContext
 from airflow_trap_check.rules import imports
 from airflow_trap_check.rules.writes import sql_texts
+from airflow_trap_check.source import SourceFile
 
 _MOVES_ROWS = frozenset({"append", "upsert", "merge"})
 _SELECT_WHERE = re.compile(
@@ -33,6 +34,10 @@ _WINDOW = re.compile(
     r"\b(now|getdate|sysdate|current_timestamp|localtimestamp|current_date|curdate)\b\s*"
     r"(\(\s*\))?\s*-\s*(interval\b|\d)|\b(dateadd|date_sub|date_add|timestampadd|subdate)\s*\("
     r"[^;]*?\b(now|getdate|sysdate|current_timestamp|current_date|curdate)\b"
+)
+# what keeps a query's result as the run's output, not a check of it
+_STORE_METHODS = frozenset(
+    {"to_csv", "to_sql", "to_parquet", "to_json", "to_excel", "insert_rows", "writerows"}
 )
 _AGGREGATE = re.compile(r"\b(count|max|min|sum|avg|bool_and|bool_or|exists)\s*\(")
 
@@ -64,8 +69,11 @@ def check(ctx: FileContext) -> None:
                 break
 
 
-def _clock_in_row_filter(statement: sql.Statement, reads: bool = True) -> str | None:
-    """``reads``: a SELECT counts too (the code runs in a task)."""
+def _clock_in_row_filter(
+    statement: sql.Statement, reads: bool = True, stored: bool = False
+) -> str | None:
+    """``reads``: a SELECT counts too (the code runs in a task); ``stored``: its result is kept
+    (written to a file or table), so even a sum over a window counted back from now is data."""
     if statement.kind not in _MOVES_ROWS and not (reads and statement.kind == "select"):
         return None
     lowered = statement.text.lower()
@@ -76,9 +84,12 @@ def _clock_in_row_filter(statement: sql.Statement, reads: bool = True) -> str | 
             continue
         if statement.kind == "select":
             # a read picks the period when it fetches rows from a window counted back from the
-            # clock; a count or a check reading back what the run stamped today does not
+            # clock; a count or a check reading back what the run stamped today does not, unless
+            # the sums it makes are stored as the run's output
             clock = _WINDOW.search(where)
-            if clock is None or _aggregates(match.group(0)) or "group by" in lowered:
+            if clock is None:
+                continue
+            if not stored and (_aggregates(match.group(0)) or "group by" in lowered):
                 continue
         return clock.group(0).upper().replace(" ", "")
     return None
@@ -92,34 +103,55 @@ def _aggregates(select: str) -> bool:
 
 def _check_helpers(ctx: FileContext) -> None:
     """SQL in a project function a task runs (``python_callable=get_rows`` imported from
-    ``scripts/aggregate.py``), reported where the task names it."""
+    ``scripts/aggregate.py``) or in a python script its command runs (``python
+    etl/report.py``), reported where the task names it."""
     imported = project.imported_names(ctx.src) if ctx.project_root else {}
-    if not imported:
-        return
-    folders = imports.module_folders(ctx)
+    folders = imports.module_folders(ctx) if ctx.project_root else []
     done: set[int] = set()
+    scripts = ctx.project_root is not None and ".py" in ctx.src.text  # `python etl/report.py`
     for task in ctx.model.tasks:
         func = task.kwargs.get("python_callable")
         target = project.imported_target(func, imported) if func is not None else None
         found = project.definition_in(*target[:2], folders, ctx.project_root) if target else None
-        if found is None or id(found[1]) in done:
-            continue
-        done.add(id(found[1]))
-        helper, definition = found
-        for node in helper.walk(definition):
-            text = helper.string(node) if isinstance(node, ast.Constant) else None
-            clock = None
-            for statement in sql.statements(text) if text and _CLOCK.search(text.lower()) else []:
-                clock = _clock_in_row_filter(statement)
-                if clock is not None:
-                    break
+        if found is not None and id(found[1]) not in done:
+            done.add(id(found[1]))
+            _report_sql_in(ctx, func, f"`{target[2]}`", *found)  # type: ignore[arg-type,index]
+        for node, command in commands.task_commands(ctx, task) if scripts else ():
+            for script in commands.python_scripts(ctx, command):
+                module = project.parsed(script)
+                if module is not None and id(module.tree) not in done:
+                    done.add(id(module.tree))
+                    _report_sql_in(ctx, node, "the script", module, module.tree)
+
+
+def _report_sql_in(
+    ctx: FileContext, anchor: ast.AST, label: str, helper: SourceFile, definition: ast.AST
+) -> None:
+    # kept when the function or script writes a file or table: a check only raises or logs
+    stored = any(_stores(helper, node) for node in helper.walk(definition))
+    for node in helper.walk(definition):
+        text = helper.string(node) if isinstance(node, ast.Constant) else None
+        clock = None
+        for statement in sql.statements(text) if text and _CLOCK.search(text.lower()) else []:
+            clock = _clock_in_row_filter(statement, stored=stored)
             if clock is not None:
-                shown = helper.path.relative_to(ctx.project_root).as_posix()  # type: ignore[arg-type]
-                ctx.report(
-                    "TP001",
-                    func,  # type: ignore[arg-type]
-                    f"`{target[2]}` ({shown}) runs SQL on line {node.lineno} whose row filter "  # type: ignore[index]
-                    f"the database's clock (`{clock}`) sets: a retry or backfill would read or "
-                    "move the current window instead of the run's own",
-                )
                 break
+        if clock is not None:
+            shown = helper.path.relative_to(ctx.project_root).as_posix()  # type: ignore[arg-type]
+            ctx.report(
+                "TP001",
+                anchor,
+                f"{label} ({shown}) runs SQL on line {node.lineno} whose row filter "
+                f"the database's clock (`{clock}`) sets: a retry or backfill would read or "
+                "move the current window instead of the run's own",
+            )
+            return
+
+
+def _stores(helper: SourceFile, node: ast.AST) -> bool:
+    """A call keeping a result: written to a file or a table (``df.to_csv(...)``)."""
+    if not isinstance(node, ast.Call):
+        return False
+    if isinstance(node.func, ast.Attribute) and node.func.attr in _STORE_METHODS:
+        return True
+    return helper.qualname(node.func) in {"json.dump", "pickle.dump"}
