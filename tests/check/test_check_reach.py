@@ -374,3 +374,47 @@ def test_a_stored_sum_over_a_window_from_the_database_clock_in_a_script_is_repor
     assert "the database's clock (`NOW()-INTERVAL`)" in message
     # scripts/freshness.py counts the same window and sums today's rows, but keeps nothing:
     # a health check, not reported
+
+
+LEGACY = PROJECTS / "legacy_plugins" / "dags" / "hourly_plays.py"
+
+
+def test_an_airflow_1_plugin_operator_is_followed_into_its_execute() -> None:
+    found = messages(LEGACY, "TP003")
+    assert any(
+        "task `load_plays` runs `AppendRowsOperator.execute()` (plugins/operators/append_rows.py)"
+        in m
+        for m in found
+    )
+    # the SQL of a package the repository keeps without its __init__.py is read too
+    assert any("INSERT appends to `venues`" in m for m in found)
+
+
+def test_a_wipe_the_task_switches_off_is_no_guard_but_one_left_on_is() -> None:
+    lines = sorted(f.line for f in check_paths([LEGACY]).findings if f.code == "TP003")
+    # load_users (wipe_first=False) is reported; reload_users (True) and reload_default
+    # (the operator's default, on) empty the table first and are not
+    assert lines == [15, 21, 43]
+
+
+LOAD_APIS = PROJECTS / "load_apis" / "dags"
+
+
+def test_document_store_inserts_are_appends_and_deletes_or_upserts_guard_them() -> None:
+    findings = check_paths([LOAD_APIS / "documents.py"]).findings
+    assert {(f.code, f.line) for f in findings} == {("TP003", 16), ("TP003", 41)}
+    assert "insert_many() appends" in findings[0].message
+    # replace_day (delete_many first), upsert_devices (update_one upsert=True) and the Spark
+    # connector writing with upsertDocument are not reported
+
+
+def test_contrib_gcs_to_bigquery_appends_and_snowflake_copy_only_when_forced() -> None:
+    (append, forced) = messages(LOAD_APIS / "transfers.py", "TP003")
+    assert "GoogleCloudStorageToBigQueryOperator(WRITE_APPEND) appends to `trips`" in append
+    assert "S3ToSnowflakeOperator appends to `prices`" in forced
+
+
+def test_an_append_a_key_refuses_or_a_file_removed_once_loaded_is_not_reported() -> None:
+    found = messages(LOAD_APIS / "keyed_and_consumed.py", "TP003")
+    assert len(found) == 2
+    assert "`plays_raw`" in found[0] and "`archive`" in found[1]

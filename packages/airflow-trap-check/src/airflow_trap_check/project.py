@@ -25,9 +25,15 @@ Definition = tuple[SourceFile, ast.FunctionDef | ast.AsyncFunctionDef | ast.Clas
 _PARSED: dict[Path, SourceFile | None] = {}
 
 
+# where Airflow 1 puts the classes a plugin registers: `from airflow.operators import MyOperator`
+PLUGIN_PATHS = frozenset({"airflow.operators", "airflow.sensors", "airflow.hooks"})
+
+
 def clear_cache() -> None:
     _PARSED.clear()
     _module_in.cache_clear()
+    _package_modules.cache_clear()
+    _namespace_packages.cache_clear()
 
 
 def module_file(name: str, folders: list[Path], root: Path | None) -> Path | None:
@@ -99,8 +105,11 @@ def names_bound_by(
     return {
         name: where
         for name, where in names.items()
-        if where[0].split(".")[0] not in sys.stdlib_module_names
-        and not imports.is_installed_with_airflow(where[0].split(".")[0])
+        if where[0] in PLUGIN_PATHS
+        or (
+            where[0].split(".")[0] not in sys.stdlib_module_names
+            and not imports.is_installed_with_airflow(where[0].split(".")[0])
+        )
     }
 
 
@@ -296,8 +305,41 @@ def parsed(file: Path) -> SourceFile | None:
 def definition_in(
     module: str, name: str | None, folders: list[Path], root: Path | None
 ) -> Definition | None:
-    """The function or class ``name`` of the project module ``module``, through re-exports."""
-    return find_definition(module_file(module, folders, root), name, folders)
+    """The function or class ``name`` of the project module ``module``, through re-exports;
+    in a package whose ``__init__.py`` the repository lacks, of one of its modules; and an
+    Airflow 1 plugin's class (``from airflow.operators import LoadFactOperator``) in plugins/."""
+    found = find_definition(module_file(module, folders, root), name, folders)
+    if found is not None or name is None:
+        return found
+    if module in PLUGIN_PATHS:
+        places = [f for f in folders if f.name == "plugins"]
+    elif (top := module.split(".")[0]) in sys.stdlib_module_names or (
+        top == "airflow" or imports.is_installed_with_airflow(top)
+    ):
+        return None
+    else:
+        places = list(_namespace_packages(module, tuple(folders)))
+    for place in dict.fromkeys(places):
+        for file in _package_modules(place):
+            found = find_definition(file, name, folders)
+            if found is not None and getattr(found[1], "name", None) == name:
+                return found
+    return None
+
+
+@cache
+def _namespace_packages(module: str, folders: tuple[Path, ...]) -> tuple[Path, ...]:
+    """Folders ``module`` names that hold no ``__init__.py``."""
+    places = [f.joinpath(*module.split(".")) for f in folders]
+    return tuple(p for p in places if p.is_dir() and not (p / "__init__.py").is_file())
+
+
+@cache
+def _package_modules(folder: Path) -> tuple[Path, ...]:
+    """The modules of a project folder, nearest first (at most a few dozen are looked at)."""
+    if not folder.is_dir():
+        return ()
+    return tuple(sorted(folder.rglob("*.py"), key=lambda p: (len(p.parts), p))[:60])
 
 
 def find_definition(

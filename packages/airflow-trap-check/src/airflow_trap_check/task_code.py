@@ -48,10 +48,12 @@ def _check_task_code(ctx: FileContext) -> None:
             func = func.value
         found: Definition | None = None
         what = ""
+        switches: dict[str, str] = {}
         if isinstance(func, ast.Name) and func.id in imported:
             module, attr = imported[func.id]
             found = project.definition_in(module, attr, folders, root)
             if found is not None and isinstance(found[1], ast.ClassDef):
+                switches = _switches(ctx.src, task.node, found)
                 execute = project.class_method(found[1], "execute")
                 found = (found[0], execute) if execute is not None else None
                 what = f"`{func.id}.execute()`"
@@ -68,7 +70,7 @@ def _check_task_code(ctx: FileContext) -> None:
         if found is None or _task_guards_its_load(ctx, task):
             continue
         module_src, definition = found
-        arguments = ctx.model.task_arguments(task)
+        arguments = {**switches, **ctx.model.task_arguments(task)}
         shown = reach.shown_path(module_src.path, ctx)
         # the run's period may reach the callable only through an op_kwargs value
         caller_period = loads.names_a_period(ctx.src.segment(task.node)) or any(
@@ -208,6 +210,28 @@ def _reached(found: Definition, folders: list[Path]) -> list[tuple[Definition, i
         if depth < project.MAX_IMPORT_DEPTH:
             queue.extend((d, depth + 1) for d in _helpers_called(module_src, definition, folders))
     return result
+
+
+def _switches(src: SourceFile, call: ast.Call, found: Definition) -> dict[str, str]:
+    """The on/off settings a custom operator runs with (``truncate=False``, or its
+    ``__init__``'s default), as text: ``if self.truncate:`` branches that are off never run."""
+    values: dict[str, object] = {}
+    init = project.class_method(found[1], "__init__")  # type: ignore[arg-type]
+    if init is not None:
+        arguments = init.args
+        named = [*arguments.args, *arguments.kwonlyargs]
+        defaults = [*arguments.defaults, *arguments.kw_defaults]
+        for parameter, default in zip(named[::-1], defaults[::-1], strict=False):
+            if isinstance(default, ast.Constant):
+                values[parameter.arg] = default.value
+    for keyword in call.keywords:
+        if keyword.arg is not None:
+            value = src.constant(keyword.value)
+            if value is not None or isinstance(keyword.value, ast.Constant):
+                values[keyword.arg] = value
+            else:
+                values.pop(keyword.arg, None)  # set, to what cannot be read
+    return {k: str(v) for k, v in values.items() if v in (None, False, True, "", 0, 1)}
 
 
 def _is_taskflow_task(definition: ast.AST) -> bool:

@@ -1,5 +1,6 @@
-"""TP004's question: are the rows filtered on the delete's event-time column before they are
-written (``df[df.pickup.dt.month == m]``, ``WHERE pickup ...`` in the insert)?"""
+"""Which writes of a task count: TP004's question, are the rows filtered on the delete's event-time
+column before they are written (``df[df.pickup.dt.month == m]``, ``WHERE pickup ...`` in the
+insert)? And is a wipe switched off by the operator's settings (``truncate=False``)?"""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import re
 
 from airflow_trap_check import sql
 from airflow_trap_check.dags import Unit
-from airflow_trap_check.rules.writes import SqlText
+from airflow_trap_check.rules.writes import SqlText, Write
 from airflow_trap_check.source import FUNCTION_TYPES, SourceFile
 
 # pandas/polars row filters; the comparison methods (`.dt.strftime("%Y-%m").eq(month)`) count
@@ -67,3 +68,70 @@ def filter_text(src: SourceFile, node: ast.AST) -> str:
 
 
 _QUERY = re.compile(r"""^[^'"]*\.(execute|sql|query)\(\s*f?(['"]{3}|['"])\s*select\b""", re.I)
+
+
+_OFF = frozenset({"False", "None", "", "0"})
+
+
+def switched_off(src: SourceFile, unit: Unit, node: ast.AST) -> bool:
+    """The statement sits under ``if self.truncate:`` and the task runs the operator with that
+    setting off (``truncate=False``, or its default): the wipe never happens."""
+    if not unit.arguments:
+        return False
+    child = node
+    for ancestor in src.ancestors(node):
+        if isinstance(ancestor, ast.If) and any(child is n for n in ancestor.body):
+            test = ancestor.test
+            name = test.attr if isinstance(test, ast.Attribute) else getattr(test, "id", None)
+            if unit.arguments.get(name or "") in _OFF:
+                return True
+        child = ancestor
+    return False
+
+
+def refused_by_key(src: SourceFile, write: Write, texts: list[SqlText]) -> bool:
+    """The task creates the table with a primary key or unique constraint and the append sits
+    in a ``try`` that swallows any error: a rerun's rows are refused by the key, and ignored."""
+    if write.table is None:
+        return False
+    if not any(
+        isinstance(a, ast.Try)
+        and any(h.type is None or ast.unparse(h.type) in _ANY_ERROR for h in a.handlers)
+        for a in src.ancestors(write.node)
+    ):
+        return False
+    for item in texts:
+        for match in _CREATE_TABLE.finditer(item.text):
+            if sql.same_table(sql.clean_table(match.group(1)), write.table) and _KEY.search(
+                item.text[match.end() :]
+            ):
+                return True
+    return False
+
+
+_ANY_ERROR = frozenset({"Exception", "BaseException"})
+_CREATE_TABLE = re.compile(r"create\s+table\s+(?:if\s+not\s+exists\s+)?([\w.\"`]+)", re.I)
+_KEY = re.compile(r"^[^;]*?\b(primary\s+key|unique)\b", re.I)
+_CONSUMING = frozenset({"remove", "move", "rename", "replace"})
+
+
+def consumed(src: SourceFile, write: Write) -> bool:
+    """Each file is loaded in a loop that then deletes or moves it away (``os.remove(path)``,
+    ``shutil.move(path, done)``): a rerun finds no file left to load again."""
+    line = getattr(write.node, "lineno", 0)
+    for loop in src.ancestors(write.node):
+        if isinstance(loop, ast.For) and any(
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.lineno > line
+            and (
+                node.func.attr == "unlink"
+                or (
+                    node.func.attr in _CONSUMING
+                    and src.call_name(node).split(".")[0] in {"os", "shutil"}
+                )
+            )
+            for node in src.walk(loop)
+        ):
+            return True
+    return False

@@ -128,6 +128,9 @@ def check_unit(
             verb = statement.text.split()[0].upper()
             writes.append(Write(item.node, "replace", statement.table, verb, loads=False))
     writes.extend(api_writes(src, unit))
+    writes = [
+        w for w in writes if w.kind == "append" or not load_filters.switched_off(src, unit, w.node)
+    ]
     if not writes:
         return
     if any(w.kind == "append" for w in writes):
@@ -196,6 +199,8 @@ def check_unit(
         if _LOG_TABLE.search(write.table or ""):
             continue
         if refreshed.clears_the_run(write.table) or _duplicates_refused(src, write.node):
+            continue
+        if load_filters.refused_by_key(src, write, texts) or load_filters.consumed(src, write):
             continue
         if _inserted_only_when_absent(src, write, parsed):
             continue

@@ -8,6 +8,7 @@ next to the DAG, the project's sql/ folders or a DAG's template_searchpath.
 from __future__ import annotations
 
 import ast
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,6 +27,13 @@ from airflow_trap_check.source import FUNCTION_TYPES, SourceFile
 from airflow_trap_check.strings import STR_METHODS
 
 _APPEND_METHODS = frozenset({"insert_rows", "insert_rows_json", "bulk_insert_rows"})
+# a document store's collection: insert_one/insert_many add documents, these remove or upsert
+_DOCUMENT_INSERTS = frozenset({"insert_one", "insert_many"})
+_DOCUMENT_GUARDS = frozenset({"delete_many", "delete_one", "replace_one", "drop_collection"})
+# Spark's MongoDB connector writing with upserts on a key: mode("append") then updates in place
+_UPSERTING_WRITER = re.compile(
+    r"operationType['\"],\s*['\"](update|replace)|upsertDocument['\"],\s*['\"]?true", re.I
+)
 _BIGQUERY_LOADS = frozenset(
     {
         "load_table_from_dataframe",
@@ -42,6 +50,8 @@ _TRANSFER_APPEND = frozenset(
         "S3ToSqlOperator",
         "GenericTransfer",
         "GCSToBigQueryOperator",
+        "GoogleCloudStorageToBigQueryOperator",  # its Airflow 1 (contrib) name
+        "BigQueryToBigQueryOperator",
         "BigQueryInsertJobOperator",
         "BigQueryExecuteQueryOperator",
         "BigQueryOperator",
@@ -212,6 +222,12 @@ def api_writes(src: SourceFile, unit: Unit) -> list[Write]:
                 writes.append(Write(node, "guard", table, f"{method}(replace=True)"))
             else:
                 writes.append(Write(node, "append", table, f"{method}()"))
+        elif method in _DOCUMENT_INSERTS:
+            writes.append(Write(node, "append", None, f"{method}()"))
+        elif method in _DOCUMENT_GUARDS or (
+            method.startswith("update_") and src.constant(keyword_value(node, "upsert")) is True
+        ):
+            writes.append(Write(node, "guard", None, f"{method}()"))
         elif method in {"bulk_load", "copy_records_to_table", "copy_to_table"}:
             writes.append(
                 Write(node, "append", _table_arg(src, node, 0, ("table",)), f"{method}()")
@@ -240,6 +256,8 @@ def api_writes(src: SourceFile, unit: Unit) -> list[Write]:
                 if mode in {"append", "overwrite"}:
                     kind = "append" if mode == "append" else "replace"
                     writes.append(Write(node, kind, table, f'jdbc(mode="{mode}")'))
+            elif mode == "append" and _UPSERTING_WRITER.search(ast.unparse(node.func)):
+                writes.append(Write(node, "guard", None, 'mode("append") with upserts'))
             elif mode == "append":
                 writes.append(Write(node, "append", None, 'mode("append")'))
             elif mode == "overwrite":
@@ -298,7 +316,10 @@ def _transfer_writes(src: SourceFile, call: ast.Call, operator: str) -> list[Wri
         kinds = {"APPEND": "append", "UPSERT": "guard", "REPLACE": "replace"}
         return [Write(call, kinds.get(str(method).upper(), "guard"), table, f"{operator}")]
     if operator in {"S3ToSnowflakeOperator", "CopyFromExternalStageToSnowflakeOperator"}:
-        return [Write(call, "append", table, operator)]
+        # a COPY INTO: Snowflake skips the files the table has loaded already, unless FORCE
+        options = src.string(keyword_value(call, "copy_options")) or ""
+        forced = re.search(r"force\W*\s*=\s*\W*true", options, re.I)
+        return [Write(call, "append" if forced else "guard", table, operator)]
     if operator in {"S3ToSqlOperator", "GenericTransfer"}:
         return [Write(call, "append", table, operator)]
     disposition = _find_disposition(src, call)
