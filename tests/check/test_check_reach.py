@@ -349,3 +349,31 @@ def test_a_file_with_a_line_at_no_indentation_level_is_still_read() -> None:
     findings = check_paths([LOADS / "broken_indent.py"]).findings
     assert [(f.code, f.line) for f in findings] == [("TP003", 14), ("TP007", 22)]
     assert "unindent does not match" in findings[1].message
+
+
+FACTORIES = PROJECTS / "dbt_factories" / "dags"
+
+
+def test_a_dbt_operator_built_by_a_star_imported_factory_is_read_with_its_arguments() -> None:
+    (dbt,) = [f for f in check_paths([FACTORIES / "hourly_snapshots.py"]).findings]
+    assert (dbt.code, dbt.line) == ("TP006", 18)
+    assert "`dbt snapshot` in an operator it builds, dags/dbt_steps.py" in dbt.message
+    # tests only, max_active_runs=1, or a one-slot pool in the factory: nothing to report
+    assert check_paths([FACTORIES / "hourly_checks.py"]).findings == []
+
+
+def test_a_task_group_factory_whose_helpers_build_a_dbt_run_is_a_dbt_task() -> None:
+    findings = check_paths([FACTORIES / "grouped_models.py"]).findings
+    assert [(f.code, f.line) for f in findings] == [("TP006", 15)]
+    assert "`dbt run` in an operator it builds, dags/warehouse/groups.py" in findings[0].message
+
+
+def test_a_missing_comma_is_a_parse_error_and_the_rest_of_the_file_is_still_checked() -> None:
+    findings = check_paths([FACTORIES / "missing_comma.py"]).findings
+    assert {(f.code, f.line) for f in findings} == {("TP006", 13), ("TP007", 15)}
+
+
+def test_a_codespaces_workspace_path_is_a_host_path() -> None:
+    findings = check_paths([FACTORIES / "codespace_reads.py"]).findings
+    assert [(f.code, f.line) for f in findings] == [("TP008", 14)]
+    assert "/workspaces/film-etl" in findings[0].message
