@@ -377,3 +377,10 @@ def test_a_codespaces_workspace_path_is_a_host_path() -> None:
     findings = check_paths([FACTORIES / "codespace_reads.py"]).findings
     assert [(f.code, f.line) for f in findings] == [("TP008", 14)]
     assert "/workspaces/film-etl" in findings[0].message
+
+
+def test_calling_an_imported_task_function_adds_a_task_and_runs_no_hook_at_parse() -> None:
+    dag = PROJECTS / "imported_tasks" / "dags" / "orders.py"
+    findings = check_paths([dag]).findings
+    assert [(f.code, f.line) for f in findings] == [("TP007", 20)]
+    assert "`current_regions()` (include/warehouse_tasks.py line 18)" in findings[0].message

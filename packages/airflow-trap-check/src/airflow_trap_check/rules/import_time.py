@@ -174,6 +174,8 @@ class Hazards:
             return summaries[id(func)]
         summaries[id(func)] = None
         result = None
+        if _is_task_function(func):
+            return None  # calling a @task function adds a task; its body runs in the task
         for node in _runtime_nodes(self.src, func.body):  # type: ignore[attr-defined]
             if isinstance(node, ast.Call):
                 result = _hazard(self.src, node, self.clients)
@@ -188,6 +190,21 @@ class Hazards:
                     break
         summaries[id(func)] = result
         return result
+
+
+def _is_task_function(func: ast.AST) -> bool:
+    """``@task``, ``@task(...)``, ``@task.bash``, ``@airflow.decorators.task``: not
+    ``@task_group`` or ``@dag``, whose bodies run when they are called."""
+    for decorator in getattr(func, "decorator_list", ()):
+        if isinstance(decorator, ast.Call):
+            decorator = decorator.func
+        if isinstance(decorator, ast.Attribute) and decorator.attr != "task":
+            decorator = decorator.value  # task.bash, task.virtualenv
+        if (isinstance(decorator, ast.Name) and decorator.id == "task") or (
+            isinstance(decorator, ast.Attribute) and decorator.attr == "task"
+        ):
+            return True
+    return False
 
 
 def _runtime_nodes(src: SourceFile, body: list[ast.stmt]):

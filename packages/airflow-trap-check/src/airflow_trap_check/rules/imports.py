@@ -124,6 +124,13 @@ _DISTRIBUTION_OF = {
     "mysql": "mysql-connector-python",
     "cassandra": "cassandra-driver",
     "telegram": "python-telegram-bot",
+    "github": "pygithub",
+    "git": "gitpython",
+    "docx": "python-docx",
+    "pptx": "python-pptx",
+    "Crypto": "pycryptodome",
+    "fitz": "pymupdf",
+    "googleapiclient": "google-api-python-client",
 }
 # The client libraries an Airflow provider package installs with it: declaring
 # apache-airflow-providers-neo4j is how a project gets ``import neo4j``.
