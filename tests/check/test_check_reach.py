@@ -384,3 +384,13 @@ def test_calling_an_imported_task_function_adds_a_task_and_runs_no_hook_at_parse
     findings = check_paths([dag]).findings
     assert [(f.code, f.line) for f in findings] == [("TP007", 20)]
     assert "`current_regions()` (include/warehouse_tasks.py line 18)" in findings[0].message
+
+
+def test_a_root_module_found_only_through_a_named_host_path_entry_does_not_import() -> None:
+    dag = PROJECTS / "host_syspath" / "airflow" / "dags" / "laptop_path.py"
+    findings = check_paths([dag]).findings
+    assert {(f.code, f.line) for f in findings} == {("TP007", 12), ("TP008", 8)}
+    (missing,) = [f for f in findings if f.code == "TP007"]
+    assert "`src.jobs.reshape` is found only through sys.path entry '/Users/sam/code" in (
+        missing.message
+    )
