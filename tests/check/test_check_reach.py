@@ -394,3 +394,13 @@ def test_a_root_module_found_only_through_a_named_host_path_entry_does_not_impor
     assert "`src.jobs.reshape` is found only through sys.path entry '/Users/sam/code" in (
         missing.message
     )
+
+
+def test_an_import_before_the_sys_path_entry_its_module_needs_fails() -> None:
+    late = PROJECTS / "late_syspath" / "dags"
+    findings = check_paths([late / "rates.py"]).findings
+    assert [(f.code, f.line) for f in findings] == [("TP007", 8)]
+    assert "`rates_steps` imports `fetch_rates`, found only in pipeline/" in findings[0].message
+    assert "sys.path on line 12, after the import" in findings[0].message
+    # after the entry, or mounted inside a PYTHONPATH folder of the compose file: it resolves
+    assert check_paths([late / "rates_in_order.py"]).findings == []
