@@ -404,3 +404,12 @@ def test_an_import_before_the_sys_path_entry_its_module_needs_fails() -> None:
     assert "sys.path on line 12, after the import" in findings[0].message
     # after the entry, or mounted inside a PYTHONPATH folder of the compose file: it resolves
     assert check_paths([late / "rates_in_order.py"]).findings == []
+
+
+def test_an_object_a_reached_module_makes_and_logs_in_at_import_is_parse_time_work() -> None:
+    dag = PROJECTS / "module_objects" / "dags" / "plays_dag.py"
+    findings = check_paths([dag]).findings
+    assert {(f.code, f.line) for f in findings} == {("TP007", 8)}
+    messages = sorted(f.message for f in findings)
+    assert "where line 22: `ApiSession()`, which makes `Variable.get()`" in messages[0]
+    assert "where line 23: `ApiSession.login()`, which makes a network call" in messages[1]
