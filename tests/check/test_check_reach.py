@@ -413,3 +413,14 @@ def test_an_object_a_reached_module_makes_and_logs_in_at_import_is_parse_time_wo
     messages = sorted(f.message for f in findings)
     assert "where line 22: `ApiSession()`, which makes `Variable.get()`" in messages[0]
     assert "where line 23: `ApiSession.login()`, which makes a network call" in messages[1]
+
+
+def test_a_name_a_project_package_neither_defines_nor_imports_cannot_be_imported() -> None:
+    dags = PROJECTS / "missing_names" / "dags"
+    findings = check_paths([dags / "rates_to_gcs.py"]).findings
+    assert [(f.code, f.line) for f in findings] == [("TP007", 7)]
+    assert "`kit.operators` (dags/kit/operators/__init__.py) neither defines nor imports" in (
+        findings[0].message
+    )
+    # the submodule itself, a submodule by name, or a module with __getattr__: no finding
+    assert check_paths([dags / "rates_to_gcs_fixed.py"]).findings == []

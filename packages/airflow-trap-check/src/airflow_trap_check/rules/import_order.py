@@ -15,6 +15,7 @@ from pathlib import Path
 from airflow_trap_check import project, reach
 from airflow_trap_check.base import FileContext
 from airflow_trap_check.rules import imports
+from airflow_trap_check.source import FUNCTION_TYPES
 from airflow_trap_check.syspath import compose_mounts, sys_path_entry
 
 
@@ -23,6 +24,8 @@ def check(ctx: FileContext) -> None:
     statements = list(project.module_imports(src.tree))
     body = [s for s in src.tree.body if isinstance(s, ast.Expr)]
     entries = [e for s in body if (e := sys_path_entry(src, s, ctx.project_root)) and e.folders]
+    if ctx.project_root is not None:
+        _check_missing_names(ctx, statements)
     if not entries or ctx.project_root is None:
         return
     folders = imports.module_folders(ctx)
@@ -44,6 +47,67 @@ def check(ctx: FileContext) -> None:
                     f"sys.path on line {entry.node.lineno}, after the import: the import fails",
                 )
                 break
+
+
+def _check_missing_names(ctx: FileContext, statements: list) -> None:
+    """``from pkg.operators import HttpToGcsOperator`` where the project's
+    ``pkg/operators/__init__.py`` neither defines nor imports that name, and no submodule has it:
+    the import raises ImportError."""
+    folders: list[Path] | None = None
+    for statement in statements:
+        if not isinstance(statement, ast.ImportFrom) or statement.level or not statement.module:
+            continue
+        if statement not in ctx.src.tree.body:
+            continue  # in a ``try`` that may handle the ImportError, or an ``if``
+        if _external(statement.module.split(".")[0]):
+            continue
+        folders = folders if folders is not None else imports.module_folders(ctx)
+        file = project.module_file(statement.module, folders, ctx.project_root)
+        module = project.parsed(file) if file is not None else None
+        if module is None:
+            continue
+        bound = _bound_names(module.tree)
+        for alias in statement.names:
+            if bound is None or alias.name == "*" or alias.name in bound:
+                continue
+            if file.name == "__init__.py" and imports.has_module(file.parent, alias.name):  # type: ignore[union-attr]
+                continue
+            shown = reach.shown_path(file, ctx)  # type: ignore[arg-type]
+            ctx.report(
+                "TP007",
+                statement,
+                f"`{statement.module}` ({shown}) neither defines nor imports `{alias.name}`"
+                f"{', nor has such a submodule' if file.name == '__init__.py' else ''}: "  # type: ignore[union-attr]
+                "the import raises ImportError",
+            )
+            break
+
+
+def _bound_names(tree: ast.Module) -> set[str] | None:
+    """Names a module binds at its top level, or None when some are made dynamically."""
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, (*FUNCTION_TYPES, ast.ClassDef)) and node.name == "__getattr__":
+            return None
+        if isinstance(node, ast.Name) and node.id in {"globals", "exec", "setattr"}:
+            return None
+        if isinstance(node, ast.ImportFrom) and any(a.name == "*" for a in node.names):
+            return None
+        if isinstance(node, ast.Global):
+            names.update(node.names)
+    stack: list[ast.AST] = list(tree.body)
+    while stack:
+        node = stack.pop()
+        if isinstance(node, (*FUNCTION_TYPES, ast.ClassDef)):
+            names.add(node.name)
+            continue
+        if isinstance(node, ast.Import | ast.ImportFrom):
+            names.update((a.asname or a.name).split(".")[0] for a in node.names)
+            continue
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+            names.add(node.id)
+        stack.extend(ast.iter_child_nodes(node))
+    return names
 
 
 def _modules(statement: ast.Import | ast.ImportFrom) -> list[str]:
