@@ -418,3 +418,78 @@ def test_an_append_a_key_refuses_or_a_file_removed_once_loaded_is_not_reported()
     found = messages(LOAD_APIS / "keyed_and_consumed.py", "TP003")
     assert len(found) == 2
     assert "`plays_raw`" in found[0] and "`archive`" in found[1]
+
+
+FACTORIES = PROJECTS / "dbt_factories" / "dags"
+
+
+def test_a_dbt_operator_built_by_a_star_imported_factory_is_read_with_its_arguments() -> None:
+    (dbt,) = [f for f in check_paths([FACTORIES / "hourly_snapshots.py"]).findings]
+    assert (dbt.code, dbt.line) == ("TP006", 18)
+    assert "`dbt snapshot` in an operator it builds, dags/dbt_steps.py" in dbt.message
+    # tests only, max_active_runs=1, or a one-slot pool in the factory: nothing to report
+    assert check_paths([FACTORIES / "hourly_checks.py"]).findings == []
+
+
+def test_a_task_group_factory_whose_helpers_build_a_dbt_run_is_a_dbt_task() -> None:
+    findings = check_paths([FACTORIES / "grouped_models.py"]).findings
+    assert [(f.code, f.line) for f in findings] == [("TP006", 15)]
+    assert "`dbt run` in an operator it builds, dags/warehouse/groups.py" in findings[0].message
+
+
+def test_a_missing_comma_is_a_parse_error_and_the_rest_of_the_file_is_still_checked() -> None:
+    findings = check_paths([FACTORIES / "missing_comma.py"]).findings
+    assert {(f.code, f.line) for f in findings} == {("TP006", 13), ("TP007", 15)}
+
+
+def test_a_codespaces_workspace_path_is_a_host_path() -> None:
+    findings = check_paths([FACTORIES / "codespace_reads.py"]).findings
+    assert [(f.code, f.line) for f in findings] == [("TP008", 14)]
+    assert "/workspaces/film-etl" in findings[0].message
+
+
+def test_calling_an_imported_task_function_adds_a_task_and_runs_no_hook_at_parse() -> None:
+    dag = PROJECTS / "imported_tasks" / "dags" / "orders.py"
+    findings = check_paths([dag]).findings
+    assert [(f.code, f.line) for f in findings] == [("TP007", 20)]
+    assert "`current_regions()` (include/warehouse_tasks.py line 18)" in findings[0].message
+
+
+def test_a_root_module_found_only_through_a_named_host_path_entry_does_not_import() -> None:
+    dag = PROJECTS / "host_syspath" / "airflow" / "dags" / "laptop_path.py"
+    findings = check_paths([dag]).findings
+    assert {(f.code, f.line) for f in findings} == {("TP007", 12), ("TP008", 8)}
+    (missing,) = [f for f in findings if f.code == "TP007"]
+    assert "`src.jobs.reshape` is found only through sys.path entry '/Users/sam/code" in (
+        missing.message
+    )
+
+
+def test_an_import_before_the_sys_path_entry_its_module_needs_fails() -> None:
+    late = PROJECTS / "late_syspath" / "dags"
+    findings = check_paths([late / "rates.py"]).findings
+    assert [(f.code, f.line) for f in findings] == [("TP007", 8)]
+    assert "`rates_steps` imports `fetch_rates`, found only in pipeline/" in findings[0].message
+    assert "sys.path on line 12, after the import" in findings[0].message
+    # after the entry, or mounted inside a PYTHONPATH folder of the compose file: it resolves
+    assert check_paths([late / "rates_in_order.py"]).findings == []
+
+
+def test_an_object_a_reached_module_makes_and_logs_in_at_import_is_parse_time_work() -> None:
+    dag = PROJECTS / "module_objects" / "dags" / "plays_dag.py"
+    findings = check_paths([dag]).findings
+    assert {(f.code, f.line) for f in findings} == {("TP007", 8)}
+    messages = sorted(f.message for f in findings)
+    assert "where line 22: `ApiSession()`, which makes `Variable.get()`" in messages[0]
+    assert "where line 23: `ApiSession.login()`, which makes a network call" in messages[1]
+
+
+def test_a_name_a_project_package_neither_defines_nor_imports_cannot_be_imported() -> None:
+    dags = PROJECTS / "missing_names" / "dags"
+    findings = check_paths([dags / "rates_to_gcs.py"]).findings
+    assert [(f.code, f.line) for f in findings] == [("TP007", 7)]
+    assert "`kit.operators` (dags/kit/operators/__init__.py) neither defines nor imports" in (
+        findings[0].message
+    )
+    # the submodule itself, a submodule by name, or a module with __getattr__: no finding
+    assert check_paths([dags / "rates_to_gcs_fixed.py"]).findings == []

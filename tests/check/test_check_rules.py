@@ -302,6 +302,14 @@ def test_an_undeclared_import_is_only_reported_when_the_project_declares_require
     assert findings(tmp_path, source) == {("TP007", 2)}
 
 
+def test_an_import_name_is_matched_to_its_differently_named_distribution(tmp_path):
+    source = "from airflow import DAG\nfrom github import Github\n"
+    (tmp_path / "requirements.txt").write_text("PyGithub==2.1\n")
+    assert findings(tmp_path, source) == set()
+    (tmp_path / "requirements.txt").write_text("pandas\n")
+    assert findings(tmp_path, source) == {("TP007", 2)}
+
+
 ALERTS_LOAD = """\
 from datetime import datetime
 

@@ -21,9 +21,10 @@ def parse(path: Path, data: bytes) -> tuple[SourceFile | None, SyntaxError | Non
     A PEP 701 f-string (Python 3.12) is valid for the Python Airflow runs but not for this one;
     blanking the offending lines keeps the rest of the file checkable instead of guessing, and
     no error is returned. A function or block left with only comments as its body fails on
-    every Python, and so does a line indented to no enclosing level: the error is returned,
-    together with the file read as if each such body were ``pass`` and each such line were at
-    the nearest level, so what the rest of the file does is still checked.
+    every Python, and so does a line indented to no enclosing level or a missing comma between
+    two arguments: the error is returned, together with the file read as if each such body were
+    ``pass``, each such line were at the nearest level and the comma were there, so what the
+    rest of the file does is still checked.
     """
     try:
         tree = ast.parse(data, filename=str(path))
@@ -44,6 +45,7 @@ def parse(path: Path, data: bytes) -> tuple[SourceFile | None, SyntaxError | Non
 
 
 _EMPTY_BODY = re.compile(r"^expected an indented block after .* on line (\d+)")
+_FORGOT_COMMA = "Perhaps you forgot a comma?"
 _STRAY_UNINDENT = "unindent does not match any outer indentation level"
 
 
@@ -65,6 +67,16 @@ def _fill_empty_bodies(data: bytes, error: SyntaxError) -> tuple[ast.Module, byt
             except SyntaxError as again:
                 error = again
             continue
+        if _FORGOT_COMMA in (error.msg or "") and error.lineno and 0 < error.lineno <= len(lines):
+            # ``cwd="x"`` then ``bash_command="..."`` on the next line: the comma goes after
+            # the first of the two
+            repaired = _add_comma(lines, error)
+            if repaired is None:
+                return None
+            if isinstance(repaired, tuple):
+                return repaired
+            error = repaired
+            continue
         match = _EMPTY_BODY.match(error.msg or "")
         if match is None or not 0 < int(match.group(1)) <= len(lines):
             return None
@@ -78,6 +90,28 @@ def _fill_empty_bodies(data: bytes, error: SyntaxError) -> tuple[ast.Module, byt
             return ast.parse(candidate), candidate
         except SyntaxError as again:
             error = again
+    return None
+
+
+def _add_comma(lines: list[str], error: SyntaxError):
+    """A comma after the first of the two items the error spans (at the end of its line when
+    they are on two lines): the parsed repair, the next error, or None when no cut helps."""
+    index = error.lineno - 1  # type: ignore[operator]
+    line = lines[index]
+    if error.end_lineno != error.lineno:
+        cuts = [len(line.split("#", 1)[0].rstrip())]
+    else:
+        start, end = (error.offset or 1) - 1, (error.end_offset or len(line) + 1) - 1
+        cuts = [i for i in range(start + 1, end) if line[i].isspace() and not line[i - 1].isspace()]
+    for cut in cuts:
+        lines[index] = line[:cut] + "," + line[cut:]
+        candidate = "\n".join(lines).encode()
+        try:
+            return ast.parse(candidate), candidate
+        except SyntaxError as again:
+            if (again.lineno, again.offset) != (error.lineno, error.offset):
+                return again
+    lines[index] = line
     return None
 
 

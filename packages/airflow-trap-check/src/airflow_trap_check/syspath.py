@@ -53,6 +53,8 @@ def sys_path_entry(src: SourceFile, statement: ast.stmt, root: Path | None) -> S
         return None
     value = call.args[-1]
     written = _literal(value)
+    if written is None and isinstance(value, ast.Name):
+        written = src.constant(value)  # BASE_DIR = "/Users/me/project"; sys.path.append(BASE_DIR)
     if isinstance(written, str):
         if _ABSOLUTE.match(written):
             return SysPathEntry(statement, written, _mounted_folders(written, root))

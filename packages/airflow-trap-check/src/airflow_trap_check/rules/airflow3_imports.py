@@ -81,6 +81,13 @@ def _removed(module: str, names: list[str]) -> tuple[str, str] | None:
     return None
 
 
+def deploys_airflow3(ctx: FileContext) -> bool:
+    """The file is written for Airflow 3, or its project deploys Airflow 3."""
+    if ctx.model.airflow_major >= 3:
+        return True
+    return ctx.project_root is not None and project_airflow_major(ctx.project_root) == 3
+
+
 @cache
 def project_airflow_major(root: Path) -> int | None:
     """The Airflow major version the project's deployment files name, if they name one."""

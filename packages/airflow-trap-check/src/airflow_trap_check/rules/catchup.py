@@ -19,7 +19,7 @@ from pathlib import Path
 
 from airflow_trap_check.base import FileContext
 from airflow_trap_check.dags import DagDef
-from airflow_trap_check.rules.airflow3_imports import project_airflow_major
+from airflow_trap_check.rules.airflow3_imports import deploys_airflow3
 from airflow_trap_check.rules.schedules import date_value, describe, schedule_interval
 from airflow_trap_check.source import FUNCTION_TYPES, SourceFile
 
@@ -44,11 +44,7 @@ def check_dag(ctx: FileContext, dag: DagDef, arguments: dict[str, ast.expr]) -> 
         catchup = src.constant(node)
         if catchup is not True and catchup != 1:
             return False  # off, or decided at run time (env var, config)
-    elif (
-        model.airflow_major >= 3
-        or _catchup_off_by_default(ctx.project_root)
-        or (ctx.project_root is not None and project_airflow_major(ctx.project_root) == 3)
-    ):
+    elif deploys_airflow3(ctx) or _catchup_off_by_default(ctx.project_root):
         return False
     interval = schedule_interval(src, DagDef(dag.node, kwargs, dag.region), model.airflow_major)
     if interval is None:

@@ -2,16 +2,16 @@
 
 A task runs dbt when its command (BashOperator, @task.bash, DockerOperator, KubernetesPodOperator,
 subprocess/os.system in a python callable) says ``dbt run|build|seed|snapshot|...`` (or just
-``run ...`` in a dbt image, whose entrypoint is dbt), when it calls ``dbtRunner().invoke``, or when
-it is a dbt operator (Cosmos ``Dbt*Operator``,
-``DbtTaskGroup``, ``DbtDag``; dbt Cloud is excluded: it queues runs of one job itself).
+``run ...`` in a dbt image, whose entrypoint is dbt), when it calls ``dbtRunner().invoke``, when
+it is a dbt operator (Cosmos ``Dbt*Operator``, ``DbtTaskGroup``, ``DbtDag``; not dbt Cloud,
+which queues runs of one job itself), or when a project function builds it (dbt_factories.py).
 Commands that build no relation (``dbt test``, ``compile``, ``docs generate``, ``source
 freshness``) cannot collide on ``__dbt_backup`` and do not count.
-It is safe when the DAG has max_active_runs=1 (or max_active_tasks=1), or when the dbt task is
-in a pool of one slot (or has max_active_tis_per_dag=1). A pool's size comes from this file
-(``Pool.create_or_update_pool``, ``airflow pools set``) or from the project (airflow_settings.yaml,
-pools.json, shell scripts, Makefiles, compose files); a pool whose size cannot be found is
-trusted, ``default_pool`` is not.
+It is safe when the DAG has max_active_runs=1 (or, in Airflow 2, max_active_tasks=1), or when
+the dbt task is in a pool of one slot (or has max_active_tis_per_dag=1). A pool's size comes
+from this file (``Pool.create_or_update_pool``, ``airflow pools set``) or from the project
+(airflow_settings.yaml, pools.json, shell scripts, Makefiles, compose files); a pool whose size
+cannot be found is trusted, ``default_pool`` is not.
 """
 
 from __future__ import annotations
@@ -26,7 +26,8 @@ from pathlib import Path
 from airflow_trap_check import commands, project, reach
 from airflow_trap_check.base import FileContext, in_output, is_docstring
 from airflow_trap_check.dags import AirflowModel, DagDef, TaskDef
-from airflow_trap_check.rules import imports
+from airflow_trap_check.rules import dbt_factories, imports
+from airflow_trap_check.rules.airflow3_imports import deploys_airflow3
 from airflow_trap_check.source import SourceFile
 
 DBT_COMMAND = re.compile(
@@ -75,11 +76,9 @@ def check(ctx: FileContext) -> None:
         limit = ctx.src.constant(dag.kwargs.get("max_active_runs"))
         if limit == 1 or ("max_active_runs" in dag.kwargs and limit is None):
             continue  # one run at a time, or decided by configuration we cannot see
-        tasks_limit = ctx.src.constant(
-            dag.kwargs.get("max_active_tasks") or dag.kwargs.get("concurrency")
-        )
-        if tasks_limit == 1:
-            continue
+        cap = dag.kwargs.get("max_active_tasks") or dag.kwargs.get("concurrency")
+        if ctx.src.constant(cap) == 1 and not deploys_airflow3(ctx):
+            continue  # Airflow 2 caps a DAG's tasks across its runs, Airflow 3 each run apart
         unsafe = [t for t in dbt_tasks if not _serialised(ctx, t)]
         if not unsafe:
             continue
@@ -99,15 +98,14 @@ def _dbt_tasks(ctx: FileContext) -> list[_DbtTask]:
     for task in model.tasks:
         how = _runs_dbt(ctx, task)
         if how:
-            settings = {}
-            for key in ("pool", "max_active_tis_per_dag", "task_concurrency"):
-                value = model.task_setting(task, key)
-                if value is not None:
-                    settings[key] = value
+            keys = ("pool", "max_active_tis_per_dag", "task_concurrency")
+            settings = {k: v for k in keys if (v := model.task_setting(task, k)) is not None}
             node = task.node
             if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.decorator_list:
                 node = node.decorator_list[0]
             found.append(_DbtTask(node, task.label, how, task, settings, task.dag))
+    for made in dbt_factories.dbt_factory_tasks(ctx, DBT_COMMAND):
+        found.append(_DbtTask(made.call, made.label, made.how, None, made.settings, made.dag))
     for node in src.nodes:
         if isinstance(node, ast.Call):
             last = src.call_name(node).rsplit(".", 1)[-1]

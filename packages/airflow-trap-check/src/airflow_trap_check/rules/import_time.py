@@ -124,12 +124,12 @@ def check(ctx: FileContext) -> None:
         for node in parse_time_calls(src, body):
             what = _hazard(src, node, hazards.clients)
             if what is None:
-                for callee in src.local_functions(node):
+                for callee in local_callees(src, node):
                     if id(callee) in skipped:
                         continue
                     inner = hazards.of_function(callee)
                     if inner:
-                        what = f"`{callee.name}()`, which makes {inner}"  # type: ignore[attr-defined]
+                        what = f"`{_shown(src, callee)}()`, which makes {inner}"
                         break
                 else:
                     continue
@@ -174,20 +174,66 @@ class Hazards:
             return summaries[id(func)]
         summaries[id(func)] = None
         result = None
+        if _is_task_function(func):
+            return None  # calling a @task function adds a task; its body runs in the task
         for node in _runtime_nodes(self.src, func.body):  # type: ignore[attr-defined]
             if isinstance(node, ast.Call):
                 result = _hazard(self.src, node, self.clients)
                 if result is None and depth < 4:
-                    for callee in self.src.local_functions(node):
+                    for callee in local_callees(self.src, node):
                         if id(callee) not in self.skipped:
                             inner = self.of_function(callee, depth + 1)
                             if inner:
-                                result = f"{inner} via `{callee.name}()`"  # type: ignore[attr-defined]
+                                result = f"{inner} via `{_shown(self.src, callee)}()`"
                                 break
                 if result:
                     break
         summaries[id(func)] = result
         return result
+
+
+def local_callees(src: SourceFile, call: ast.Call) -> list[ast.AST]:
+    """The functions of this file a call runs, a class's ``__init__`` for ``Token()`` and its
+    method for ``token.refresh()`` on a name bound once to ``Token()`` included."""
+    found: list[ast.AST] = list(src.local_functions(call))
+    func, method, made = call.func, "__init__", call
+    if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name):
+        bindings = src.lookup(func.value.id, src.scope_of(call))
+        if len(bindings) != 1 or bindings[0].kind != "assign":
+            return found
+        made, method = bindings[0].value, func.attr
+    if not (isinstance(made, ast.Call) and isinstance(made.func, ast.Name)):
+        return found
+    for statement in src.tree.body:
+        if isinstance(statement, ast.ClassDef) and statement.name == made.func.id:
+            found.extend(
+                f for f in statement.body if isinstance(f, FUNCTION_TYPES) and f.name == method
+            )
+    return found
+
+
+def _shown(src: SourceFile, function: ast.AST) -> str:
+    """``load``, or ``Token`` for ``Token.__init__`` and ``Token.refresh`` for a method."""
+    name = function.name  # type: ignore[attr-defined]
+    owner = src.parents.get(function)
+    if isinstance(owner, ast.ClassDef):
+        return owner.name if name == "__init__" else f"{owner.name}.{name}"
+    return name
+
+
+def _is_task_function(func: ast.AST) -> bool:
+    """``@task``, ``@task(...)``, ``@task.bash``, ``@airflow.decorators.task``: not
+    ``@task_group`` or ``@dag``, whose bodies run when they are called."""
+    for decorator in getattr(func, "decorator_list", ()):
+        if isinstance(decorator, ast.Call):
+            decorator = decorator.func
+        if isinstance(decorator, ast.Attribute) and decorator.attr != "task":
+            decorator = decorator.value  # task.bash, task.virtualenv
+        if (isinstance(decorator, ast.Name) and decorator.id == "task") or (
+            isinstance(decorator, ast.Attribute) and decorator.attr == "task"
+        ):
+            return True
+    return False
 
 
 def _runtime_nodes(src: SourceFile, body: list[ast.stmt]):

@@ -124,6 +124,13 @@ _DISTRIBUTION_OF = {
     "mysql": "mysql-connector-python",
     "cassandra": "cassandra-driver",
     "telegram": "python-telegram-bot",
+    "github": "pygithub",
+    "git": "gitpython",
+    "docx": "python-docx",
+    "pptx": "python-pptx",
+    "Crypto": "pycryptodome",
+    "fitz": "pymupdf",
+    "googleapiclient": "google-api-python-client",
 }
 # The client libraries an Airflow provider package installs with it: declaring
 # apache-airflow-providers-neo4j is how a project gets ``import neo4j``.
@@ -216,6 +223,11 @@ def _unresolvable(ctx: FileContext, module: str, entries: list[SysPathEntry]) ->
     top = module.split(".")[0]
     if top in sys.stdlib_module_names or is_installed_with_airflow(top) or top == "__future__":
         return None
+    if entries and entries[-1].is_host_path and not _on_airflow_path(ctx, top):
+        # the project has the module, but above the dags folder: the host path is what finds it
+        return (
+            f"is found only through sys.path entry {entries[-1].written!r}, a path of one machine"
+        )
     if _in_project(ctx, top):
         return None
     if entries:
@@ -238,6 +250,17 @@ def _unresolvable(ctx: FileContext, module: str, entries: list[SysPathEntry]) ->
 
 def _in_project(ctx: FileContext, top: str) -> bool:
     return any(has_module(folder, top) for folder in module_folders(ctx))
+
+
+def _on_airflow_path(ctx: FileContext, top: str) -> bool:
+    """Whether Airflow's own sys.path finds ``top``: the DAG's folder up to the dags folder, a
+    plugins folder beside them, or a folder the compose file puts on PYTHONPATH."""
+    inside = folders_up_to_root(ctx.src.path.parent, ctx.project_root)
+    dags = next((f for f in inside if f.name == "dags"), inside[0] if inside else None)
+    folders = [f for f in inside if dags is not None and (f == dags or dags in f.parents)]
+    folders += [f / "plugins" for f in inside]
+    folders += _compose_pythonpath(ctx.project_root)
+    return any(has_module(folder, top) for folder in folders)
 
 
 def module_folders(ctx: FileContext) -> list[Path]:

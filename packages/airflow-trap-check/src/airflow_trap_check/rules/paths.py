@@ -1,7 +1,8 @@
 """TP008: paths that exist on one machine only.
 
 Strings (including f-strings, defaults and shell commands) that hold an absolute ``/tmp`` path,
-a home directory (``/Users/<name>``, ``/home/<name>``, ``~/...``), or a Windows drive path, and
+a home directory (``/Users/<name>``, ``/home/<name>``, ``~/...``), a Codespaces or dev container
+workspace (``/workspaces/<repo>/...``), or a Windows drive path, and
 ``expanduser("~...")`` / ``Path.home()`` calls. A worker's /tmp is not shared with the next task's
 worker, and a home directory is not there in a container or on a colleague's machine. The
 official Airflow image's user home (``/home/airflow``, where ``pip install --user`` puts dbt) is
@@ -23,7 +24,8 @@ from airflow_trap_check.syspath import compose_mounts
 _HOST_PATH = re.compile(
     r"(?:^|(?<=[\s'\"=:,;(|>]))"
     r"(?P<path>/tmp(?=/|$|[\s'\";])\S*|/private/tmp/\S*|/var/tmp/\S*|/Users/[^/\s'\"]+\S*|"
-    r"/home/(?!airflow(?=/|$|[\s'\";]))[^/\s'\"{}]+\S*|~/\S+|[A-Za-z]:\\\S*|[A-Za-z]:/(?!/)\S*)"
+    r"/home/(?!airflow(?=/|$|[\s'\";]))[^/\s'\"{}]+\S*|/workspaces/[^/\s'\"{}]+\S*|"
+    r"~/\S+|[A-Za-z]:\\\S*|[A-Za-z]:/(?!/)\S*)"
 )
 _URL = re.compile(r"^[a-z][a-z0-9+.-]*://", re.IGNORECASE)
 _AIRFLOW_DEFAULT_HOME = "~/airflow"
