@@ -493,3 +493,37 @@ def test_a_name_a_project_package_neither_defines_nor_imports_cannot_be_imported
     )
     # the submodule itself, a submodule by name, or a module with __getattr__: no finding
     assert check_paths([dags / "rates_to_gcs_fixed.py"]).findings == []
+
+
+CLOUD = PROJECTS / "cloud_jobs" / "dags" / "cloud_jobs.py"
+
+
+def test_scripts_of_cloud_jobs_are_found_by_file_name_and_read_for_appends() -> None:
+    loads = _by_line(CLOUD, "TP003")
+    # Dataproc's job={"pyspark_job": {"main_python_file_uri": "gs://.../x.py"}}, an EMR step
+    (events,) = loads[44]
+    assert "task `events` runs jobs/append_events.py, where line 8" in events
+    (orders,) = loads[48]
+    assert "task `orders` runs jobs/append_orders.py, where line 7" in orders
+    # spark-submit of $JOBS_DIR/x.py, and `cd folder && python x.py`
+    assert "runs jobs/append_clicks.py" in loads[51][0]
+    assert "runs ingest/load_readings.py" in loads[55][0]
+    # a whole rebuild with a "Month" column is no period load; a dlt merge is idempotent
+    assert 46 not in loads and 59 not in loads
+
+
+def test_a_dlt_pipeline_run_appends_unless_its_disposition_replaces_or_merges() -> None:
+    (readings,) = _by_line(CLOUD, "TP003")[55]
+    assert 'dlt pipeline.run(write_disposition="append") appends to `readings`' in readings
+
+
+def test_a_wipe_under_if_not_flag_is_off_when_the_flag_defaults_on() -> None:
+    loads = _by_line(CLOUD, "TP003")
+    (facts,) = loads[62]
+    assert "`FactLoadOperator.execute()` (plugins/facts/load_fact.py), where line 19" in facts
+    assert 64 not in loads  # append_mode=False: the TRUNCATE runs first
+
+
+def test_dropping_a_temp_table_does_not_guard_an_insert_into_a_templated_target() -> None:
+    (trips,) = _by_line(CLOUD, "TP003")[32]
+    assert "INSERT appends to its table" in trips

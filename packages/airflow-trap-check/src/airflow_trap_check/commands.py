@@ -23,8 +23,21 @@ _RUNS_SCRIPT = re.compile(
     # spark-submit's application: the .py after its options (`--master x --py-files a.py`)
     r"|\bspark-submit(?:\s+--[\w.-]+(?:=\S+|\s+(?!--)[^\s;&|]+)?)*\s+(?P<app>[^\s;&|'\"]+\.py)\b"
 )
-# SparkSubmitOperator's application, and a python callable's subprocess/os.system command
-_APPLICATION_ARGUMENTS = ("application",)
+# SparkSubmitOperator's application, a cloud job's main script (Dataproc's `main`, Glue's
+# `script_location`), and a python callable's subprocess/os.system command
+_APPLICATION_ARGUMENTS = (
+    "application",
+    "main",
+    "main_python_file_uri",
+    "script_location",
+)
+# a job or step spec's script: Dataproc's job={"pyspark_job": {"main_python_file_uri": ...}}
+_SPEC_ARGUMENTS = ("job", "steps", "step")
+_SPEC_KEYS = frozenset({"main_python_file_uri", "mainPythonFileUri", "ScriptLocation"})
+# where the script is found by its name: a bucket (gs://, s3://) or a variable's folder ($JOBS/)
+_BY_NAME = re.compile(r"^(\$\{?\w+\}?/|[a-z][\w+]*://)")
+# `cd dir && python x.py`: the script is in that folder
+_CD = re.compile(r"\bcd\s+(?P<dir>[^\s;&|]+)\s*(?:&&|;)")
 _COMMAND_CALLS = frozenset(
     {"os.system", "os.popen"}
     | {f"subprocess.{f}" for f in ("run", "call", "check_call", "check_output", "Popen")}
@@ -53,6 +66,10 @@ def task_commands(ctx: FileContext, task: TaskDef) -> Iterator[tuple[ast.expr, s
         application = ctx.src.string(node) if node is not None else None
         if node is not None and application and application.endswith(".py"):
             yield node, f"spark-submit {application}"
+    for argument in _SPEC_ARGUMENTS:
+        node = task.kwargs.get(argument)
+        for found in _spec_scripts(ctx, node) if node is not None else ():
+            yield node, found  # type: ignore[misc]
     for root in task.code:
         for call in ctx.src.walk(root):
             if not (isinstance(call, ast.Call) and call.args):
@@ -68,7 +85,12 @@ def python_scripts(ctx: FileContext, command: str) -> list[Path]:
     ``spark-submit --master local jobs/etl.py``)."""
     found: list[Path] = []
     for match in _RUNS_SCRIPT.finditer(command):
-        script = resolve_script(ctx, match.group("path") or match.group("app"))
+        written = match.group("path") or match.group("app")
+        folder = _CD.search(command[: match.start()])
+        script = None
+        if folder and not written.startswith(("/", "$")) and "://" not in written:
+            script = resolve_script(ctx, f"{folder.group('dir').rstrip('/')}/{written}")
+        script = script or resolve_script(ctx, written)
         if script is not None and script not in found:
             found.append(script)
     return found
@@ -110,7 +132,30 @@ def resolve_script(ctx: FileContext, written: str) -> Path | None:
             return resolved
     if written.startswith("/"):
         return _copied_into_image(ctx, root, PurePosixPath(written))
+    if _BY_NAME.match(written):
+        return _copied_into_image(ctx, root, PurePosixPath(_BY_NAME.sub("/", written)))
     return None
+
+
+def _spec_scripts(ctx: FileContext, node: ast.expr, depth: int = 0) -> Iterator[str]:
+    """The scripts a job or step spec runs: a ``main_python_file_uri`` entry, or a step's
+    ``Args`` list that spark-submits a ``.py`` (EMR); names bound to a spec are followed."""
+    for sub in ast.walk(node):
+        if isinstance(sub, ast.Name) and depth < 3:
+            for binding in ctx.src.lookup(sub.id, ctx.src.scope_of(sub))[:1]:
+                if isinstance(binding.value, ast.Dict | ast.List):
+                    yield from _spec_scripts(ctx, binding.value, depth + 1)
+        elif isinstance(sub, ast.Dict):
+            for key, value in zip(sub.keys, sub.values, strict=True):
+                text = ctx.src.string(value) if isinstance(key, ast.Constant) else None
+                if key.value in _SPEC_KEYS and text and text.endswith(".py"):  # type: ignore[union-attr]
+                    yield f"spark-submit {text}"
+        elif isinstance(sub, ast.List) and any(
+            ctx.src.string(e) == "spark-submit" for e in sub.elts
+        ):
+            command = _command_text(ctx, sub)
+            if command:
+                yield command
 
 
 def _copied_into_image(ctx: FileContext, root: Path, written: PurePosixPath) -> Path | None:

@@ -71,19 +71,28 @@ _QUERY = re.compile(r"""^[^'"]*\.(execute|sql|query)\(\s*f?(['"]{3}|['"])\s*sele
 
 
 _OFF = frozenset({"False", "None", "", "0"})
+_ON = frozenset({"True", "1"})
 
 
 def switched_off(src: SourceFile, unit: Unit, node: ast.AST) -> bool:
-    """The statement sits under ``if self.truncate:`` and the task runs the operator with that
-    setting off (``truncate=False``, or its default): the wipe never happens."""
+    """The statement sits under ``if self.truncate:`` (or ``if not self.append_mode:``, or in
+    the ``else`` of either) and the task runs the operator with that setting such that the
+    branch is not taken (``truncate=False``, or the ``__init__`` default): the wipe never
+    happens."""
     if not unit.arguments:
         return False
     child = node
     for ancestor in src.ancestors(node):
-        if isinstance(ancestor, ast.If) and any(child is n for n in ancestor.body):
-            test = ancestor.test
+        if isinstance(ancestor, ast.If):
+            in_body = any(child is n for n in ancestor.body)
+            in_else = any(child is n for n in ancestor.orelse)
+            test, negated = ancestor.test, False
+            if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+                test, negated = test.operand, True
             name = test.attr if isinstance(test, ast.Attribute) else getattr(test, "id", None)
-            if unit.arguments.get(name or "") in _OFF:
+            value = unit.arguments.get(name or "")
+            taken = True if value in _ON else False if value in _OFF else None
+            if taken is not None and (in_body or in_else) and (taken != negated) != in_body:
                 return True
         child = ancestor
     return False

@@ -32,7 +32,7 @@ _STAGING = re.compile(
     r"(^|_)(stg|stage|staging|tmp|temp|temporary|scratch|landing|incoming)(_|$|\d)"
 )
 _COUNT_ONLY = re.compile(r"select\s+count\s*\(\s*\*\s*\)\s+from\s+[\w.\"]+(\s+where\b|\s*$)", re.I)
-_SCRATCH = re.compile(r"(^|_)(tmp|temp|temporary|scratch)(_|$|\d)")
+_SCRATCH = re.compile(r"(^|_|\.)(tmp|temp|temporary|scratch)(_|$|\d)")
 # Rows about the pipeline rather than its data: one more per try is the record, not a duplicate.
 _LOG_TABLE = re.compile(
     r"(^|_|\.)(log|logs|audit|audit_log|etl_runs|job_runs|run_log|load_history|pipeline_runs|"
@@ -77,7 +77,8 @@ def check(ctx: FileContext) -> None:
 # F.month() reads one, not the run's period; a quoted 'ds' is still the run's (context["ds"])
 _QUOTED_COLUMN = re.compile(
     r"(['\"])(month|months|year|year_month|yearmonth|yyyymm|period)\1"
-    r"|\b(F|functions|dt)\.(month|year)\b"  # Spark's F.month(col), pandas' .dt.month
+    r"|\b(F|functions|dt)\.(month|year)\b",  # Spark's F.month(col), pandas' .dt.month
+    re.IGNORECASE,  # withColumn("Month", ...) names a column too
 )
 
 
@@ -193,7 +194,10 @@ def check_unit(
         if any(
             g.kind in {"guard", "replace"} and sql.same_table(g.table, write.table)
             for g in writes
-            if g is not write and g not in day_deletes
+            # a templated target whose name says nothing of scratch is not the temp table wiped
+            if g is not write
+            and g not in day_deletes
+            and not (write.table is None and _scratch(g.table))
         ):
             continue
         if _LOG_TABLE.search(write.table or ""):

@@ -42,6 +42,8 @@ _BIGQUERY_LOADS = frozenset(
         "load_table_from_json",
     }
 )
+_DLT_PIPELINE = re.compile(r"\bdlt\.pipeline\(")
+_DLT_SAFE = re.compile(r"write_disposition['\"]?\s*[=:]\s*['\"]?(replace|merge)|\bincremental\b")
 _TRANSFER_APPEND = frozenset(
     {
         "S3ToRedshiftOperator",
@@ -273,6 +275,14 @@ def api_writes(src: SourceFile, unit: Unit) -> list[Write]:
                 )
                 kind = "guard" if scoped is not None else "replace"
                 writes.append(Write(node, kind, None, 'write_deltalake(mode="overwrite")'))
+        elif method == "run" and _DLT_PIPELINE.search(src.text) and len(node.args) >= 1:
+            # a dlt pipeline appends unless told to replace or merge (here or on its resources)
+            table = _table_arg(src, node, 99, ("table_name",))
+            mode = src.constant(keyword_value(node, "write_disposition"))
+            if mode is None and _DLT_SAFE.search(src.text):
+                mode = "merge"
+            kind = "append" if mode in {None, "append"} else "guard"
+            writes.append(Write(node, kind, table, 'dlt pipeline.run(write_disposition="append")'))
         elif last in _TRANSFER_APPEND and node is (unit.task.node if unit.task else None):
             writes.extend(_transfer_writes(src, node, last))
     return writes
