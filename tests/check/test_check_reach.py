@@ -493,3 +493,20 @@ def test_a_name_a_project_package_neither_defines_nor_imports_cannot_be_imported
     )
     # the submodule itself, a submodule by name, or a module with __getattr__: no finding
     assert check_paths([dags / "rates_to_gcs_fixed.py"]).findings == []
+
+
+AIRFLOW2 = PROJECTS / "airflow2_compose" / "dags"
+
+
+def test_a_library_vendored_with_its_dist_info_is_not_project_code() -> None:
+    # dags/webkit/ holds a literal password and a ~ path, but webkit-1.2.0.dist-info at the
+    # project root says pip put it there: the task's reach stops at it
+    assert messages(AIRFLOW2 / "scrape_listing.py", "TP005") == []
+    assert messages(AIRFLOW2 / "scrape_listing.py", "TP008") == []
+
+
+def test_a_hook_an_object_stores_at_import_is_no_work_but_reading_s3_through_it_is() -> None:
+    assert messages(AIRFLOW2 / "archive_orders.py", "TP007") == []
+    (read,) = messages(AIRFLOW2 / "snapshot_orders.py", "TP007")
+    assert "`self.s3.read_key()` on the hook `S3Hook`" in read
+    assert "dags/storage/archive.py" in read
