@@ -527,3 +527,20 @@ def test_a_wipe_under_if_not_flag_is_off_when_the_flag_defaults_on() -> None:
 def test_dropping_a_temp_table_does_not_guard_an_insert_into_a_templated_target() -> None:
     (trips,) = _by_line(CLOUD, "TP003")[32]
     assert "INSERT appends to its table" in trips
+
+
+AIRFLOW2 = PROJECTS / "airflow2_compose" / "dags"
+
+
+def test_a_library_vendored_with_its_dist_info_is_not_project_code() -> None:
+    # dags/webkit/ holds a literal password and a ~ path, but webkit-1.2.0.dist-info at the
+    # project root says pip put it there: the task's reach stops at it
+    assert messages(AIRFLOW2 / "scrape_listing.py", "TP005") == []
+    assert messages(AIRFLOW2 / "scrape_listing.py", "TP008") == []
+
+
+def test_a_hook_an_object_stores_at_import_is_no_work_but_reading_s3_through_it_is() -> None:
+    assert messages(AIRFLOW2 / "archive_orders.py", "TP007") == []
+    (read,) = messages(AIRFLOW2 / "snapshot_orders.py", "TP007")
+    assert "`self.s3.read_key()` on the hook `S3Hook`" in read
+    assert "dags/storage/archive.py" in read

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import ast
 import textwrap
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -383,3 +383,46 @@ def test_an_append_of_only_the_rows_missing_from_its_target_is_not_reported(
 ):
     found = findings(tmp_path, ANTI_JOIN_LOAD.format(compare=compare))
     assert (("TP003", 14) in found) is reported
+
+
+AIRFLOW2 = REPO / "tests" / "check" / "corpus" / "projects" / "airflow2_compose" / "dags"
+
+
+def test_airflow1_plugin_class_paths_fail_where_the_project_deploys_airflow2() -> None:
+    result = check_paths([AIRFLOW2 / "plugin_classes.py", AIRFLOW2 / "operator_modules.py"])
+    (finding,) = [f for f in result.findings if f.code == "TP007"]
+    assert finding.path.endswith("plugin_classes.py") and finding.line == 6
+    assert "Airflow 1 path of a plugin's class" in finding.message
+    assert "Airflow 2" in finding.message
+
+
+def test_calling_an_imported_module_at_parse_is_reported_and_its_date_still_read() -> None:
+    result = check_paths([AIRFLOW2 / "module_as_class.py", AIRFLOW2 / "module_attribute.py"])
+    got = {(Path(f.path).name, f.code, f.line) for f in result.findings}
+    # datetime(2020, 1, 1) meant the class: catchup from 2020 on a monthly cron is TP002 too
+    assert got == {("module_as_class.py", "TP007", 12), ("module_as_class.py", "TP002", 15)}
+    message = next(f.message for f in result.findings if f.code == "TP007")
+    assert "`datetime` is the module `datetime`" in message
+
+
+HOURLY_FROM_THE_COMMIT_DAY = """\
+    from datetime import datetime
+
+    from airflow import DAG
+
+    with DAG("hourly", start_date=datetime(2023, 2, 2), schedule_interval="0 * * * *"):
+        pass
+"""
+
+
+def test_a_start_date_of_the_reference_day_itself_is_not_history(tmp_path: Path) -> None:
+    path = tmp_path / "hourly.py"
+    path.write_text(textwrap.dedent(HOURLY_FROM_THE_COMMIT_DAY))
+    (tmp_path / "RUNBOOK.md").write_text("# Runbook\n")
+
+    def codes(day: date) -> set[str]:
+        options = Options(reference_date=day, select=["TP002"])
+        return {f.code for f in check_paths([path], options).findings}
+
+    assert codes(date(2023, 2, 2)) == set()  # written that day: the time of day is unknown
+    assert codes(date(2023, 2, 3)) == {"TP002"}  # a day later: a day of hourly runs

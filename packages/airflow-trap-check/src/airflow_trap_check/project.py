@@ -32,6 +32,7 @@ PLUGIN_PATHS = frozenset({"airflow.operators", "airflow.sensors", "airflow.hooks
 def clear_cache() -> None:
     _PARSED.clear()
     _module_in.cache_clear()
+    _vendored.cache_clear()
     _package_modules.cache_clear()
     _namespace_packages.cache_clear()
 
@@ -50,13 +51,20 @@ def module_file(name: str, folders: list[Path], root: Path | None) -> Path | Non
 @cache
 def _module_in(folder: Path, name: str) -> Path | None:
     parts = name.split(".")
-    if not imports.has_module(folder, parts[0]):
+    if not imports.has_module(folder, parts[0]) or _vendored(folder, parts[0]):
         return None
     base = folder.joinpath(*parts)
     for candidate in (base.with_suffix(".py"), base / "__init__.py"):
         if candidate.is_file():
             return candidate.resolve()
     return None
+
+
+@cache
+def _vendored(folder: Path, top: str) -> bool:
+    """A library installed into the project (``pip install --target``): its ``<top>-<version>
+    .dist-info`` sits beside it or one folder up. Its code is not the project's."""
+    return any(next(f.glob(f"{top}-*.dist-info"), None) for f in (folder, folder.parent))
 
 
 def imported_names(src: SourceFile) -> dict[str, tuple[str, str | None]]:

@@ -6,6 +6,10 @@ provider work on the Airflow 2 the tutorial was written for; in a project that d
 and the DAG disappears. Paths Airflow 3 still aliases (``airflow.operators.python``,
 ``airflow.operators.bash``, ``airflow.operators.empty``) are fine, and nothing is reported when
 the project names no Airflow version.
+
+Airflow 1 also put the classes a plugin registers under ``airflow.operators``, ``airflow.sensors``
+and ``airflow.hooks`` (``from airflow.operators import LoadFactOperator``); Airflow 2 dropped
+that, so in a project that deploys Airflow 2 or 3 such an import of a class fails too.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from functools import cache
 from pathlib import Path
 
 from airflow_trap_check.base import FileContext
+from airflow_trap_check.project import PLUGIN_PATHS
 
 # module -> what replaced it (names of a module: "module:name")
 _REMOVED = {
@@ -48,7 +53,10 @@ _DEPLOYMENT_FILES = re.compile(
 
 
 def check(ctx: FileContext) -> None:
-    if ctx.project_root is None or project_airflow_major(ctx.project_root) != 3:
+    major = project_airflow_major(ctx.project_root) if ctx.project_root is not None else None
+    if major is not None and major >= 2:
+        _check_plugin_paths(ctx, major)
+    if major != 3:
         return
     for statement in ctx.src.tree.body:
         for module, names in _imports(statement):
@@ -60,6 +68,22 @@ def check(ctx: FileContext) -> None:
                     f"`{removed[0]}` is gone in Airflow 3, which the project deploys (use "
                     f"{removed[1]}), so the DAG fails to import",
                 )
+
+
+def _check_plugin_paths(ctx: FileContext, major: int) -> None:
+    """``from airflow.operators import MyOperator``: where Airflow 1 put plugin classes."""
+    for statement in ctx.src.tree.body:
+        if not isinstance(statement, ast.ImportFrom) or statement.module not in PLUGIN_PATHS:
+            continue
+        classes = [a.name for a in statement.names if a.name[:1].isupper()]
+        if classes:
+            ctx.report(
+                "TP007",
+                statement,
+                f"`from {statement.module} import {classes[0]}` is the Airflow 1 path of a "
+                f"plugin's class, which Airflow {major} (the project deploys it) no longer "
+                "provides: import the class from its module in plugins/, so the DAG imports",
+            )
 
 
 def _imports(statement: ast.stmt) -> list[tuple[str, list[str]]]:

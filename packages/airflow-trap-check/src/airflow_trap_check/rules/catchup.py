@@ -7,14 +7,15 @@ and start_date is evaluated from the DAG or its default_args (datetime, pendulum
 ISO strings, clock arithmetic). The rule fires when unpausing would schedule at least two runs,
 more than the latest one: two whole intervals between start_date and now, or, with an end_date
 in the past, two logical dates from start_date to end_date inclusive. A DAG factory's settings
-are read from the arguments it is called with.
+are read from the arguments it is called with. With a reference day (``--reference-date``, a
+commit's day) a start_date on that day itself is not reported.
 """
 
 from __future__ import annotations
 
 import ast
 import re
-from datetime import timedelta
+from datetime import time, timedelta
 from pathlib import Path
 
 from airflow_trap_check.base import FileContext
@@ -56,7 +57,11 @@ def check_dag(ctx: FileContext, dag: DagDef, arguments: dict[str, ast.expr]) -> 
     }
     now = ctx.reference_time
     start = date_value(src, kwargs.get("start_date") or defaults.get("start_date"), now)
-    if start is None:
+    if start is None or (
+        now.time() == time.max and start.date() == now.date() and start.time() == time.min
+    ):
+        # a reference given as a day (the commit's) has no time of day: a start_date of that
+        # date itself (no time of its own) is the day the DAG was written, not history
         return False
     end = date_value(src, kwargs.get("end_date") or defaults.get("end_date"), now)
     if end is not None and end + interval <= now:

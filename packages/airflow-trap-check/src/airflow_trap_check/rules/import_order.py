@@ -4,6 +4,9 @@
 on line 7: the file adds that folder itself, so it is not on sys.path before, and a module found
 only there (or one that the imported project module itself imports, such as
 ``from extract_weather import ...`` in ``dags/weather_pipeline.py``) cannot be imported yet.
+
+Also a module called as if it were its class: ``import datetime`` and then
+``start_date=datetime(2019, 1, 1)`` at module level raises TypeError while the file is parsed.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ def check(ctx: FileContext) -> None:
     statements = list(project.module_imports(src.tree))
     body = [s for s in src.tree.body if isinstance(s, ast.Expr)]
     entries = [e for s in body if (e := sys_path_entry(src, s, ctx.project_root)) and e.folders]
+    _check_called_module(ctx)
     if ctx.project_root is not None:
         _check_missing_names(ctx, statements)
     if not entries or ctx.project_root is None:
@@ -81,6 +85,56 @@ def _check_missing_names(ctx: FileContext, statements: list) -> None:
                 "the import raises ImportError",
             )
             break
+
+
+def _check_called_module(ctx: FileContext) -> None:
+    """``import datetime`` then ``datetime(2019, 1, 1)`` run at import: a module is not callable."""
+    tree = ctx.src.tree
+    modules = {
+        alias.asname or alias.name: alias.name
+        for statement in tree.body
+        if isinstance(statement, ast.Import)
+        for alias in statement.names
+        if alias.asname or "." not in alias.name
+    }
+    if not modules:
+        return
+    rebound: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store | ast.Del):
+            rebound.add(node.id)
+        elif isinstance(node, (*FUNCTION_TYPES, ast.ClassDef)):
+            rebound.add(node.name)
+        elif isinstance(node, ast.ImportFrom):
+            rebound.update(a.asname or a.name for a in node.names)
+        elif isinstance(node, ast.Import) and node not in tree.body:
+            rebound.update((a.asname or a.name).split(".")[0] for a in node.names)
+        elif isinstance(node, ast.Global | ast.Nonlocal):
+            rebound.update(node.names)
+    stack: list[ast.AST] = [s for s in reversed(tree.body) if not _main_guard(s)]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, (*FUNCTION_TYPES, ast.ClassDef, ast.Lambda)):
+            continue
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Name)
+            and node.func.id in modules
+            and node.func.id not in rebound
+        ):
+            ctx.report(
+                "TP007",
+                node,
+                f"`{node.func.id}` is the module `{modules[node.func.id]}` (`import "
+                f"{modules[node.func.id]}`), and calling a module raises TypeError while the "
+                "file is parsed, so the DAG fails to import",
+            )
+            return
+        stack.extend(reversed(list(ast.iter_child_nodes(node))))
+
+
+def _main_guard(statement: ast.stmt) -> bool:
+    return isinstance(statement, ast.If) and "__main__" in ast.unparse(statement.test)
 
 
 def _bound_names(tree: ast.Module) -> set[str] | None:

@@ -105,6 +105,13 @@ _READERS = frozenset(
         "pandas.read_html",
     }
 )
+# Hooks whose constructor only stores its settings (the connection is looked up by get_conn and
+# the methods): made at import and left alone they do no work. Others (the Google hooks, SSHHook,
+# MongoHook, ...) look their connection up when made.
+_STORING_HOOKS = frozenset(
+    {"S3Hook", "AwsBaseHook", "AwsHook", "AwsGenericHook", "HttpHook", "DbApiHook"}
+    | {"PostgresHook", "MySqlHook", "SqliteHook", "MsSqlHook", "OracleHook", "RedshiftSQLHook"}
+)
 _METADATA_METHODS = frozenset(
     {"get_connection", "get_connection_from_secrets", "get_variable_from_secrets", "get_hook"}
 )
@@ -176,9 +183,14 @@ class Hazards:
         result = None
         if _is_task_function(func):
             return None  # calling a @task function adds a task; its body runs in the task
+        clients = dict(self.clients)
         for node in _runtime_nodes(self.src, func.body):  # type: ignore[attr-defined]
+            # `self.s3 = S3Hook(...)` in an __init__: its methods called later count too
+            if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call):
+                made = _constructor(self.src, node.value)
+                clients.update((_held(t), made) for t in node.targets if made and _held(t))
             if isinstance(node, ast.Call):
-                result = _hazard(self.src, node, self.clients)
+                result = _hazard(self.src, node, clients)
                 if result is None and depth < 4:
                     for callee in local_callees(self.src, node):
                         if id(callee) not in self.skipped:
@@ -317,6 +329,8 @@ def _opens_something(src: SourceFile, call: ast.Call) -> bool:
 def _constructor(src: SourceFile, call: ast.Call) -> str | None:
     if _keyed_aws_client(src, call):
         return "an AWS client"
+    if (last := src.call_name(call).rsplit(".", 1)[-1]) in _STORING_HOOKS:
+        return f"the hook `{last}`"
     return _LAZY_CLIENTS.get(src.call_name(call))
 
 
@@ -327,6 +341,13 @@ def _keyed_aws_client(src: SourceFile, call: ast.Call) -> bool:
         return False
     given = {kw.arg for kw in call.keywords}
     return {"aws_access_key_id", "aws_secret_access_key"} <= given
+
+
+def _held(node: ast.expr) -> str:
+    """``hook`` or ``self.hook``: a name a client is kept in."""
+    if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
+        return f"{node.value.id}.{node.attr}"
+    return node.id if isinstance(node, ast.Name) else ""
 
 
 def _hazard(src: SourceFile, call: ast.Call, clients: dict[str, str]) -> str | None:
@@ -345,19 +366,18 @@ def _hazard(src: SourceFile, call: ast.Call, clients: dict[str, str]) -> str | N
         if func.attr in _METADATA_METHODS:
             return f"`{func.attr}()` (a connection lookup)"
         if (
-            isinstance(func.value, ast.Name)
-            and func.value.id in clients
+            (held := _held(func.value)) in clients
             and func.attr not in {"close", "commit", "rollback", "dispose", "mount"}
-            and (clients[func.value.id] != "an HTTP session" or func.attr in _HTTP_REQUESTS)
+            and (clients[held] != "an HTTP session" or func.attr in _HTTP_REQUESTS)
         ):
-            return f"`{func.value.id}.{func.attr}()` on {clients[func.value.id]}"
+            return f"`{held}.{func.attr}()` on {clients[held]}"
         if isinstance(func.value, ast.Call):
-            inner = _hazard(src, func.value, clients)
+            inner = _hazard(src, func.value, clients) or _constructor(src, func.value)
             if inner:
                 return inner
     if last == "getOrCreate" and "SparkSession" in src.segment(call):
         return "a Spark session (`SparkSession.builder...getOrCreate()`)"
-    if last.endswith("Hook") and last[0].isupper():
+    if last.endswith("Hook") and last[0].isupper() and last not in _STORING_HOOKS:
         return f"the hook `{last}`"
     if (
         name.startswith(_NETWORK_PREFIXES)

@@ -282,8 +282,11 @@ def date_value(
             return midnight - timedelta(days=days)
     if name in _NOW:
         return now
-    if (name in _DATE_CONSTRUCTORS and name not in _PARSERS) or (
-        name == "pandas.Timestamp" and len(node.args) >= 2
+    if (
+        (name in _DATE_CONSTRUCTORS and name not in _PARSERS)
+        # `import datetime` then `datetime(2019, 1, 1)`: the class was meant (the call fails)
+        or (name == "datetime" and len(node.args) >= 3)
+        or (name == "pandas.Timestamp" and len(node.args) >= 2)
     ):
         values = [src.constant(a) for a in node.args[:3]]
         named = {kw.arg: src.constant(kw.value) for kw in node.keywords}
@@ -291,7 +294,13 @@ def date_value(
         month = values[1] if len(values) > 1 else named.get("month", 1)
         day = values[2] if len(values) > 2 else named.get("day", 1)
         if all(isinstance(v, int) for v in (year, month, day)):
-            return _safe_date(year, month, day)
+            date = _safe_date(year, month, day)
+            clock = [src.constant(a) for a in node.args[3:5]] or [named.get("hour")]
+            clock += [named.get("minute")] if len(clock) < 2 else []
+            hour, minute = (v if isinstance(v, int) else 0 for v in clock)
+            if date is not None and 0 <= hour < 24 and 0 <= minute < 60:
+                return date.replace(hour=hour, minute=minute)  # a moment, not only a day
+            return date
         return None
     if name in _PARSERS and node.args:
         return date_value(src, node.args[0], now, depth + 1)

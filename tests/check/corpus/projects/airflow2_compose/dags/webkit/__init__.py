@@ -1,0 +1,2 @@
+# expect: none
+from webkit.remote import Browser  # noqa: F401
