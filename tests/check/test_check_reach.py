@@ -493,3 +493,19 @@ def test_a_name_a_project_package_neither_defines_nor_imports_cannot_be_imported
     )
     # the submodule itself, a submodule by name, or a module with __getattr__: no finding
     assert check_paths([dags / "rates_to_gcs_fixed.py"]).findings == []
+
+
+CLOCK_RANGES = PROJECTS / "clock_ranges" / "dags"
+
+
+def test_a_clock_value_as_the_end_of_a_range_a_helper_requests_is_reported() -> None:
+    findings = check_paths([CLOCK_RANGES / "reports_dag.py"]).findings
+    assert [(f.code, f.line) for f in findings] == [("TP001", 10)]  # pull(), not pull_run()
+    assert "the end of the range `fetch_reports()` asks for (`last_day`)" in findings[0].message
+
+
+def test_a_range_end_handed_through_an_executor_submit_is_followed() -> None:
+    findings = check_paths([CLOCK_RANGES / "quotes_dag.py"]).findings
+    # run() via pool.submit(save_quotes, ..., end); run_timed()'s start=clock is a duration
+    assert [(f.code, f.line) for f in findings] == [("TP001", 14)]
+    assert "`pipelines.quotes.run()` (dags/pipelines/quotes.py)" in findings[0].message

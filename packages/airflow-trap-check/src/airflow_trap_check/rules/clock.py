@@ -151,7 +151,7 @@ class _ClockFlow(SinkSearch):
         if self.depth >= _HELPER_DEPTH or not self._imported:
             return None
         folders = [*imports.module_folders(self.ctx), *self._packages]
-        target = project.imported_target(func, self._imported)
+        target = clock_helpers.imported_target(func, self._imported)
         if target is None:
             found = self._instance_method(func, folders) if methods else None
             if found is None:

@@ -12,7 +12,7 @@ from airflow_trap_check.base import FileContext
 from airflow_trap_check.rules import imports
 from airflow_trap_check.rules.clock_terms import EMPTY, Taint, is_clock
 from airflow_trap_check.rules.clock_windows import relative_windows
-from airflow_trap_check.source import SourceFile
+from airflow_trap_check.source import SourceFile, dotted
 
 if TYPE_CHECKING:
     from airflow_trap_check.rules.clock import _ClockFlow as ClockFlow
@@ -180,3 +180,14 @@ def signed(flow: ClockFlow) -> Taint:
                     out |= flow.taint(arg, scope)
         memo["taint"] = frozenset(out)
     return memo["taint"]
+
+
+def imported_target(func: ast.AST, imported: dict[str, tuple[str, str | None]]):
+    """:func:`project.imported_target`, also through a dotted module import:
+    ``import scripts.crawl_price`` then ``scripts.crawl_price.run``."""
+    target = project.imported_target(func, imported)
+    path = dotted(func) if target is None and isinstance(func, ast.Attribute) else None
+    parts = path.split(".") if path else []
+    if len(parts) > 2 and parts[0] in imported and imported[parts[0]][1] is None:
+        return ".".join([imported[parts[0]][0], *parts[1:-1]]), parts[-1], path
+    return target
