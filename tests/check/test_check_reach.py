@@ -509,3 +509,12 @@ def test_a_range_end_handed_through_an_executor_submit_is_followed() -> None:
     # run() via pool.submit(save_quotes, ..., end); run_timed()'s start=clock is a duration
     assert [(f.code, f.line) for f in findings] == [("TP001", 14)]
     assert "`pipelines.quotes.run()` (dags/pipelines/quotes.py)" in findings[0].message
+
+
+def test_a_clock_value_a_project_operator_turns_into_its_s3_prefix_in_execute_is_reported() -> None:
+    dags = PROJECTS / "clock_operators" / "dags"
+    findings = check_paths([dags / "stage_orders.py"]).findings
+    assert [(f.code, f.line) for f in findings] == [("TP001", 8)]
+    assert "`StageOrdersOperator(..., run_day=)`, whose class" in findings[0].message
+    # the same clock only in a label and a logged note: not a boundary
+    assert check_paths([dags / "stage_orders_clean.py"]).findings == []

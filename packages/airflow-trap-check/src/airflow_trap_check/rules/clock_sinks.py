@@ -7,6 +7,7 @@ import ast
 import re
 
 from airflow_trap_check.base import is_output_call
+from airflow_trap_check.rules.clock_operators import operator_keywords
 from airflow_trap_check.rules.clock_ranges import delegated_call, range_end
 from airflow_trap_check.rules.clock_terms import (
     ARCHIVE_PATH,
@@ -211,6 +212,7 @@ class SinkSearch:
                 self._hit(self.taint(item, scope), item, "the DAG params", scope)
             return
         if id(call) in self.operator_calls:
+            operator_keywords(self, call, scope)
             for kw in call.keywords:
                 if kw.arg is None or not _is_task_data_arg(kw.arg):
                     continue
