@@ -518,3 +518,11 @@ def test_a_clock_value_a_project_operator_turns_into_its_s3_prefix_in_execute_is
     assert "`StageOrdersOperator(..., run_day=)`, whose class" in findings[0].message
     # the same clock only in a label and a logged note: not a boundary
     assert check_paths([dags / "stage_orders_clean.py"]).findings == []
+
+
+def test_a_day_named_file_the_module_later_uploads_from_its_folder_is_reported() -> None:
+    findings = check_paths([PROJECTS / "clock_uploads" / "dags" / "listings_dag.py"]).findings
+    # scrape() -> self.save() names the file by the day and upload() stores that folder in S3;
+    # not scrape_stamped() (named down to the second) nor notes.scrape() (never uploaded)
+    assert [(f.code, f.line) for f in findings] == [("TP001", 15)]
+    assert "a file the module stores as an object" in findings[0].message

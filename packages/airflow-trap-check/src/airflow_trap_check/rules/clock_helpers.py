@@ -11,6 +11,7 @@ from airflow_trap_check import project
 from airflow_trap_check.base import FileContext
 from airflow_trap_check.rules import imports
 from airflow_trap_check.rules.clock_terms import EMPTY, Taint, is_clock
+from airflow_trap_check.rules.clock_uploads import self_methods, written_for_upload
 from airflow_trap_check.rules.clock_windows import relative_windows
 from airflow_trap_check.source import SourceFile, dotted
 
@@ -92,13 +93,17 @@ def _clock_inside(inner: ClockFlow, definition: ast.AST, end: int) -> list:
     file back, storing it as an object, fetching or querying by the clock is the clock picking
     the data."""
     inside = []
+    spans = [(definition.lineno, end)]  # type: ignore[attr-defined]
+    spans += [(m.lineno, m.end_lineno) for m in self_methods(inner.src, definition)]
     for source, hit in inner.found.items():
-        if not definition.lineno <= source.lineno <= end:  # type: ignore[attr-defined]
+        if not any(first <= source.lineno <= last for first, last in spans):
             continue
         if not hit[1].startswith("the file path"):
             inside.append((source, hit))
         elif source in inner.used and source not in inner.archived:
             inside.append((source, inner.used[source]))
+        elif source not in inner.archived and written_for_upload(inner, source):
+            inside.append((source, (hit[0], f"{hit[1]}, a file the module stores as an object")))
     return inside
 
 
