@@ -544,3 +544,36 @@ def test_a_hook_an_object_stores_at_import_is_no_work_but_reading_s3_through_it_
     (read,) = messages(AIRFLOW2 / "snapshot_orders.py", "TP007")
     assert "`self.s3.read_key()` on the hook `S3Hook`" in read
     assert "dags/storage/archive.py" in read
+
+
+CLOCK_RANGES = PROJECTS / "clock_ranges" / "dags"
+
+
+def test_a_clock_value_as_the_end_of_a_range_a_helper_requests_is_reported() -> None:
+    findings = check_paths([CLOCK_RANGES / "reports_dag.py"]).findings
+    assert [(f.code, f.line) for f in findings] == [("TP001", 10)]  # pull(), not pull_run()
+    assert "the end of the range `fetch_reports()` asks for (`last_day`)" in findings[0].message
+
+
+def test_a_range_end_handed_through_an_executor_submit_is_followed() -> None:
+    findings = check_paths([CLOCK_RANGES / "quotes_dag.py"]).findings
+    # run() via pool.submit(save_quotes, ..., end); run_timed()'s start=clock is a duration
+    assert [(f.code, f.line) for f in findings] == [("TP001", 14)]
+    assert "`pipelines.quotes.run()` (dags/pipelines/quotes.py)" in findings[0].message
+
+
+def test_a_clock_value_a_project_operator_turns_into_its_s3_prefix_in_execute_is_reported() -> None:
+    dags = PROJECTS / "clock_operators" / "dags"
+    findings = check_paths([dags / "stage_orders.py"]).findings
+    assert [(f.code, f.line) for f in findings] == [("TP001", 8)]
+    assert "`StageOrdersOperator(..., run_day=)`, whose class" in findings[0].message
+    # the same clock only in a label and a logged note: not a boundary
+    assert check_paths([dags / "stage_orders_clean.py"]).findings == []
+
+
+def test_a_day_named_file_the_module_later_uploads_from_its_folder_is_reported() -> None:
+    findings = check_paths([PROJECTS / "clock_uploads" / "dags" / "listings_dag.py"]).findings
+    # scrape() -> self.save() names the file by the day and upload() stores that folder in S3;
+    # not scrape_stamped() (named down to the second) nor notes.scrape() (never uploaded)
+    assert [(f.code, f.line) for f in findings] == [("TP001", 15)]
+    assert "a file the module stores as an object" in findings[0].message

@@ -16,9 +16,9 @@ from airflow_trap_check import project
 from airflow_trap_check.base import FileContext
 from airflow_trap_check.dags import AirflowModel
 from airflow_trap_check.rules import clock_helpers, imports
+from airflow_trap_check.rules.clock_operators import kwargs_key
 from airflow_trap_check.rules.clock_sinks import SinkSearch
 from airflow_trap_check.rules.clock_terms import (
-    BOUNDARY_KEY,
     EMPTY,
     RUN_IDENTITY,
     Param,
@@ -28,13 +28,14 @@ from airflow_trap_check.rules.clock_terms import (
     real,
 )
 from airflow_trap_check.rules.clock_windows import (
+    container_writes,
     relative_windows,
     run_date_guard_end,
     stored_position,
     to_the_second,
     watermark_default,
 )
-from airflow_trap_check.source import FUNCTION_TYPES, Scope, dotted, iter_scope
+from airflow_trap_check.source import FUNCTION_TYPES, Scope, dotted
 
 # Project modules a clock value is handed to: helpers calling helpers, bounded for speed.
 _HELPER_DEPTH = 3
@@ -81,6 +82,7 @@ class _ClockFlow(SinkSearch):
         self.returns: dict[int, Taint] = {}
         self.param_sinks: dict[int, dict[str, str]] = {}
         self.param_kinds: dict[int, dict[str, frozenset[str]]] = {}
+        self.foreign: dict[int, dict[str, str]] = {}  # a method's param used in another method
         self.found: dict[ast.Call, tuple[int, str]] = {}
         # per clock reading: what its sinks do with it, and the first that does more than name
         # a local file (reads it back, stores it as an object, queries, fetches)
@@ -143,7 +145,7 @@ class _ClockFlow(SinkSearch):
         return (written, shown, definition, sinks, kinds) if sinks else None
 
     def helper(
-        self, func: ast.AST, methods: bool = False
+        self, func: ast.AST, methods: bool = False, classes: bool = False
     ) -> tuple[str, str, ast.AST, _ClockFlow] | None:
         """The project function ``func`` names (``load``, ``etl.load``), as written, its file,
         its definition and the solved flow of its module; with ``methods``, also a method of a
@@ -151,7 +153,7 @@ class _ClockFlow(SinkSearch):
         if self.depth >= _HELPER_DEPTH or not self._imported:
             return None
         folders = [*imports.module_folders(self.ctx), *self._packages]
-        target = project.imported_target(func, self._imported)
+        target = clock_helpers.imported_target(func, self._imported)
         if target is None:
             found = self._instance_method(func, folders) if methods else None
             if found is None:
@@ -160,7 +162,7 @@ class _ClockFlow(SinkSearch):
         else:
             module, name, written = target
             found = project.definition_in(module, name, folders, self.ctx.project_root)
-            if found is None or isinstance(found[1], ast.ClassDef):
+            if found is None or (isinstance(found[1], ast.ClassDef) and not classes):
                 return None
             helper, definition = found
         flow = _HELPER_FLOWS.get(helper.path)
@@ -215,7 +217,7 @@ class _ClockFlow(SinkSearch):
             params = {a.arg for a in every}
             for name in params:
                 env.setdefault(name, frozenset({Param(scope, name)}))
-        containers = self._container_writes(scope)
+        containers = container_writes(self.src, scope)
         for _ in range(8):
             changed = False
             filled: dict[str, set[ast.Call | Param]] = {}
@@ -260,31 +262,6 @@ class _ClockFlow(SinkSearch):
                 taint |= self.taint(node.value, scope)  # type: ignore[arg-type]
             self.returns[id(scope)] = frozenset(taint)
 
-    def _container_writes(self, scope: Scope) -> list[tuple[str, ast.expr]]:
-        """``payload["params"]["startDate"] = start``: the dict now selects data by date.
-
-        Only keys that name a boundary count, so ``df["loaded_at"] = now`` leaves ``df`` clean.
-        """
-        writes = []
-        for node in iter_scope(scope, self.src.kids):
-            if not isinstance(node, ast.Assign):
-                continue
-            for target in node.targets:
-                if not isinstance(target, ast.Subscript):
-                    continue
-                key = target.slice
-                base = target.value
-                while isinstance(base, ast.Subscript):
-                    base = base.value
-                if (
-                    isinstance(base, ast.Name)
-                    and isinstance(key, ast.Constant)
-                    and isinstance(key.value, str)
-                    and BOUNDARY_KEY.search(key.value)
-                ):
-                    writes.append((base.id, node.value))
-        return writes
-
     def lookup(self, name: str, scope: Scope) -> Taint:
         current: Scope | None = scope
         while current is not None:
@@ -298,7 +275,10 @@ class _ClockFlow(SinkSearch):
         stack = [expr]
         while stack:
             node = stack.pop()
-            if isinstance(node, ast.Name):
+            if (key := kwargs_key(node, scope)) is not None:
+                out.add(Param(scope, key))  # kwargs.get("day"): the caller's day= keyword
+                stack.extend(node.args[1:] if isinstance(node, ast.Call) else ())  # its default
+            elif isinstance(node, ast.Name):
                 if isinstance(node.ctx, ast.Load):
                     out |= self.lookup(node.id, scope) or clock_helpers.imported_clock(self, node)
             elif isinstance(node, ast.Attribute):
@@ -386,7 +366,9 @@ class _ClockFlow(SinkSearch):
         kinds = kinds or ("other",)
         for source in taint:
             if isinstance(source, Param):
-                if source.func is scope:
+                if source.func is not scope:  # self.day = day in __init__, used in execute
+                    self.foreign.setdefault(id(source.func), {}).setdefault(source.name, where)
+                else:
                     self.param_sinks.setdefault(id(scope), {}).setdefault(source.name, where)
                     known = self.param_kinds.setdefault(id(scope), {})
                     known[source.name] = known.get(source.name, frozenset()) | frozenset(kinds)

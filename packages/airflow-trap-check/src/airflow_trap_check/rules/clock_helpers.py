@@ -11,8 +11,9 @@ from airflow_trap_check import project
 from airflow_trap_check.base import FileContext
 from airflow_trap_check.rules import imports
 from airflow_trap_check.rules.clock_terms import EMPTY, Taint, is_clock
+from airflow_trap_check.rules.clock_uploads import self_methods, written_for_upload
 from airflow_trap_check.rules.clock_windows import relative_windows
-from airflow_trap_check.source import SourceFile
+from airflow_trap_check.source import SourceFile, dotted
 
 if TYPE_CHECKING:
     from airflow_trap_check.rules.clock import _ClockFlow as ClockFlow
@@ -92,13 +93,17 @@ def _clock_inside(inner: ClockFlow, definition: ast.AST, end: int) -> list:
     file back, storing it as an object, fetching or querying by the clock is the clock picking
     the data."""
     inside = []
+    spans = [(definition.lineno, end)]  # type: ignore[attr-defined]
+    spans += [(m.lineno, m.end_lineno) for m in self_methods(inner.src, definition)]
     for source, hit in inner.found.items():
-        if not definition.lineno <= source.lineno <= end:  # type: ignore[attr-defined]
+        if not any(first <= source.lineno <= last for first, last in spans):
             continue
         if not hit[1].startswith("the file path"):
             inside.append((source, hit))
         elif source in inner.used and source not in inner.archived:
             inside.append((source, inner.used[source]))
+        elif source not in inner.archived and written_for_upload(inner, source):
+            inside.append((source, (hit[0], f"{hit[1]}, a file the module stores as an object")))
     return inside
 
 
@@ -180,3 +185,14 @@ def signed(flow: ClockFlow) -> Taint:
                     out |= flow.taint(arg, scope)
         memo["taint"] = frozenset(out)
     return memo["taint"]
+
+
+def imported_target(func: ast.AST, imported: dict[str, tuple[str, str | None]]):
+    """:func:`project.imported_target`, also through a dotted module import:
+    ``import scripts.crawl_price`` then ``scripts.crawl_price.run``."""
+    target = project.imported_target(func, imported)
+    path = dotted(func) if target is None and isinstance(func, ast.Attribute) else None
+    parts = path.split(".") if path else []
+    if len(parts) > 2 and parts[0] in imported and imported[parts[0]][1] is None:
+        return ".".join([imported[parts[0]][0], *parts[1:-1]]), parts[-1], path
+    return target

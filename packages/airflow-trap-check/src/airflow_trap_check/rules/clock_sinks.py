@@ -7,6 +7,8 @@ import ast
 import re
 
 from airflow_trap_check.base import is_output_call
+from airflow_trap_check.rules.clock_operators import operator_keywords
+from airflow_trap_check.rules.clock_ranges import delegated_call, range_end
 from airflow_trap_check.rules.clock_terms import (
     ARCHIVE_PATH,
     BOUNDARY_KEY,
@@ -210,6 +212,7 @@ class SinkSearch:
                 self._hit(self.taint(item, scope), item, "the DAG params", scope)
             return
         if id(call) in self.operator_calls:
+            operator_keywords(self, call, scope)
             for kw in call.keywords:
                 if kw.arg is None or not _is_task_data_arg(kw.arg):
                     continue
@@ -219,9 +222,14 @@ class SinkSearch:
                 if taint:
                     self._hit(taint, kw.value, f"the task argument `{kw.arg}`", scope, "task")
             return
+        delegated = delegated_call(call)
+        if delegated is not None:
+            self._call_sink(delegated, scope)  # pool.submit(fetch, day): fetch(day)
+            return
         functions = src.local_functions(call)
         if functions:
             for func in functions:
+                range_end(self, call, scope, func.name, func)
                 sinks = self.param_sinks.get(id(func), {})
                 kinds = self.param_kinds.get(id(func), {})
                 for param, where in sinks.items():
@@ -239,6 +247,9 @@ class SinkSearch:
             return
         if name.startswith(DATE_FACTORIES) or is_output_call(src, call):
             return
+        found = self.helper(call.func) if self._imported else None
+        if found is not None:
+            range_end(self, call, scope, found[0], found[2])
         helper = self.project_sinks(call)
         if helper is not None:
             written, shown, definition, sinks, kinds = helper
@@ -275,6 +286,7 @@ class SinkSearch:
         if name.endswith("Variable.set") and len(call.args) > 1:
             self._hit(self.taint(call.args[1], scope), call, "`Variable.set()`", scope)
             return
+        range_end(self, call, scope, label)
         last = name.rsplit(".", 1)[-1].lower()
         if LAST_RUN_RECORD.match(last):
             return  # update_last_extraction_date(now): a record of when it ran, not a period

@@ -12,8 +12,8 @@ from __future__ import annotations
 import ast
 import re
 
-from airflow_trap_check.rules.clock_terms import DATE_FACTORIES, WATERMARK_READS
-from airflow_trap_check.source import Scope, SourceFile
+from airflow_trap_check.rules.clock_terms import BOUNDARY_KEY, DATE_FACTORIES, WATERMARK_READS
+from airflow_trap_check.source import Scope, SourceFile, iter_scope
 
 # Keyword arguments and request parameters that ask for the last N units before now.
 WINDOW_KEY = re.compile(
@@ -219,3 +219,29 @@ def stored_position(src: SourceFile, call: ast.Call) -> bool:
             for node in src.nodes
         )
     return memo["set"]
+
+
+def container_writes(src: SourceFile, scope: Scope) -> list[tuple[str, ast.expr]]:
+    """``payload["params"]["startDate"] = start``: the dict now selects data by date.
+
+    Only keys that name a boundary count, so ``df["loaded_at"] = now`` leaves ``df`` clean.
+    """
+    writes = []
+    for node in iter_scope(scope, src.kids):
+        if not isinstance(node, ast.Assign):
+            continue
+        for target in node.targets:
+            if not isinstance(target, ast.Subscript):
+                continue
+            key = target.slice
+            base = target.value
+            while isinstance(base, ast.Subscript):
+                base = base.value
+            if (
+                isinstance(base, ast.Name)
+                and isinstance(key, ast.Constant)
+                and isinstance(key.value, str)
+                and BOUNDARY_KEY.search(key.value)
+            ):
+                writes.append((base.id, node.value))
+    return writes

@@ -1,0 +1,90 @@
+"""TP001: the clock as the end of a requested range, and calls run through an executor.
+
+``history(symbol, start="2015-01-01", end=datetime.now())`` or a project helper
+``download_reports(start_date="2020-03-24", end_date=...)`` handed ``now() - timedelta(days=1)``:
+the range asked for ends where the wall clock stands, so a retry or backfill loads up to the
+moment it runs instead of the run's interval. A duration (``start`` itself read from the clock)
+is left alone, as is a range whose start is a clock reading too (judged elsewhere).
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from typing import TYPE_CHECKING
+
+from airflow_trap_check.rules.clock_terms import Taint, argument, real
+from airflow_trap_check.source import FUNCTION_TYPES, Scope
+
+if TYPE_CHECKING:
+    from airflow_trap_check.rules.clock_sinks import SinkSearch
+
+RANGE_START = re.compile(
+    r"^(start|begin|from|since)(_?(date|time|dt|day|ts|datetime))?$|^(first|min)_?(date|day)$|"
+    r"^(date|time)_?from$",
+    re.IGNORECASE,
+)
+RANGE_END = re.compile(
+    r"^(end|to|until|stop)(_?(date|time|dt|day|ts|datetime))?$|^(last|final|max)_?(date|day)$|"
+    r"^(date|time)_?to$",
+    re.IGNORECASE,
+)
+# ``pool.submit(fetch, symbol, start, end)``: ``fetch(symbol, start, end)`` runs in a worker.
+SUBMIT_METHODS = frozenset({"submit", "apply_async", "run_in_executor"})
+
+
+def delegated_call(call: ast.Call) -> ast.Call | None:
+    """``executor.submit(fn, a, b)`` as the call ``fn(a, b)`` it schedules."""
+    func = call.func
+    if not (isinstance(func, ast.Attribute) and func.attr in SUBMIT_METHODS and call.args):
+        return None
+    args = list(call.args)
+    if func.attr == "run_in_executor":  # loop.run_in_executor(pool, fn, *args)
+        args = args[1:]
+    if not args or not isinstance(args[0], ast.Name | ast.Attribute):
+        return None
+    inner = ast.Call(func=args[0], args=args[1:], keywords=list(call.keywords))
+    return ast.copy_location(inner, call)
+
+
+def range_end(search: SinkSearch, call: ast.Call, scope: Scope, label: str, definition=None):
+    """Report a clock value passed as the end of a range whose start is not the clock's.
+
+    Without ``definition`` the call's own keywords name the range (``start=``, ``end=``); with
+    the project function's definition its parameters do, the start left at its default."""
+    if definition is not None and isinstance(definition, FUNCTION_TYPES):
+        args = definition.args
+        names = [a.arg for a in (*args.posonlyargs, *args.args, *args.kwonlyargs)]
+    else:
+        names = [kw.arg for kw in call.keywords if kw.arg]
+    starts = [n for n in names if RANGE_START.match(n)]
+    ends = [n for n in names if RANGE_END.match(n)]
+    if not starts or not ends:
+        return
+    for start in starts:
+        value = _value(call, definition, start)
+        if value is not None and real(search.taint(value, scope)):
+            return  # now() - 7 days .. now(), or a duration: not a fixed start
+    for end in ends:
+        value = _value(call, definition, end)
+        if value is None:
+            continue
+        if definition is not None and not _reads(definition, end):
+            continue
+        taint: Taint = search.taint(value, scope)
+        if taint:
+            search._hit(taint, value, f"the end of the range `{label}()` asks for (`{end}`)", scope)
+
+
+def _value(call: ast.Call, definition, name: str) -> ast.expr | None:
+    if definition is None:
+        return next((kw.value for kw in call.keywords if kw.arg == name), None)
+    return argument(call, definition, name)
+
+
+def _reads(definition: ast.AST, name: str) -> bool:
+    """The helper uses the parameter beyond its own default (``if end is None: end = ...``)."""
+    return any(
+        isinstance(node, ast.Name) and node.id == name and isinstance(node.ctx, ast.Load)
+        for node in ast.walk(definition)
+    )
