@@ -577,3 +577,25 @@ def test_a_day_named_file_the_module_later_uploads_from_its_folder_is_reported()
     # not scrape_stamped() (named down to the second) nor notes.scrape() (never uploaded)
     assert [(f.code, f.line) for f in findings] == [("TP001", 15)]
     assert "a file the module stores as an object" in findings[0].message
+
+
+def test_a_name_nothing_binds_fails_the_import_but_late_and_guarded_names_do_not() -> None:
+    dags = PROJECTS / "unbound_names" / "dags"
+    found = check_paths([dags / "orders_to_lake.py"]).findings
+    assert [(f.code, f.line) for f in found] == [("TP007", 18)]
+    assert "`stage`" in found[0].message and "NameError" in found[0].message
+    assert check_paths([dags / "orders_to_lake_fixed.py"]).findings == []
+
+
+def test_an_imported_task_with_many_retries_is_reported_where_the_dag_calls_it() -> None:
+    dags = PROJECTS / "unbound_names" / "dags"
+    found = [f for f in check_paths([dags / "weather.py"]).findings if f.code == "TP009"]
+    assert [f.line for f in found] == [17]
+    assert "`fetch_readings`" in found[0].message and "retries=6" in found[0].message
+    assert check_paths([dags / "weather_fixed.py"]).findings == []
+
+
+def test_a_pods_dbt_test_argv_split_over_cmds_and_arguments_is_a_dbt_test_task() -> None:
+    found = check_paths([PROJECTS / "unbound_names" / "dags" / "dbt_pods.py"]).findings
+    assert [(f.code, f.line) for f in found] == [("TP009", 25)]
+    assert "`dbt_check`" in found[0].message

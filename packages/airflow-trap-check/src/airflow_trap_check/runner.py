@@ -32,6 +32,7 @@ from airflow_trap_check.rules import (
     retries,
     runbook,
     start_date,
+    undefined_names,
     writes,
 )
 
@@ -50,6 +51,7 @@ RULE_MODULES: tuple[tuple[tuple[str, ...], Callable[[FileContext], None]], ...] 
     (("TP007",), import_order.check),
     (("TP007",), airflow3_imports.check),
     (("TP007",), start_date.check),
+    (("TP007",), undefined_names.check),
     (("TP008",), paths.check),
     (("TP009", "TP011"), retries.check),
     (("TP010",), runbook.check),

@@ -22,8 +22,12 @@ from pathlib import Path
 from airflow_trap_check import project
 from airflow_trap_check.base import FileContext
 from airflow_trap_check.dags import DagDef, TaskDef, Unit
+from airflow_trap_check.rules import imports
 
 _MAX_RETRIES = 3
+_TASK_DECORATORS = frozenset(
+    {"airflow.decorators.task", "airflow.sdk.task", "task", "airflow.decorators.task.python"}
+)
 _FAIL_FAST_NAMES = frozenset(
     {"AirflowFailException", "AirflowSkipException", "NOT_FOUND", "FORBIDDEN", "GONE", "not_found"}
 )
@@ -43,6 +47,7 @@ _COSMOS_NO_TESTS = re.compile(
 
 def check(ctx: FileContext) -> None:
     _too_many(ctx)
+    _imported_tasks_retry_too_much(ctx)
     for task in ctx.model.tasks:
         _deterministic_failures_retried(ctx, task)
     _cosmos_tests_retried(ctx)
@@ -95,12 +100,17 @@ def _deterministic_failures_retried(ctx: FileContext, task: TaskDef) -> None:
 def _passed_command(ctx: FileContext, task: TaskDef) -> str:
     """The shell commands a task hands its callable or container as literal strings
     (``op_kwargs={"cmd": "dbt test"}``, ``command="dbt test"``, ``arguments=[...]``)."""
-    texts = []
+    texts, argv = [], []
     for key in ("op_kwargs", "op_args", "command", "cmds", "arguments"):
         value = task.kwargs.get(key)
+        if key in ("cmds", "arguments") and isinstance(value, ast.List | ast.Tuple):
+            # a container's argv: cmds=["dbt", "test"] and then arguments=[...] is one command
+            argv.extend(ctx.src.string(item) or "" for item in value.elts)
+            continue
         for node in ast.walk(value) if value is not None else ():
             if isinstance(node, ast.Constant | ast.JoinedStr):
                 texts.append(ctx.src.string(node) or "")
+    texts.append(" ".join(argv))
     return " ; ".join(texts)
 
 
@@ -177,6 +187,46 @@ def _project_has_tests(folder: Path) -> bool:
             except OSError:
                 continue
     return False
+
+
+def _imported_tasks_retry_too_much(ctx: FileContext) -> None:
+    """A DAG that calls a project module's ``@task(retries=5)`` function adds that task with
+    its retries: reported at the call in the DAG file."""
+    imported = project.imported_names(ctx.src)
+    if ctx.project_root is None or not imported or not ctx.model.dags:
+        return
+    folders: list[Path] | None = None
+    done: set[int] = set()
+    for node in ctx.src.nodes:
+        if not isinstance(node, ast.Call):
+            continue
+        target = project.imported_target(node.func, imported)
+        if target is None:
+            continue
+        folders = folders if folders is not None else imports.module_folders(ctx)
+        found = project.definition_in(target[0], target[1], folders, ctx.project_root)
+        if found is None or isinstance(found[1], ast.ClassDef) or id(found[1]) in done:
+            continue
+        done.add(id(found[1]))
+        for deco in found[1].decorator_list:
+            if not (
+                isinstance(deco, ast.Call) and found[0].qualname(deco.func) in _TASK_DECORATORS
+            ):
+                continue
+            value = next((kw.value for kw in deco.keywords if kw.arg == "retries"), None)
+            retries = found[0].constant(value) if value is not None else None
+            if (
+                isinstance(retries, int)
+                and not isinstance(retries, bool)
+                and retries > _MAX_RETRIES
+            ):
+                ctx.report(
+                    "TP009",
+                    node,
+                    f"`{target[2]}` is a task declared with retries={retries} (above "
+                    f"{_MAX_RETRIES}) in {found[0].path.name}: a real failure is retried "
+                    f"{retries} times before anyone hears of it",
+                )
 
 
 def _too_many(ctx: FileContext) -> None:
