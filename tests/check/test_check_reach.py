@@ -577,3 +577,17 @@ def test_a_day_named_file_the_module_later_uploads_from_its_folder_is_reported()
     # not scrape_stamped() (named down to the second) nor notes.scrape() (never uploaded)
     assert [(f.code, f.line) for f in findings] == [("TP001", 15)]
     assert "a file the module stores as an object" in findings[0].message
+
+
+def test_mock_user_rows_windows_branches_and_pip_user_bin_are_not_reported_where_reached() -> None:
+    dag = PROJECTS / "precision_guards" / "dags" / "warehouse_load.py"
+    messages = [f.message for f in check_paths([dag]).findings]
+    secrets = [m for m in messages if "literal secret" in m]
+    # the connection list is reported, the three sample customers (email, username) are not
+    assert [m.split("where line ")[1].split(":")[0] for m in secrets] == ["11", "12", "13"]
+    paths = [m for m in messages if "seed/runtime.py" in m]
+    assert any("`/tmp/spark`" in m for m in paths)  # the else branch runs on the worker
+    assert any("`~/.local/share/exports`" in m for m in paths)  # data under the home directory
+    assert not any("C:\\" in m or "~/.local/bin" in m or "line 12" in m for m in paths)
+    copies = [m for m in messages if "COPY appends" in m]
+    assert len(copies) == 1 and "append_clicks" in copies[0]  # TRUNCATE kept on self: clean
