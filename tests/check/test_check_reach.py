@@ -599,3 +599,27 @@ def test_a_pods_dbt_test_argv_split_over_cmds_and_arguments_is_a_dbt_test_task()
     found = check_paths([PROJECTS / "unbound_names" / "dags" / "dbt_pods.py"]).findings
     assert [(f.code, f.line) for f in found] == [("TP009", 25)]
     assert "`dbt_check`" in found[0].message
+
+
+def test_mock_user_rows_windows_branches_and_pip_user_bin_are_not_reported_where_reached() -> None:
+    dag = PROJECTS / "precision_guards" / "dags" / "warehouse_load.py"
+    messages = [f.message for f in check_paths([dag]).findings]
+    secrets = [m for m in messages if "literal secret" in m]
+    # the connection list is reported, the three sample customers (email, username) are not
+    assert [m.split("where line ")[1].split(":")[0] for m in secrets] == ["11", "12", "13"]
+    paths = [m for m in messages if "seed/runtime.py" in m]
+    assert any("`/tmp/spark`" in m for m in paths)  # the else branch runs on the worker
+    assert any("`~/.local/share/exports`" in m for m in paths)  # data under the home directory
+    assert not any("C:\\" in m or "~/.local/bin" in m or "line 12" in m for m in paths)
+    copies = [m for m in messages if "COPY appends" in m]
+    assert len(copies) == 1 and "append_clicks" in copies[0]  # TRUNCATE kept on self: clean
+
+
+def test_clock_stamps_of_a_try_are_not_periods_but_a_day_stamp_and_a_where_bound_are() -> None:
+    dag = PROJECTS / "clock_stamps" / "dags" / "match_replays.py"
+    reported = {f.line: f.message for f in check_paths([dag]).findings if f.code == "TP001"}
+    # a batch id to the second and an UPDATE's SET column are clean; a day-stamped batch handed
+    # on and a clock bounding the UPDATE's WHERE are the period
+    assert sorted(reported) == [17, 20]
+    assert "`list_todays_matches()`" in reported[17]
+    assert "`expire()`" in reported[20] and "conn.execute()" in reported[20]

@@ -135,7 +135,31 @@ class StringReading:
                             and stmt.targets[0].id == node.attr
                         ):
                             return self.string(stmt.value, depth + 1, seen)
+            if isinstance(node.value, ast.Name) and node.value.id == "self":
+                return self._instance_string(node, depth, seen)
         return None
+
+    def _instance_string(self, node: ast.Attribute, depth: int, seen: frozenset[str]) -> str | None:
+        """``self.truncate_sql`` where a method of the class (``__init__``, mostly) stores a
+        statement it builds: ``self.truncate_sql = SQL("TRUNCATE {}").format(...)``."""
+        cls = next((a for a in self.ancestors(node) if isinstance(a, ast.ClassDef)), None)
+        key = "self." + node.attr
+        if cls is None or key in seen:
+            return None
+        texts = []
+        for sub in self.walk(cls):
+            if (
+                isinstance(sub, ast.Assign)
+                and len(sub.targets) == 1
+                and isinstance(sub.targets[0], ast.Attribute)
+                and sub.targets[0].attr == node.attr
+                and isinstance(sub.targets[0].value, ast.Name)
+                and sub.targets[0].value.id == "self"
+            ):
+                text = self.string(sub.value, depth + 1, seen | {key})
+                if text is not None and text not in texts:
+                    texts.append(text)
+        return ";\n".join(texts) if texts else None
 
     def _narrowed(self, name: ast.Name) -> str | None:
         """The literal an enclosing ``if verb == "run":`` pins the name to, in its body."""

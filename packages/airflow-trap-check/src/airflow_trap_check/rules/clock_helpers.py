@@ -12,7 +12,7 @@ from airflow_trap_check.base import FileContext
 from airflow_trap_check.rules import imports
 from airflow_trap_check.rules.clock_terms import EMPTY, Taint, is_clock
 from airflow_trap_check.rules.clock_uploads import self_methods, written_for_upload
-from airflow_trap_check.rules.clock_windows import relative_windows
+from airflow_trap_check.rules.clock_windows import relative_windows, to_the_second
 from airflow_trap_check.source import SourceFile, dotted
 
 if TYPE_CHECKING:
@@ -98,6 +98,9 @@ def _clock_inside(inner: ClockFlow, definition: ast.AST, end: int) -> list:
     for source, hit in inner.found.items():
         if not any(first <= source.lineno <= last for first, last in spans):
             continue
+        kinds = inner.kinds.get(source, frozenset())
+        if kinds and kinds <= {"path", "remove", "xcom"} and to_the_second(inner.src, source):
+            continue  # a batch id or file name stamped to the second: unique per try, no period
         if not hit[1].startswith("the file path"):
             inside.append((source, hit))
         elif source in inner.used and source not in inner.archived:

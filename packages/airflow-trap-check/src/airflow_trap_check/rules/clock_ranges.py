@@ -14,7 +14,7 @@ import re
 from typing import TYPE_CHECKING
 
 from airflow_trap_check.rules.clock_terms import Taint, argument, real
-from airflow_trap_check.source import FUNCTION_TYPES, Scope
+from airflow_trap_check.source import FUNCTION_TYPES, Scope, SourceFile
 
 if TYPE_CHECKING:
     from airflow_trap_check.rules.clock_sinks import SinkSearch
@@ -88,3 +88,25 @@ def _reads(definition: ast.AST, name: str) -> bool:
         isinstance(node, ast.Name) and node.id == name and isinstance(node.ctx, ast.Load)
         for node in ast.walk(definition)
     )
+
+
+_UPDATE = re.compile(r"^\s*update\b[\s\S]*?\bset\b", re.IGNORECASE)
+_PLACEHOLDER = re.compile(r"\?|%s|%\(\w+\)s|(?<![:\w]):[a-z_]\w*", re.IGNORECASE)
+
+
+def where_values(src: SourceFile, sql: str | None, values: list[ast.expr]) -> list[ast.expr]:
+    """Of an UPDATE's positional parameters, those its WHERE takes (the last ones): a clock in
+    the SET part only stamps a column of the rows (``downloaded_at = ?``), it picks no period."""
+    if not sql or len(values) != 1 or not _UPDATE.match(sql):
+        return values
+    seq = values[0]
+    if isinstance(seq, ast.Name):
+        bound = [b.value for b in src.lookup(seq.id, src.scope_of(seq)) if b.kind == "assign"]
+        seq = bound[0] if len(bound) == 1 else seq
+    where = re.split(r"\bwhere\b", sql, flags=re.IGNORECASE)
+    if not isinstance(seq, ast.List | ast.Tuple) or len(where) != 2 or "{" in where[1]:
+        return values
+    taken = len(_PLACEHOLDER.findall(where[1]))
+    if taken > len(seq.elts):
+        return values
+    return seq.elts[len(seq.elts) - taken :] if taken else []

@@ -8,7 +8,7 @@ import re
 
 from airflow_trap_check.base import is_output_call
 from airflow_trap_check.rules.clock_operators import operator_keywords
-from airflow_trap_check.rules.clock_ranges import delegated_call, range_end
+from airflow_trap_check.rules.clock_ranges import delegated_call, range_end, where_values
 from airflow_trap_check.rules.clock_terms import (
     ARCHIVE_PATH,
     BOUNDARY_KEY,
@@ -315,7 +315,7 @@ class SinkSearch:
             kw.value for kw in call.keywords if kw.arg in {"parameters", "params", "vars"}
         )
         taint = EMPTY
-        for value in params:
+        for value in where_values(self.src, sql, params):
             taint |= self.taint(value, scope)
         if taint and not (sql and INSERT_VALUES.search(sql)):
             self._hit(taint, call, f"the parameters of `{label}()`", scope)

@@ -169,7 +169,13 @@ def check(ctx: FileContext) -> None:
             flagged.add(id(node))
             ctx.report("TP005", node, message)
 
+    tables: dict[int, bool] = {}
     for node in src.nodes:
+        if isinstance(node, ast.Dict) and isinstance(table := src.parents.get(node), ast.List):
+            if id(table) not in tables:
+                tables[id(table)] = _person_record(table)
+            if tables[id(table)]:
+                continue
         for key, value in _named_values(node):
             literal = _literal(value)
             fallback = isinstance(node, ast.Call)
@@ -202,6 +208,28 @@ def check(ctx: FileContext) -> None:
                     "the DAG file or its history has it",
                 )
                 break
+
+
+# Fields that say a record describes a person: a user account of sample or seed data.
+_PERSON_FIELDS = frozenset({"email", "phone", "address", "firstname", "first_name", "username"})
+
+
+def _person_record(table: ast.List) -> bool:
+    """A list of three or more records with the same keys about people (``{"email": ...,
+    "username": ..., "password": ...}``): rows of mock or seed data, whose password column is
+    data the pipeline loads, not a credential it logs in with."""
+    if len(table.elts) < 3:
+        return False
+    shapes = set()
+    for row in table.elts:
+        if not isinstance(row, ast.Dict) or None in row.keys:
+            return False
+        keys = frozenset(k.value for k in row.keys if isinstance(k, ast.Constant))
+        shapes.add(keys)
+    if len(shapes) != 1:
+        return False
+    (keys,) = shapes
+    return len(keys & _PERSON_FIELDS) >= 2
 
 
 def is_secret_name(key: str) -> bool:

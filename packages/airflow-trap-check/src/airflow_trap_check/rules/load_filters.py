@@ -8,8 +8,9 @@ import ast
 import re
 
 from airflow_trap_check import sql
+from airflow_trap_check.base import FileContext
 from airflow_trap_check.dags import Unit
-from airflow_trap_check.rules.writes import SqlText, Write
+from airflow_trap_check.rules.writes import SqlText, Write, sql_texts
 from airflow_trap_check.source import FUNCTION_TYPES, SourceFile
 
 # pandas/polars row filters; the comparison methods (`.dt.strftime("%Y-%m").eq(month)`) count
@@ -141,6 +142,65 @@ def consumed(src: SourceFile, write: Write) -> bool:
                 )
             )
             for node in src.walk(loop)
+        ):
+            return True
+    return False
+
+
+# rows past a value the task is handed: `WHERE id > %(max_id)s`, `> {last_id}`, `> :since`
+_PAST_PARAMETER = re.compile(r">=?\s*(?:%\(\s*|\{\s*|:)(\w+)")
+_MAX_READ = re.compile(r"\bmax\s*\(\s*[\w.\"{}]+\s*\)", re.IGNORECASE)
+
+
+def handed(ctx: FileContext, unit: Unit, write: Write) -> bool:
+    """A watermark load split in two tasks: one reads ``SELECT MAX(id) FROM target`` and hands
+    it on (XCom), the loading task's callable takes it as a parameter and reads only the source
+    rows past it. A rerun of the pair finds its rows in the target and appends none again."""
+    function = next((r for r in unit.roots if isinstance(r, FUNCTION_TYPES)), None)
+    if unit.task is None or function is None:
+        return False
+    parameters = {a.arg for a in [*function.args.posonlyargs, *function.args.args]}
+    if not any(m.group(1) in parameters for m in _PAST_PARAMETER.finditer(unit.text)):
+        return False
+    for other in ctx.model.units:
+        if other is unit or other.task is None or "max" not in other.text.lower():
+            continue
+        if not _hands_on(ctx.src, other, function):
+            continue
+        for item in sql_texts(ctx, other):
+            for statement in sql.statements(item.text):
+                if statement.kind != "select" or not _MAX_READ.search(statement.text):
+                    continue
+                # a target named at run time on both sides is taken to be the same table
+                tables = sql.source_tables(statement.text)
+                if write.table is None or any(sql.same_table(t, write.table) for t in tables):
+                    return True
+    return False
+
+
+def _hands_on(src: SourceFile, upstream: Unit, function: ast.AST) -> bool:
+    """The DAG passes what ``upstream``'s TaskFlow function returns to ``function``:
+    ``load(high_mark())``, or ``mark = high_mark()`` then ``load(mark)``."""
+    source = next((r for r in upstream.roots if isinstance(r, FUNCTION_TYPES)), None)
+    if source is None:
+        return False
+
+    def made_by_upstream(value: ast.AST) -> bool:
+        if isinstance(value, ast.Name):
+            bindings = src.lookup(value.id, src.scope_of(value))
+            return any(made_by_upstream(b.value) for b in bindings if b.kind == "assign")
+        return (
+            isinstance(value, ast.Call)
+            and isinstance(value.func, ast.Name)
+            and value.func.id == source.name
+        )
+
+    for node in src.nodes:
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Name)
+            and node.func.id == function.name  # type: ignore[attr-defined]
+            and any(made_by_upstream(a) for a in [*node.args, *(k.value for k in node.keywords)])
         ):
             return True
     return False

@@ -189,7 +189,7 @@ def check_unit(
     for write in appends:
         if id(write) in reported or write.table in existence_checked:
             continue
-        if write.table is None and stored_rows_compared:
+        if (write.table is None and stored_rows_compared) or load_filters.handed(ctx, unit, write):
             continue
         if any(
             g.kind in {"guard", "replace"} and sql.same_table(g.table, write.table)

@@ -25,7 +25,14 @@ _HOST_PATH = re.compile(
     r"(?:^|(?<=[\s'\"=:,;(|>]))"
     r"(?P<path>/tmp(?=/|$|[\s'\";])\S*|/private/tmp/\S*|/var/tmp/\S*|/Users/[^/\s'\"]+\S*|"
     r"/home/(?!airflow(?=/|$|[\s'\";]))[^/\s'\"{}]+\S*|/workspaces/[^/\s'\"{}]+\S*|"
-    r"~/\S+|[A-Za-z]:\\\S*|[A-Za-z]:/(?!/)\S*)"
+    r"~/(?!\.local/(bin|lib)(?=/|$|[\s'\";]))\S+|[A-Za-z]:\\\S*|[A-Za-z]:/(?!/)\S*)"
+)
+# pip's user-install prefix: the Airflow image's user has it (/home/airflow/.local/bin holds
+# what `pip install --user` put there), so it is a place for tools, not one machine's files
+_USER_PREFIX = re.compile(r"~/\.local/(bin|lib)(/|$)")
+_WINDOWS_TEST = re.compile(
+    r"sys\.platform(\.startswith\(|\s*==\s*)['\"]win|os\.name\s*==\s*['\"]nt['\"]"
+    r"|platform\.system\(\)\s*==\s*['\"]Windows['\"]"
 )
 _URL = re.compile(r"^[a-z][a-z0-9+.-]*://", re.IGNORECASE)
 _AIRFLOW_DEFAULT_HOME = "~/airflow"
@@ -53,7 +60,7 @@ def check(ctx: FileContext) -> None:
                 ),
                 None,
             )
-            if match:
+            if match and not _windows_only(src, node):
                 path = match.group("path").rstrip("'\",;)")
                 shown = path if len(path) <= 50 else path[:47] + "..."
                 ctx.report(
@@ -70,14 +77,19 @@ def check(ctx: FileContext) -> None:
                 else:
                     target = node.args[0] if node.args else None
                 text = src.string(target) if target is not None else None
-                if (text or "").startswith("~") and not _airflow_home_default(src, node, text):
+                if (
+                    (text or "").startswith("~")
+                    and not _airflow_home_default(src, node, text)
+                    and not _USER_PREFIX.match(text or "")
+                    and not _windows_only(src, node)
+                ):
                     ctx.report(
                         "TP008",
                         node,
                         "`expanduser()` ties the path to the home directory of whoever runs the "
                         "task",
                     )
-            elif name.endswith("Path.home"):
+            elif name.endswith("Path.home") and not _windows_only(src, node):
                 ctx.report(
                     "TP008",
                     node,
@@ -107,3 +119,18 @@ def _airflow_home_default(src: SourceFile, node: ast.AST, text: str | None) -> b
         return False
     statement = next(a for a in (node, *src.ancestors(node)) if isinstance(a, ast.stmt))
     return "AIRFLOW_HOME" in ast.unparse(statement)
+
+
+def _windows_only(src: SourceFile, node: ast.AST) -> bool:
+    """Under ``if sys.platform.startswith("win"):`` (or ``os.name == "nt"``): Airflow workers run
+    on Linux or macOS, so the branch never runs where the task does."""
+    child = node
+    for ancestor in src.ancestors(node):
+        if (
+            isinstance(ancestor, ast.If)
+            and any(child is s for s in ancestor.body)
+            and _WINDOWS_TEST.search(ast.unparse(ancestor.test))
+        ):
+            return True
+        child = ancestor
+    return False
