@@ -623,3 +623,30 @@ def test_clock_stamps_of_a_try_are_not_periods_but_a_day_stamp_and_a_where_bound
     assert sorted(reported) == [17, 20]
     assert "`list_todays_matches()`" in reported[17]
     assert "`expire()`" in reported[20] and "conn.execute()" in reported[20]
+
+
+FACTORY_TESTS = PROJECTS / "factory_tests" / "dags"
+
+
+def _found(name: str) -> set[tuple[str, int]]:
+    return {(f.code, f.line) for f in check_paths([FACTORY_TESTS / name]).findings}
+
+
+def test_dbt_test_tasks_a_project_factory_builds_inherit_the_dags_retries() -> None:
+    assert ("TP009", 15) in _found("per_test_tasks.py")
+    assert not {c for c, _ in _found("per_test_tasks_no_retries.py")} & {"TP009"}
+    assert not {c for c, _ in _found("build_then_test.py")} & {"TP009"}  # runs models too
+
+
+def test_an_import_differing_from_the_project_module_only_in_case_fails_on_linux() -> None:
+    assert ("TP007", 5) in _found("ledger_case_import.py")
+    assert _found("ledger_exact_import.py") == set()
+
+
+def test_a_libpq_dsn_with_a_quoted_literal_password_is_a_secret() -> None:
+    assert _found("libpq_dsn.py") == {("TP005", 7)}  # the formatted one is not
+
+
+def test_an_end_date_counted_with_relativedelta_bounds_the_backfill() -> None:
+    assert _found("two_year_backfill.py") == {("TP002", 13)}
+    assert _found("single_month_window.py") == set()

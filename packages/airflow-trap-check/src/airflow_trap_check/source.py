@@ -209,9 +209,11 @@ class SourceFile(StringReading):
             return None
         if isinstance(node, ast.Constant):
             return node.value
-        if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
+        if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub | ast.UAdd):
             value = self.constant(node.operand, scope, depth + 1)
-            return -value if isinstance(value, int | float) else None
+            if not isinstance(value, int | float) or isinstance(value, bool):
+                return None
+            return -value if isinstance(node.op, ast.USub) else value
         if isinstance(node, ast.Name):
             found = self.lookup(node.id, scope or self.scope_of(node))
             if found and all(b.kind == "assign" for b in found):

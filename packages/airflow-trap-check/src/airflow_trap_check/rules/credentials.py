@@ -128,7 +128,8 @@ _PLACEHOLDER = re.compile(
 _TEMPLATED = re.compile(r"\{\{|\{%|\$\{|^\$\w|%\(|^\{.*\}$|\{\w*\}")
 _URI = re.compile(r"\b[a-z][a-z0-9+.-]*://(?P<user>[^:/\s@{}$]+):(?P<pw>[^@/\s]+)@", re.IGNORECASE)
 _DSN = re.compile(
-    r"(?:^|[\s;'\"])(?:password|pwd|passwd|pgpassword|mysql_pwd)\s*=\s*"
+    # libpq quotes a value with single quotes: password='secret'
+    r"(?:^|[\s;'\"])(?:password|pwd|passwd|pgpassword|mysql_pwd)\s*=\s*'?"
     r"(?P<pw>[^\s;'\"{}$%&<>*]{2,})|--password[= ](?P<cli>[^\s;'\"{}$%&<>*-][^\s;'\"{}$%&<>*]+)",
     re.IGNORECASE,
 )

@@ -230,6 +230,9 @@ def _unresolvable(ctx: FileContext, module: str, entries: list[SysPathEntry]) ->
         )
     if _in_project(ctx, top):
         return None
+    other_case = next(filter(None, (_case_twin(f, top) for f in module_folders(ctx))), None)
+    if other_case is not None:
+        return f"differs only in case from the project's module `{other_case}` (Linux minds)"
     if entries:
         last = entries[-1]
         if last.is_host_path:
@@ -318,6 +321,14 @@ def _module_folders(parent: Path, root: Path | None) -> tuple[Path, ...]:
 @cache
 def has_module(folder: Path, top: str) -> bool:
     return (folder / f"{top}.py").is_file() or (folder / top).is_dir()
+
+
+@cache
+def _case_twin(folder: Path, top: str) -> str | None:
+    """The name of a module in ``folder`` spelled like ``top`` up to letter case."""
+    wanted = {f"{top}.py".lower(), top.lower()}
+    names = [p.name for p in folder.iterdir()] if folder.is_dir() else []
+    return next((n for n in names if n.lower() in wanted and n != f"{top}.py"), None)
 
 
 def is_installed_with_airflow(top: str) -> bool:

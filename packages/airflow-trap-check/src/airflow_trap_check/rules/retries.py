@@ -22,7 +22,7 @@ from pathlib import Path
 from airflow_trap_check import project
 from airflow_trap_check.base import FileContext
 from airflow_trap_check.dags import DagDef, TaskDef, Unit
-from airflow_trap_check.rules import imports
+from airflow_trap_check.rules import dbt_factories, imports
 
 _MAX_RETRIES = 3
 _TASK_DECORATORS = frozenset(
@@ -38,6 +38,11 @@ _DBT_TEST_OPERATOR = re.compile(r"Dbt\w*Test\w*Operator$")
 # dbt commands that build models or load seeds: their failures (a lock, a dropped connection)
 # can heal, so a task that runs one as well as dbt test has transient failures too
 _DBT_BUILDS_COMMAND = re.compile(r"\bdbt\s+(?:-\S+\s+)*(run|build|seed|snapshot)\b")
+# one command string of a project factory that runs dbt test and builds nothing
+_DBT_TEST_ONLY = re.compile(
+    r"^(?!.*\bdbt\s+(?:-\S+\s+)*(run|build|seed|snapshot)\b).*\bdbt\s+(?:-\S+\s+)*test\b",
+    re.DOTALL,
+)
 # Cosmos renders no test task when only models are selected or tests are excluded
 _COSMOS_NO_TESTS = re.compile(
     r"\bselect\s*=\s*\[\s*(['\"])resource_type:model\1\s*\]"
@@ -51,6 +56,7 @@ def check(ctx: FileContext) -> None:
     for task in ctx.model.tasks:
         _deterministic_failures_retried(ctx, task)
     _cosmos_tests_retried(ctx)
+    _factory_tests_retried(ctx)
     for unit in ctx.model.units:
         if unit.task is not None:
             _permanent_failures_retried(ctx, unit)
@@ -148,6 +154,28 @@ def _cosmos_tests_retried(ctx: FileContext) -> None:
                 " a failing test fails the same way on every try, so the retries only delay the "
                 "alert",
             )
+
+
+def _factory_tests_retried(ctx: FileContext) -> None:
+    """A project function the DAG calls builds operators that run ``dbt test`` (``f"dbt test
+    --select {name}"`` per test of the manifest): they inherit the DAG's retries."""
+    if ctx.project_root is None or not ctx.model.dags:
+        return
+    for made in dbt_factories.dbt_factory_tasks(ctx, _DBT_TEST_ONLY):
+        setting = ctx.model.default_args(made.dag).get("retries")
+        retries = ctx.src.constant(setting) if setting is not None else None
+        if retries is None and setting is None:
+            retries = _project_retries(ctx, made.dag)
+        if not isinstance(retries, int) or isinstance(retries, bool) or retries <= 0:
+            continue
+        if not _dbt_tests_defined(ctx.project_root):
+            return
+        ctx.report(
+            "TP009",
+            made.call,
+            f"{made.label} builds dbt test tasks ({made.how.split(',')[0]}) that inherit "
+            f"retries={retries}: a failing test fails the same way on every try",
+        )
 
 
 _DBT_TEST_YAML = re.compile(r"^\s*-?\s*(data_)?tests\s*:", re.MULTILINE)

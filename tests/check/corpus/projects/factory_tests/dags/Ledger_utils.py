@@ -1,0 +1,6 @@
+# expect: none
+"""Helpers whose file name starts with a capital letter."""
+
+
+def summarise(rows):
+    return len(rows)

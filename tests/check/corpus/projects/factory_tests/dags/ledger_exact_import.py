@@ -1,0 +1,17 @@
+# expect: none
+from datetime import datetime
+
+from airflow.decorators import dag, task
+from Ledger_utils import summarise
+
+
+@dag(start_date=datetime(2024, 1, 1), schedule="@daily", catchup=False)
+def ledger_exact_import():
+    @task
+    def count():
+        return summarise([1, 2])
+
+    count()
+
+
+ledger_exact_import()
