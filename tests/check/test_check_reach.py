@@ -623,3 +623,28 @@ def test_clock_stamps_of_a_try_are_not_periods_but_a_day_stamp_and_a_where_bound
     assert sorted(reported) == [17, 20]
     assert "`list_todays_matches()`" in reported[17]
     assert "`expire()`" in reported[20] and "conn.execute()" in reported[20]
+
+
+TRAILING = PROJECTS / "clock_trailing" / "dags"
+
+
+def test_a_range_counted_back_from_today_is_the_clock_but_a_timed_duration_is_not() -> None:
+    found = [f for f in check_paths([TRAILING / "quotes_window.py"]).findings]
+    # start=today - 30 days, end=today is reported; the interval's own range and a duration
+    # timed from a clock start (start=began, end=now()) are not
+    assert [(f.code, f.line) for f in found] == [("TP001", 12)]
+    assert "`history()`" in found[0].message and "counted back" in found[0].message
+
+
+def test_a_script_run_as_a_module_is_read_for_a_business_date_stamped_from_the_clock() -> None:
+    found = check_paths([TRAILING / "orders_script.py"]).findings
+    # `python -m jobs.load_orders` stamps order_date; jobs.load_audit only stamps loaded_at
+    assert [(f.code, f.line) for f in found] == [("TP001", 15)]
+    assert "jobs/load_orders.py" in found[0].message and "`order_date`" in found[0].message
+
+
+def test_a_helper_module_differing_in_case_and_the_functions_it_calls_are_followed() -> None:
+    found = check_paths([TRAILING / "listens_dag.py"]).findings
+    # from listens_api import ... finds Listens_api.py; the clock is two local calls down
+    assert [(f.code, f.line) for f in found] == [("TP001", 11)]
+    assert "Listens_api.py" in found[0].message and "URL" in found[0].message

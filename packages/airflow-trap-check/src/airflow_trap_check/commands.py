@@ -20,6 +20,8 @@ from airflow_trap_check.dags import TaskDef
 
 _RUNS_SCRIPT = re.compile(
     r"\bpython(?:3(?:\.\d+)?)?\s+(?:-u\s+)?(?P<path>[^\s;&|'\"]+\.py)\b"
+    # `python -m scripts.load_sales`: the module scripts/load_sales.py
+    r"|\bpython(?:3(?:\.\d+)?)?\s+(?:-u\s+)?-m\s+(?P<module>[A-Za-z_][\w.]*)(?=$|[\s;&|'\")])"
     # spark-submit's application: the .py after its options (`--master x --py-files a.py`)
     r"|\bspark-submit(?:\s+--[\w.-]+(?:=\S+|\s+(?!--)[^\s;&|]+)?)*\s+(?P<app>[^\s;&|'\"]+\.py)\b"
 )
@@ -85,7 +87,9 @@ def python_scripts(ctx: FileContext, command: str) -> list[Path]:
     ``spark-submit --master local jobs/etl.py``)."""
     found: list[Path] = []
     for match in _RUNS_SCRIPT.finditer(command):
-        written = match.group("path") or match.group("app")
+        module = match.group("module")
+        written = f"{module.replace('.', '/')}.py" if module else None
+        written = written or match.group("path") or match.group("app")
         folder = _CD.search(command[: match.start()])
         script = None
         if folder and not written.startswith(("/", "$")) and "://" not in written:
