@@ -648,3 +648,25 @@ def test_a_helper_module_differing_in_case_and_the_functions_it_calls_are_follow
     # from listens_api import ... finds Listens_api.py; the clock is two local calls down
     assert [(f.code, f.line) for f in found] == [("TP001", 11)]
     assert "Listens_api.py" in found[0].message and "URL" in found[0].message
+
+
+HOST_MOUNTS = PROJECTS / "host_mounts" / "dags"
+
+
+def test_an_airflow_1_plugin_operator_is_read_for_host_paths_where_it_is_imported() -> None:
+    found = check_paths([HOST_MOUNTS / "course_dag.py"]).findings
+    assert [f.code for f in found] == ["TP008"]
+    assert "plugins/operators/build_tables.py" in found[0].message
+    assert "/home/learner/airflow/build_tables.sql" in found[0].message
+
+
+def test_a_desktop_disk_under_media_is_a_host_path_but_a_mnt_volume_is_not() -> None:
+    found = check_paths([HOST_MOUNTS / "trips_dag.py"]).findings
+    assert [f.code for f in found] == ["TP008"]
+    assert "`/media/ana/Data`" in found[0].message and "/mnt/" not in found[0].message
+
+
+def test_a_path_built_from_the_home_variable_is_a_host_path_a_project_variable_is_not() -> None:
+    found = check_paths([HOST_MOUNTS / "home_env_dag.py"]).findings
+    assert [f.code for f in found] == ["TP008"]
+    assert "`HOME` environment variable" in found[0].message
