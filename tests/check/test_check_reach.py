@@ -670,3 +670,11 @@ def test_a_path_built_from_the_home_variable_is_a_host_path_a_project_variable_i
     found = check_paths([HOST_MOUNTS / "home_env_dag.py"]).findings
     assert [f.code for f in found] == ["TP008"]
     assert "`HOME` environment variable" in found[0].message
+
+
+def test_stamps_to_the_second_name_a_try_but_epoch_seconds_minus_a_day_are_a_window() -> None:
+    found = check_paths([TRAILING / "stamps_dag.py"]).findings
+    # a temp table and a file named by int(time.time()), and now().replace(microsecond=0)
+    # handed by op_kwargs to a project callable that only names its folder, are not reported
+    assert [(f.code, f.line) for f in found] == [("TP001", 33)]
+    assert "`requests.get()`" in found[0].message
