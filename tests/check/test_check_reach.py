@@ -678,3 +678,11 @@ def test_stamps_to_the_second_name_a_try_but_epoch_seconds_minus_a_day_are_a_win
     # handed by op_kwargs to a project callable that only names its folder, are not reported
     assert [(f.code, f.line) for f in found] == [("TP001", 33)]
     assert "`requests.get()`" in found[0].message
+
+
+def test_a_spark_application_joined_onto_a_runtime_folder_is_found_by_its_file_name() -> None:
+    found = check_paths([TRAILING / "spark_stats.py"]).findings
+    # os.path.join(JOBS, "monthly_stats.py") names the clock its S3 key; compact.py is
+    # handed {{ ds }} and is clean
+    assert [(f.code, f.line) for f in found] == [("TP001", 14)]
+    assert "jobs/monthly_stats.py" in found[0].message and "upload_file()" in found[0].message

@@ -37,7 +37,8 @@ _APPLICATION_ARGUMENTS = (
 _SPEC_ARGUMENTS = ("job", "steps", "step")
 _SPEC_KEYS = frozenset({"main_python_file_uri", "mainPythonFileUri", "ScriptLocation"})
 # where the script is found by its name: a bucket (gs://, s3://) or a variable's folder ($JOBS/)
-_BY_NAME = re.compile(r"^(\$\{?\w+\}?/|[a-z][\w+]*://)")
+# (`{HOME}/...` is a name the file does not bind, as a joined path or f-string renders it)
+_BY_NAME = re.compile(r"^(\$\{?\w+\}?/|\{\w+\}/|[a-z][\w+]*://)")
 # `cd dir && python x.py`: the script is in that folder
 _CD = re.compile(r"\bcd\s+(?P<dir>[^\s;&|]+)\s*(?:&&|;)")
 _COMMAND_CALLS = frozenset(
