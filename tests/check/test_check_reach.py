@@ -650,3 +650,66 @@ def test_a_libpq_dsn_with_a_quoted_literal_password_is_a_secret() -> None:
 def test_an_end_date_counted_with_relativedelta_bounds_the_backfill() -> None:
     assert _found("two_year_backfill.py") == {("TP002", 13)}
     assert _found("single_month_window.py") == set()
+
+
+TRAILING = PROJECTS / "clock_trailing" / "dags"
+
+
+def test_a_range_counted_back_from_today_is_the_clock_but_a_timed_duration_is_not() -> None:
+    found = [f for f in check_paths([TRAILING / "quotes_window.py"]).findings]
+    # start=today - 30 days, end=today is reported; the interval's own range and a duration
+    # timed from a clock start (start=began, end=now()) are not
+    assert [(f.code, f.line) for f in found] == [("TP001", 12)]
+    assert "`history()`" in found[0].message and "counted back" in found[0].message
+
+
+def test_a_script_run_as_a_module_is_read_for_a_business_date_stamped_from_the_clock() -> None:
+    found = check_paths([TRAILING / "orders_script.py"]).findings
+    # `python -m jobs.load_orders` stamps order_date; jobs.load_audit only stamps loaded_at
+    assert [(f.code, f.line) for f in found] == [("TP001", 15)]
+    assert "jobs/load_orders.py" in found[0].message and "`order_date`" in found[0].message
+
+
+def test_a_helper_module_differing_in_case_and_the_functions_it_calls_are_followed() -> None:
+    found = check_paths([TRAILING / "listens_dag.py"]).findings
+    # from listens_api import ... finds Listens_api.py; the clock is two local calls down
+    assert [(f.code, f.line) for f in found] == [("TP001", 11)]
+    assert "Listens_api.py" in found[0].message and "URL" in found[0].message
+
+
+HOST_MOUNTS = PROJECTS / "host_mounts" / "dags"
+
+
+def test_an_airflow_1_plugin_operator_is_read_for_host_paths_where_it_is_imported() -> None:
+    found = check_paths([HOST_MOUNTS / "course_dag.py"]).findings
+    assert [f.code for f in found] == ["TP008"]
+    assert "plugins/operators/build_tables.py" in found[0].message
+    assert "/home/learner/airflow/build_tables.sql" in found[0].message
+
+
+def test_a_desktop_disk_under_media_is_a_host_path_but_a_mnt_volume_is_not() -> None:
+    found = check_paths([HOST_MOUNTS / "trips_dag.py"]).findings
+    assert [f.code for f in found] == ["TP008"]
+    assert "`/media/ana/Data`" in found[0].message and "/mnt/" not in found[0].message
+
+
+def test_a_path_built_from_the_home_variable_is_a_host_path_a_project_variable_is_not() -> None:
+    found = check_paths([HOST_MOUNTS / "home_env_dag.py"]).findings
+    assert [f.code for f in found] == ["TP008"]
+    assert "`HOME` environment variable" in found[0].message
+
+
+def test_stamps_to_the_second_name_a_try_but_epoch_seconds_minus_a_day_are_a_window() -> None:
+    found = check_paths([TRAILING / "stamps_dag.py"]).findings
+    # a temp table and a file named by int(time.time()), and now().replace(microsecond=0)
+    # handed by op_kwargs to a project callable that only names its folder, are not reported
+    assert [(f.code, f.line) for f in found] == [("TP001", 33)]
+    assert "`requests.get()`" in found[0].message
+
+
+def test_a_spark_application_joined_onto_a_runtime_folder_is_found_by_its_file_name() -> None:
+    found = check_paths([TRAILING / "spark_stats.py"]).findings
+    # os.path.join(JOBS, "monthly_stats.py") names the clock its S3 key; compact.py is
+    # handed {{ ds }} and is clean
+    assert [(f.code, f.line) for f in found] == [("TP001", 14)]
+    assert "jobs/monthly_stats.py" in found[0].message and "upload_file()" in found[0].message

@@ -20,6 +20,8 @@ from airflow_trap_check.dags import TaskDef
 
 _RUNS_SCRIPT = re.compile(
     r"\bpython(?:3(?:\.\d+)?)?\s+(?:-u\s+)?(?P<path>[^\s;&|'\"]+\.py)\b"
+    # `python -m scripts.load_sales`: the module scripts/load_sales.py
+    r"|\bpython(?:3(?:\.\d+)?)?\s+(?:-u\s+)?-m\s+(?P<module>[A-Za-z_][\w.]*)(?=$|[\s;&|'\")])"
     # spark-submit's application: the .py after its options (`--master x --py-files a.py`)
     r"|\bspark-submit(?:\s+--[\w.-]+(?:=\S+|\s+(?!--)[^\s;&|]+)?)*\s+(?P<app>[^\s;&|'\"]+\.py)\b"
 )
@@ -35,7 +37,8 @@ _APPLICATION_ARGUMENTS = (
 _SPEC_ARGUMENTS = ("job", "steps", "step")
 _SPEC_KEYS = frozenset({"main_python_file_uri", "mainPythonFileUri", "ScriptLocation"})
 # where the script is found by its name: a bucket (gs://, s3://) or a variable's folder ($JOBS/)
-_BY_NAME = re.compile(r"^(\$\{?\w+\}?/|[a-z][\w+]*://)")
+# (`{HOME}/...` is a name the file does not bind, as a joined path or f-string renders it)
+_BY_NAME = re.compile(r"^(\$\{?\w+\}?/|\{\w+\}/|[a-z][\w+]*://)")
 # `cd dir && python x.py`: the script is in that folder
 _CD = re.compile(r"\bcd\s+(?P<dir>[^\s;&|]+)\s*(?:&&|;)")
 _COMMAND_CALLS = frozenset(
@@ -85,7 +88,9 @@ def python_scripts(ctx: FileContext, command: str) -> list[Path]:
     ``spark-submit --master local jobs/etl.py``)."""
     found: list[Path] = []
     for match in _RUNS_SCRIPT.finditer(command):
-        written = match.group("path") or match.group("app")
+        module = match.group("module")
+        written = f"{module.replace('.', '/')}.py" if module else None
+        written = written or match.group("path") or match.group("app")
         folder = _CD.search(command[: match.start()])
         script = None
         if folder and not written.startswith(("/", "$")) and "://" not in written:

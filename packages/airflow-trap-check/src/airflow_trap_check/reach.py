@@ -106,6 +106,12 @@ def _project_modules(
 ) -> Iterator[tuple[str, Path]]:
     if isinstance(statement, ast.Import):
         names = [alias.name for alias in statement.names]
+    elif statement.module in project.PLUGIN_PATHS:  # Airflow 1: `from airflow.operators import X`
+        for alias in statement.names:
+            found = project.definition_in(statement.module, alias.name, folders, root)
+            if found is not None:
+                yield alias.name, found[0].path
+        return
     elif statement.module and statement.level == 0:
         # `from pkg import name` may name a submodule as well as something pkg defines
         names = [statement.module, *(f"{statement.module}.{a.name}" for a in statement.names)]

@@ -35,7 +35,7 @@ from airflow_trap_check.rules.clock_windows import (
     to_the_second,
     watermark_default,
 )
-from airflow_trap_check.source import FUNCTION_TYPES, Scope, dotted
+from airflow_trap_check.source import FUNCTION_TYPES, Scope, SourceFile, dotted
 
 # Project modules a clock value is handed to: helpers calling helpers, bounded for speed.
 _HELPER_DEPTH = 3
@@ -51,6 +51,8 @@ def check(ctx: FileContext) -> None:
         flow.report()
         if uses_helpers:
             clock_helpers.check_helper_clocks(ctx, flow)
+    if ctx.project_root is not None and (".py" in src.text or "python -m" in src.text):
+        clock_helpers.check_script_clocks(ctx, _ClockFlow(ctx))
     if ctx.model.dags or ctx.model.tasks:
         for node, window in relative_windows(src):
             ctx.report(
@@ -64,6 +66,7 @@ def check(ctx: FileContext) -> None:
 
 def clear_cache() -> None:
     _HELPER_FLOWS.clear()
+    clock_helpers.lower_names.cache_clear()
 
 
 class _ClockFlow(SinkSearch):
@@ -161,25 +164,28 @@ class _ClockFlow(SinkSearch):
             helper, definition, written = found
         else:
             module, name, written = target
-            found = project.definition_in(module, name, folders, self.ctx.project_root)
+            root = self.ctx.project_root
+            found = project.definition_in(module, name, folders, root)
+            found = found or clock_helpers.other_case(module, name, folders, root)
             if found is None or (isinstance(found[1], ast.ClassDef) and not classes):
                 return None
             helper, definition = found
-        flow = _HELPER_FLOWS.get(helper.path)
-        if flow is None:
-            inner = FileContext(
-                helper,
-                AirflowModel(helper),
-                helper.path.name,
-                self.ctx.runbook_name,
-                self.ctx.project_root,
-                self.ctx.reference_time,
-            )
-            flow = _HELPER_FLOWS[helper.path] = _ClockFlow(inner, self.depth + 1)
-            flow.solve()
         assert self.ctx.project_root is not None
         shown = helper.path.relative_to(self.ctx.project_root).as_posix()
-        return written, shown, definition, flow
+        return written, shown, definition, self.flow_of(helper)
+
+    def flow_of(self, helper: SourceFile) -> _ClockFlow:
+        """The solved flow of a project module (a helper's file, a script a task runs)."""
+        flow = _HELPER_FLOWS.get(helper.path)
+        if flow is None:
+            ctx = self.ctx
+            inner = FileContext(
+                helper, AirflowModel(helper), helper.path.name, ctx.runbook_name,
+                ctx.project_root, ctx.reference_time,
+            )  # fmt: skip
+            flow = _HELPER_FLOWS[helper.path] = _ClockFlow(inner, self.depth + 1)
+            flow.solve()
+        return flow
 
     def _instance_method(self, func: ast.AST, folders: list[Path]):
         """``loader.save_raw(...)`` where ``loader = Loader(...)`` is a project class made in

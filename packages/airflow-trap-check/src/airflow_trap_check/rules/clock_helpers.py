@@ -4,11 +4,13 @@ the data, or asks a source for a window counted back from now."""
 from __future__ import annotations
 
 import ast
+from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from airflow_trap_check import project
+from airflow_trap_check import commands, project
 from airflow_trap_check.base import FileContext
+from airflow_trap_check.dags import AirflowModel
 from airflow_trap_check.rules import imports
 from airflow_trap_check.rules.clock_terms import EMPTY, Taint, is_clock
 from airflow_trap_check.rules.clock_uploads import self_methods, written_for_upload
@@ -87,13 +89,38 @@ def check_helper_clocks(ctx: FileContext, flow: ClockFlow) -> None:
         )
 
 
+def check_script_clocks(ctx: FileContext, flow: ClockFlow) -> None:
+    """A python script a task's command runs (``python scripts/load.py``, ``python -m
+    scripts.load``) is the task's code: a clock reading there that picks the data counts."""
+    for task in ctx.model.tasks:
+        for node, command in commands.task_commands(ctx, task):
+            for script in commands.python_scripts(ctx, command):
+                module = project.parsed(script)
+                if module is None or AirflowModel(module).dags:
+                    continue
+                inner = flow.flow_of(module)
+                inside = _clock_inside(inner, module.tree, len(module.text.splitlines()) + 1)
+                if not inside:
+                    continue
+                source, (_, sink) = min(inside, key=lambda item: item[0].lineno)
+                shown = script.relative_to(ctx.project_root).as_posix()  # type: ignore[arg-type]
+                ctx.report(
+                    "TP001",
+                    node,
+                    f"task `{task.label}` runs {shown}, which reads the wall clock on line "
+                    f"{source.lineno} (`{inner.src.segment(source)[:40]}`) and it reaches "
+                    f"{sink}: a retry or backfill would process the current period instead "
+                    "of the run's own",
+                )
+
+
 def _clock_inside(inner: ClockFlow, definition: ast.AST, end: int) -> list:
     """Clock readings in ``definition`` and the sink each reaches. A helper only naming a file
     it writes by the day (an archive copy, a scratch file) is left alone; reading a clock-named
     file back, storing it as an object, fetching or querying by the clock is the clock picking
     the data."""
     inside = []
-    spans = [(definition.lineno, end)]  # type: ignore[attr-defined]
+    spans = [(getattr(definition, "lineno", 1), end)]
     spans += [(m.lineno, m.end_lineno) for m in self_methods(inner.src, definition)]
     for source, hit in inner.found.items():
         if not any(first <= source.lineno <= last for first, last in spans):
@@ -108,6 +135,28 @@ def _clock_inside(inner: ClockFlow, definition: ast.AST, end: int) -> list:
         elif source not in inner.archived and written_for_upload(inner, source):
             inside.append((source, (hit[0], f"{hit[1]}, a file the module stores as an object")))
     return inside
+
+
+def other_case(module: str, name: str | None, folders: list[Path], root: Path | None):
+    """``from spotify_etl import run`` where the repository holds ``Spotify_etl.py``: the
+    module the author's case-insensitive disk imports, and so the code the task was written to
+    run (on Linux the import itself fails, a TP007 of its own)."""
+    if "." in module or name is None:
+        return None
+    for folder in folders:
+        file = lower_names(folder).get(f"{module}.py".lower())
+        other = file is not None and file.name != f"{module}.py"
+        if other and (root is None or root in file.parents):  # type: ignore[union-attr]
+            return project.find_definition(file, name, folders)
+    return None
+
+
+@cache
+def lower_names(folder: Path) -> dict[str, Path]:
+    try:
+        return {f.name.lower(): f.resolve() for f in folder.iterdir() if f.suffix == ".py"}
+    except OSError:
+        return {}
 
 
 def relative_imports(src: SourceFile) -> tuple[dict[str, tuple[str, str | None]], list[Path]]:

@@ -14,7 +14,8 @@ from typing import TYPE_CHECKING
 
 from airflow_trap_check import project
 from airflow_trap_check.rules.clock_terms import real
-from airflow_trap_check.source import Scope
+from airflow_trap_check.rules.clock_windows import to_the_second
+from airflow_trap_check.source import FUNCTION_TYPES, Scope
 
 if TYPE_CHECKING:
     from airflow_trap_check.rules.clock_sinks import SinkSearch
@@ -45,6 +46,29 @@ def operator_keywords(search: SinkSearch, call: ast.Call, scope: Scope) -> None:
                 f"`{written}(..., {kw.arg}=)`, whose class ({shown}) puts it into {where}, called",
                 scope,
             )
+
+
+def callable_kwargs(search: SinkSearch, call: ast.Call, value: ast.expr, scope: Scope) -> bool:
+    """``op_kwargs={"stamp": now.replace(microsecond=0)}`` for a project ``python_callable``: a
+    stamp to the second is judged by what the function does with it (a folder per try, or a
+    filter), not as a task argument."""
+    taint = search.taint(value, scope)
+    if not taint or not all(to_the_second(search.src, c) for c in taint):
+        return False
+    func = next((kw.value for kw in call.keywords if kw.arg == "python_callable"), None)
+    found = search.helper(func) if func is not None and search._imported else None
+    entries = search.src.dict_entries(value) if found is not None else None
+    if not entries or not isinstance(found[2], FUNCTION_TYPES):  # type: ignore[index]
+        return False
+    written, shown, definition, flow = found  # type: ignore[misc]
+    sinks = flow.param_sinks.get(id(definition), {})
+    kinds = flow.param_kinds.get(id(definition), {})
+    for key, item in entries.items():
+        taint = search.taint(item, scope) if key in sinks else frozenset()
+        if real(taint):
+            where = f"`{written}()` ({shown}), which puts its `{key}` into {sinks[key]}, run"
+            search._hit(taint, item, where, scope, *kinds.get(key, ("other",)))
+    return True
 
 
 def kwargs_key(node: ast.AST, scope: Scope) -> str | None:

@@ -3,8 +3,8 @@
 ``history(symbol, start="2015-01-01", end=datetime.now())`` or a project helper
 ``download_reports(start_date="2020-03-24", end_date=...)`` handed ``now() - timedelta(days=1)``:
 the range asked for ends where the wall clock stands, so a retry or backfill loads up to the
-moment it runs instead of the run's interval. A duration (``start`` itself read from the clock)
-is left alone, as is a range whose start is a clock reading too (judged elsewhere).
+moment it runs instead of the run's interval. A range whose start is a clock reading too
+(``start=now - 30 days, end=now``) is a window counted back from the wall clock, the same trap.
 """
 
 from __future__ import annotations
@@ -61,10 +61,13 @@ def range_end(search: SinkSearch, call: ast.Call, scope: Scope, label: str, defi
     ends = [n for n in names if RANGE_END.match(n)]
     if not starts or not ends:
         return
+    trailing = ""
     for start in starts:
         value = _value(call, definition, start)
         if value is not None and real(search.taint(value, scope)):
-            return  # now() - 7 days .. now(), or a duration: not a fixed start
+            if not _counted_back(search.src, value, scope):
+                return  # started = now() .. end=now(): a duration, not a period
+            trailing = f", its `{start}` counted back from the clock too"
     for end in ends:
         value = _value(call, definition, end)
         if value is None:
@@ -73,7 +76,22 @@ def range_end(search: SinkSearch, call: ast.Call, scope: Scope, label: str, defi
             continue
         taint: Taint = search.taint(value, scope)
         if taint:
-            search._hit(taint, value, f"the end of the range `{label}()` asks for (`{end}`)", scope)
+            if trailing and not real(taint):
+                continue
+            where = f"the end of the range `{label}()` asks for (`{end}`{trailing})"
+            search._hit(taint, value, where, scope)
+
+
+def _counted_back(src: SourceFile, value: ast.expr, scope: Scope, depth: int = 0) -> bool:
+    """``end - timedelta(days=30)`` (also through the names it is made of): a span back."""
+    for node in ast.walk(value):
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Sub):
+            return True
+        if isinstance(node, ast.Name) and depth < 2:
+            bound = [b.value for b in src.lookup(node.id, scope) if b.kind == "assign"]
+            if any(_counted_back(src, b, scope, depth + 1) for b in bound if b is not None):
+                return True
+    return False
 
 
 def _value(call: ast.Call, definition, name: str) -> ast.expr | None:

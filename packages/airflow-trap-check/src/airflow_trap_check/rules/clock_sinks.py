@@ -7,7 +7,7 @@ import ast
 import re
 
 from airflow_trap_check.base import is_output_call
-from airflow_trap_check.rules.clock_operators import operator_keywords
+from airflow_trap_check.rules.clock_operators import callable_kwargs, operator_keywords
 from airflow_trap_check.rules.clock_ranges import delegated_call, range_end, where_values
 from airflow_trap_check.rules.clock_terms import (
     ARCHIVE_PATH,
@@ -36,8 +36,10 @@ from airflow_trap_check.rules.clock_terms import (
     Taint,
     argument,
 )
+from airflow_trap_check.rules.clock_windows import to_the_second
 from airflow_trap_check.source import FUNCTION_TYPES, Scope, SourceFile
 
+_TABLE_NAME = re.compile(r"\b(table|into|from|copy|join|update|exists)\s+[\w.\"`]*$", re.I)
 # A call recording when the last run happened, whatever it is named after.
 LAST_RUN_RECORD = re.compile(r"(update|set|save|store|write|record|put)_last_")
 
@@ -189,7 +191,11 @@ class SinkSearch:
             if taint:
                 keywords = SQL_KEYWORD.findall(text)
                 last = keywords[-1].lower() if keywords else ""
-                if last not in {"values", "set", "select", "when", "then", "else"}:
+                # `CREATE TEMP TABLE stage_{int(time.time())}`: a table named per try, no period
+                stamped = all(to_the_second(self.src, c) for c in taint)
+                if last not in {"values", "set", "select", "when", "then", "else"} and not (
+                    stamped and _TABLE_NAME.search(text)
+                ):
                     hits |= taint
             text += "{}"
         return frozenset(hits)
@@ -218,6 +224,8 @@ class SinkSearch:
                     continue
                 if isinstance(kw.value, ast.JoinedStr | ast.BinOp):
                     continue  # judged as a string, where position inside SQL is known
+                if kw.arg == "op_kwargs" and callable_kwargs(self, call, kw.value, scope):
+                    continue
                 taint = self.taint(kw.value, scope)
                 if taint:
                     self._hit(taint, kw.value, f"the task argument `{kw.arg}`", scope, "task")

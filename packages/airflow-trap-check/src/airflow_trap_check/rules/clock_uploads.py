@@ -26,16 +26,24 @@ LISTINGS = frozenset({"glob.glob", "glob.iglob", "os.listdir", "os.scandir"})
 
 
 def self_methods(src: SourceFile, definition: ast.AST) -> list[ast.AST]:
-    """The methods of the same class ``definition`` calls as ``self.name(...)``."""
-    methods = []
-    for node in ast.walk(definition):
-        if (
-            isinstance(node, ast.Call)
-            and isinstance(node.func, ast.Attribute)
-            and isinstance(node.func.value, ast.Name)
-            and node.func.value.id == "self"
-        ):
-            methods.extend(f for f in src.local_functions(node) if f is not definition)
+    """The functions of the same module ``definition`` calls, by name (``extract()``) or as
+    ``self.name(...)``, and those they call in turn: all run when it runs."""
+    methods: list[ast.AST] = []
+    todo = [definition]
+    while todo and len(methods) < 50:
+        for node in ast.walk(todo.pop()):
+            if isinstance(node, ast.Call) and (
+                isinstance(node.func, ast.Name)
+                or (
+                    isinstance(node.func, ast.Attribute)
+                    and isinstance(node.func.value, ast.Name)
+                    and node.func.value.id == "self"
+                )
+            ):
+                new = [f for f in src.local_functions(node) if f is not definition]
+                new = [f for f in new if f not in methods]
+                methods.extend(new)
+                todo.extend(new)
     return methods
 
 

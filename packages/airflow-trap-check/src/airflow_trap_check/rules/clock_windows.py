@@ -157,6 +157,14 @@ def to_the_second(src: SourceFile, clock: ast.Call) -> bool:
     """``datetime.now().strftime("%Y%m%d_%H%M%S")``: a stamp down to the second names one
     file per try, it does not pick the period the file holds."""
     parent = src.parents.get(clock)
+    if not isinstance(clock, ast.Call):
+        return False  # a clock value imported from a project module
+    if src.call_name(clock) in {"time.time", "time.time_ns"}:
+        # `int(time.time())` as it is, epoch seconds: one name per try; `time.time() - 86400`
+        # counts a window back instead
+        while isinstance(parent, ast.Call) and src.call_name(parent) in {"int", "str", "round"}:
+            parent = src.parents.get(parent)
+        return isinstance(parent, ast.FormattedValue | ast.Assign)
     if not (isinstance(parent, ast.Attribute) and parent.value is clock):
         return False
     call = src.parents.get(parent)
@@ -165,6 +173,8 @@ def to_the_second(src: SourceFile, clock: ast.Call) -> bool:
     if parent.attr == "strftime" and call.args:
         form = src.constant(call.args[0])
         return isinstance(form, str) and ("%S" in form or "%f" in form or "%s" in form)
+    if parent.attr == "replace":  # now().replace(microsecond=0): still to the second
+        return [(k.arg, src.constant(k.value)) for k in call.keywords] == [("microsecond", 0)]
     return parent.attr in {"timestamp", "isoformat"}
 
 

@@ -2,10 +2,12 @@
 
 Strings (including f-strings, defaults and shell commands) that hold an absolute ``/tmp`` path,
 a home directory (``/Users/<name>``, ``/home/<name>``, ``~/...``), a Codespaces or dev container
-workspace (``/workspaces/<repo>/...``), or a Windows drive path, and
-``expanduser("~...")`` / ``Path.home()`` calls. A worker's /tmp is not shared with the next task's
-worker, and a home directory is not there in a container or on a colleague's machine. The
-official Airflow image's user home (``/home/airflow``, where ``pip install --user`` puts dbt) is
+workspace (``/workspaces/<repo>/...``), a removable or extra disk the desktop mounts for its user
+(``/media/<user>/<disk>/...``) or a WSL drive (``/mnt/c/...``), or a Windows drive path, and
+``expanduser("~...")`` / ``Path.home()`` calls and reads of the ``HOME`` variable
+(``os.getenv("HOME")``, decouple's ``config("HOME")``). A worker's /tmp is not shared with the
+next task's worker, and a home directory is not there in a container or on a colleague's machine.
+The official Airflow image's user home (``/home/airflow``, where ``pip install --user`` puts dbt) is
 part of the image, so it exists on every worker. URLs (``s3://bucket/tmp/x``), docstrings and
 log messages are not paths being used, and neither is a path inside a folder the project's
 compose file mounts into the container (``./workdir:/home/workdir``): every container that runs
@@ -25,6 +27,7 @@ _HOST_PATH = re.compile(
     r"(?:^|(?<=[\s'\"=:,;(|>]))"
     r"(?P<path>/tmp(?=/|$|[\s'\";])\S*|/private/tmp/\S*|/var/tmp/\S*|/Users/[^/\s'\"]+\S*|"
     r"/home/(?!airflow(?=/|$|[\s'\";]))[^/\s'\"{}]+\S*|/workspaces/[^/\s'\"{}]+\S*|"
+    r"(?:/run)?/media/[^/\s'\"{}]+/\S+|/mnt/[a-z]/\S+|"
     r"~/(?!\.local/(bin|lib)(?=/|$|[\s'\";]))\S+|[A-Za-z]:\\\S*|[A-Za-z]:/(?!/)\S*)"
 )
 # pip's user-install prefix: the Airflow image's user has it (/home/airflow/.local/bin holds
@@ -89,12 +92,27 @@ def check(ctx: FileContext) -> None:
                         "`expanduser()` ties the path to the home directory of whoever runs the "
                         "task",
                     )
+            elif _reads_home(src, node) and not _windows_only(src, node):
+                ctx.report(
+                    "TP008",
+                    node,
+                    "the `HOME` environment variable ties the path to the home directory of "
+                    "whoever runs the task",
+                )
             elif name.endswith("Path.home") and not _windows_only(src, node):
                 ctx.report(
                     "TP008",
                     node,
                     "`Path.home()` ties the path to the home directory of whoever runs the task",
                 )
+
+
+def _reads_home(src: SourceFile, call: ast.Call) -> bool:
+    """``os.getenv("HOME")``, ``os.environ.get("HOME")``, decouple's ``config("HOME")``."""
+    name = src.call_name(call)
+    if not name.endswith(("getenv", "environ.get", "decouple.config")) or not call.args:
+        return False
+    return src.string(call.args[0]) == "HOME"
 
 
 def _inside(path: str, folders: tuple[str, ...]) -> bool:

@@ -1,0 +1,4 @@
+# expect: none
+from operators.build_tables import BuildTablesOperator
+
+__all__ = ["BuildTablesOperator"]
