@@ -1,4 +1,4 @@
-# expect: TP001@11
+# expect: TP001@11, TP007@8
 """A helper module whose file name differs in case from the import (Listens_api.py)."""
 
 from datetime import datetime
