@@ -16,7 +16,7 @@ import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from airflow_trap_check import commands, project
+from airflow_trap_check import commands, instances, project
 from airflow_trap_check.base import FileContext
 from airflow_trap_check.commands import python_scripts, read_script, shell_scripts, task_commands
 from airflow_trap_check.dags import AirflowModel, TaskDef
@@ -256,22 +256,7 @@ def _called_definition(
         dotted = f"{module}.{attr}" if attr else module
         found = project.definition_in(dotted, func.attr, folders, root)
         return (*found, f"{receiver}.{func.attr}") if found is not None else None
-    bindings = src.lookup(receiver, src.scope_of(call))
-    if len(bindings) != 1 or bindings[0].kind != "assign":
-        return None
-    made = bindings[0].value
-    if not (isinstance(made, ast.Call) and isinstance(made.func, ast.Name)):
-        return None
-    if made.func.id not in imported:
-        return None
-    module, attr = imported[made.func.id]
-    found = project.definition_in(module, attr, folders, root)
-    if found is None or not isinstance(found[1], ast.ClassDef):
-        return None
-    method = project.class_method(found[1], func.attr)
-    if method is None:
-        return None
-    return found[0], method, f"{receiver}.{func.attr}"
+    return instances.instance_method(src, func, imported, folders, root)
 
 
 def _check_scripts(ctx: FileContext, selected: set[str] | frozenset[str]) -> None:

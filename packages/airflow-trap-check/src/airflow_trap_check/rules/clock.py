@@ -12,7 +12,7 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-from airflow_trap_check import project
+from airflow_trap_check import instances, project
 from airflow_trap_check.base import FileContext
 from airflow_trap_check.dags import AirflowModel
 from airflow_trap_check.rules import clock_helpers, imports
@@ -158,7 +158,10 @@ class _ClockFlow(SinkSearch):
         folders = [*imports.module_folders(self.ctx), *self._packages]
         target = clock_helpers.imported_target(func, self._imported)
         if target is None:
-            found = self._instance_method(func, folders) if methods else None
+            if not methods:
+                return None
+            root = self.ctx.project_root
+            found = instances.instance_method(self.src, func, self._imported, folders, root)
             if found is None:
                 return None
             helper, definition, written = found
@@ -186,29 +189,6 @@ class _ClockFlow(SinkSearch):
             flow = _HELPER_FLOWS[helper.path] = _ClockFlow(inner, self.depth + 1)
             flow.solve()
         return flow
-
-    def _instance_method(self, func: ast.AST, folders: list[Path]):
-        """``loader.save_raw(...)`` where ``loader = Loader(...)`` is a project class made in
-        the same function: that class's method."""
-        if not (isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name)):
-            return None
-        receiver = func.value.id
-        bindings = self.src.lookup(receiver, self.src.scope_of(func))
-        if len(bindings) != 1 or bindings[0].kind != "assign":
-            return None
-        made = bindings[0].value
-        if not (isinstance(made, ast.Call) and isinstance(made.func, ast.Name)):
-            return None
-        where = self._imported.get(made.func.id)
-        if where is None or where[1] is None:
-            return None
-        found = project.definition_in(where[0], where[1], folders, self.ctx.project_root)
-        if found is None or not isinstance(found[1], ast.ClassDef):
-            return None
-        method = project.class_method(found[1], func.attr)
-        if method is None:
-            return None
-        return found[0], method, f"{receiver}.{func.attr}"
 
     # -- taint ---------------------------------------------------------------------------
 

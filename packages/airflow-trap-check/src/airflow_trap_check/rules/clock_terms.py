@@ -360,18 +360,9 @@ LOCAL_PATH_FUNCTIONS = (
     "shutil.move",
     "pathlib.Path",
 )
+# the writers among SINK_METHODS, and pyarrow's: a file the task itself writes
 LOCAL_WRITE_METHODS = frozenset(
-    {
-        "to_csv",
-        "to_parquet",
-        "to_json",
-        "to_excel",
-        "to_feather",
-        "to_pickle",
-        "write_csv",
-        "write_parquet",
-        "write_table",
-    }
+    {m for m in SINK_METHODS if m.startswith(("to_", "write_"))} | {"write_table"}
 )
 # A path naming an archive or backup copy (``daily_archive/users_<today>.csv``): kept by the day.
 ARCHIVE_PATH = re.compile(r"archi|backup|\bbak\b|_bak\b", re.IGNORECASE)
