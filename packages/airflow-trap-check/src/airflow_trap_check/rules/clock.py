@@ -66,7 +66,6 @@ def check(ctx: FileContext) -> None:
 
 def clear_cache() -> None:
     _HELPER_FLOWS.clear()
-    clock_helpers.lower_names.cache_clear()
 
 
 class _ClockFlow(SinkSearch):

@@ -4,7 +4,6 @@ the data, or asks a source for a window counted back from now."""
 from __future__ import annotations
 
 import ast
-from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -144,19 +143,11 @@ def other_case(module: str, name: str | None, folders: list[Path], root: Path | 
     if "." in module or name is None:
         return None
     for folder in folders:
-        file = lower_names(folder).get(f"{module}.py".lower())
-        other = file is not None and file.name != f"{module}.py"
-        if other and (root is None or root in file.parents):  # type: ignore[union-attr]
+        twin = next((t for t in imports.case_twins(folder, module) if t.suffix == ".py"), None)
+        file = twin.resolve() if twin is not None else None
+        if file is not None and (root is None or root in file.parents):
             return project.find_definition(file, name, folders)
     return None
-
-
-@cache
-def lower_names(folder: Path) -> dict[str, Path]:
-    try:
-        return {f.name.lower(): f.resolve() for f in folder.iterdir() if f.suffix == ".py"}
-    except OSError:
-        return {}
 
 
 def relative_imports(src: SourceFile) -> tuple[dict[str, tuple[str, str | None]], list[Path]]:

@@ -230,9 +230,9 @@ def _unresolvable(ctx: FileContext, module: str, entries: list[SysPathEntry]) ->
         )
     if _in_project(ctx, top):
         return None
-    other_case = next(filter(None, (_case_twin(f, top) for f in module_folders(ctx))), None)
+    other_case = next((t for f in module_folders(ctx) for t in case_twins(f, top)), None)
     if other_case is not None:
-        return f"differs only in case from the project's module `{other_case}` (Linux minds)"
+        return f"differs only in case from the project's module `{other_case.name}` (Linux minds)"
     if entries:
         last = entries[-1]
         if last.is_host_path:
@@ -324,11 +324,11 @@ def has_module(folder: Path, top: str) -> bool:
 
 
 @cache
-def _case_twin(folder: Path, top: str) -> str | None:
-    """The name of a module in ``folder`` spelled like ``top`` up to letter case."""
+def case_twins(folder: Path, top: str) -> tuple[Path, ...]:
+    """The modules in ``folder`` (files or packages) spelled like ``top`` up to letter case."""
     wanted = {f"{top}.py".lower(), top.lower()}
-    names = [p.name for p in folder.iterdir()] if folder.is_dir() else []
-    return next((n for n in names if n.lower() in wanted and n != f"{top}.py"), None)
+    entries = list(folder.iterdir()) if folder.is_dir() else []
+    return tuple(p for p in entries if p.name.lower() in wanted and p.name != f"{top}.py")
 
 
 def is_installed_with_airflow(top: str) -> bool:
@@ -390,6 +390,7 @@ def _declared(root: Path) -> frozenset[str] | None:
 def clear_cache() -> None:
     compose_mounts.cache_clear()
     has_module.cache_clear()
+    case_twins.cache_clear()
     _module_folders.cache_clear()
     _declared.cache_clear()
     _compose_texts.cache_clear()
