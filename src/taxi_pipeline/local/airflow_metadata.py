@@ -151,30 +151,29 @@ class AirflowMetadata:
         (up to 30 s later, longer on a loaded machine): that wait is bounded by ``timeout_s``.
         One whose runs are still going is a backfill in progress, said at once.
         """
-        deadline = time.monotonic() + timeout_s
-        while True:
-            with self.metadata() as conn:
-                row = conn.execute(
-                    "select max(id) from backfill where dag_id = %s and completed_at is null",
-                    (dag_id,),
-                ).fetchone()
-            if not row or row[0] is None:
-                return
-            runs = self.backfill_runs(row[0])
-            going = [r for r in runs if r["state"] not in TERMINAL_RUN_STATES]
-            if going:
-                raise LocalAirflowError(
-                    f"backfill {row[0]} of {dag_id} is still running ({len(runs) - len(going)} "
-                    f"of {len(runs)} runs finished) and Airflow runs one backfill per DAG at a "
-                    "time: wait for it (taxi-pipeline status), then create this one"
-                )
-            if time.monotonic() > deadline:
-                raise LocalAirflowError(
-                    f"backfill {row[0]} of {dag_id} finished its runs but the scheduler has not "
-                    f"marked it complete after {timeout_s:.0f}s: is the scheduler running? "
-                    "(taxi-pipeline status)"
-                )
-            time.sleep(1.0)
+        with self.metadata() as conn:
+            row = conn.execute(
+                "select max(id) from backfill where dag_id = %s and completed_at is null",
+                (dag_id,),
+            ).fetchone()
+        if not row or row[0] is None:
+            return
+        runs = self.backfill_runs(row[0])
+        going = [r for r in runs if r["state"] not in TERMINAL_RUN_STATES]
+        if going:
+            raise LocalAirflowError(
+                f"backfill {row[0]} of {dag_id} is still running ({len(runs) - len(going)} "
+                f"of {len(runs)} runs finished) and Airflow runs one backfill per DAG at a "
+                "time: wait for it (taxi-pipeline status), then create this one"
+            )
+        try:
+            self.wait_for_backfill(row[0], timeout_s)
+        except LocalAirflowError:
+            raise LocalAirflowError(
+                f"backfill {row[0]} of {dag_id} finished its runs but the scheduler has not "
+                f"marked it complete after {timeout_s:.0f}s: is the scheduler running? "
+                "(taxi-pipeline status)"
+            ) from None
 
     def _rows(self, query: str, params: Any) -> list[dict[str, Any]]:
         with self.metadata() as conn, conn.cursor() as cur:
